@@ -1,0 +1,22 @@
+/**
+ * purenn's core: everything that runs anywhere JavaScript runs (Node or a
+ * browser). It imports no Node module. `src/index.ts` adds the Node-only parts
+ * (reading MNIST files) on top; a browser bundle imports this file.
+ */
+export { Matrix, type MatrixLike } from "./tensor/matrix.js";
+export { matmul, matmulTransA, matmulTransB, matmulNaive } from "./tensor/matmul.js";
+export { argmax } from "./tensor/ops.js";
+export { setRandomSeed } from "./tensor/random.js";
+export { allocationCount } from "./tensor/alloc.js";
+
+export { Layer, type Param, type BackwardOptions } from "./layers/layer.js";
+export { Dense, type DenseOptions } from "./layers/dense.js";
+export { Activation, type ActivationOptions } from "./layers/activation.js";
+export { ACTIVATIONS } from "./layers/activations.js";
+
+export { LOSSES, METRICS, getLoss, getMetric, type Loss, type Metric } from "./losses/index.js";
+export { Optimizer, SGD, type SGDOptions, type Trainable } from "./optim/index.js";
+
+export { Sequential, type CompileOptions, type FitOptions, type EvaluateOptions, type PredictOptions } from "./model/sequential.js";
+export { History } from "./model/history.js";
+export { toCategorical } from "./data/categorical.js";

@@ -1,0 +1,8 @@
+/**
+ * purenn's public API for Node: the core (core.ts) plus reading IDX files and
+ * loading MNIST. This is the only import path users need:
+ *
+ *   import { Sequential, Dense, Activation, loadMnist, toCategorical, argmax } from "purenn";
+ */
+export * from "./core.js";
+export { parseIdx, readIdx, writeIdx, loadMnist, type IdxArray, type MnistOptions, type Mnist } from "./data/index.js";

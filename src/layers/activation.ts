@@ -1,0 +1,73 @@
+/**
+ * Activation: a layer that applies one activation function (Keras's
+ * `Activation("relu")`). It has no weights.
+ *   x, y: (n, c)
+ *   forward:   y  = f(x)
+ *   backward:  dx = f′(dy)   (the kernel's backward, from the saved x and y;
+ *                            the formulas are in activations.ts)
+ */
+import { Matrix, workspace } from "../tensor/matrix.js";
+import { Layer, type BackwardOptions } from "./layer.js";
+import { getActivation, type ActivationKernel } from "./activations.js";
+import { resolveInputDim } from "./dense.js";
+
+export interface ActivationOptions {
+  /** Input width, when this is the first layer. */
+  inputDim?: number;
+  /** Input shape without the batch axis, `[784]`; same as inputDim. */
+  inputShape?: number[];
+  /** Layer name; default "activation", "activation_1", ... */
+  name?: string;
+}
+
+export class Activation extends Layer {
+  readonly className = "Activation";
+  readonly activation: ActivationKernel;
+  private x: Matrix | undefined;
+  private y: Matrix | undefined;
+  private dx: Matrix | undefined;
+
+  constructor(activation: string, options: ActivationOptions = {}) {
+    const kernel = getActivation(activation);
+    super(options.name, "activation");
+    this.activation = kernel;
+    this.inputDim = resolveInputDim(`Activation("${kernel.name}")`, options.inputDim, options.inputShape);
+  }
+
+  protected widthFor(inputDim: number): number {
+    return inputDim;
+  }
+
+  build(inputDim: number): number {
+    this.outputDimFor(inputDim);
+    this.inputDim = inputDim;
+    this.outputDim = inputDim;
+    return inputDim;
+  }
+
+  forward(x: Matrix, _training: boolean): Matrix {
+    this.x = x;
+    const y = (this.y = workspace(this.y, x.rows, x.cols));
+    this.activation.forward(y.data, x.data, x.rows, x.cols);
+    return y;
+  }
+
+  backward(dy: Matrix, options: BackwardOptions = {}): Matrix | null {
+    const { fromPreActivation = false, needInputGradient = true } = options;
+    if (!needInputGradient) return null;
+    if (fromPreActivation) return dy;
+    const { x, y } = this;
+    if (!x || !y) throw new Error(`${this}.backward called before forward`);
+    const dx = (this.dx = workspace(this.dx, dy.rows, dy.cols));
+    this.activation.backward(dx.data, dy.data, x.data, y.data, dy.rows, dy.cols);
+    return dx;
+  }
+
+  override get finalActivation(): ActivationKernel {
+    return this.activation;
+  }
+
+  toString(): string {
+    return `Activation("${this.activation.name}")`;
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Dense: a fully connected layer, with an optional activation (Keras's
+ * `Dense(units, activation=...)`).
+ *
+ * Legend:  n rows in the batch, din inputs, dout = units.
+ *   x: (n, din)   W: (din, dout)   b: (1, dout)   z, y: (n, dout)
+ *   forward:   z  = x·W + b          y = f(z)
+ *   backward:  dz = f′(dy)           (the activation's backward; skipped when
+ *                                     dy is already dz, see BackwardOptions)
+ *              dW = xᵀ·dz            db = Σ_rows dz          dx = dz·Wᵀ
+ * Saved for backward: the input x, z and y.
+ */
+import { Matrix, workspace, describe } from "../tensor/matrix.js";
+import { matmul, matmulTransA, matmulTransB } from "../tensor/matmul.js";
+import { addRowVector, sumRows } from "../tensor/ops.js";
+import { Layer, type Param, type BackwardOptions } from "./layer.js";
+import { getActivation, type ActivationKernel } from "./activations.js";
+import { getInitializer, type Initializer } from "./initializers.js";
+
+export interface DenseOptions {
+  /** Input width, for the first layer (Keras `input_dim`). */
+  inputDim?: number;
+  /** Input shape without the batch axis, `[784]` (Keras `input_shape`); same as inputDim. */
+  inputShape?: number[];
+  /** Activation applied to x·W + b; default "linear" (none). */
+  activation?: string;
+  /** Whether to add a bias vector; default true. */
+  useBias?: boolean;
+  /** Kernel initializer name; default "glorot_uniform" (Keras; TensorFlow.js uses glorotNormal). */
+  kernelInitializer?: string;
+  /** Bias initializer name; default "zeros". */
+  biasInitializer?: string;
+  /** Layer name; default "dense", "dense_1", ... */
+  name?: string;
+}
+
+export class Dense extends Layer {
+  readonly className = "Dense";
+  readonly units: number;
+  readonly useBias: boolean;
+  readonly activation: ActivationKernel;
+  private readonly kernelInit: Initializer;
+  private readonly biasInit: Initializer;
+  private kernel: Param | undefined;
+  private bias: Param | undefined;
+  // Working buffers, sized on the first batch (see workspace()).
+  private x: Matrix | undefined;
+  private z: Matrix | undefined;
+  private y: Matrix | undefined;
+  private dz: Matrix | undefined;
+  private dx: Matrix | undefined;
+
+  constructor(units: number, options: DenseOptions = {}) {
+    if (typeof options !== "object" || options === null || Array.isArray(options)) {
+      throw new Error(`Dense(${units}) options must be an object, got ${describe(options)}`);
+    }
+    const {
+      inputDim, inputShape, activation = "linear", useBias = true,
+      kernelInitializer = "glorot_uniform", biasInitializer = "zeros", name,
+    } = options;
+    if (!Number.isInteger(units) || units <= 0) {
+      throw new Error(`Dense units must be a positive integer, got ${describe(units)}`);
+    }
+    super(name, "dense");
+    this.units = units;
+    this.useBias = useBias;
+    this.activation = getActivation(activation);
+    this.kernelInit = getInitializer(kernelInitializer);
+    this.biasInit = getInitializer(biasInitializer);
+    this.inputDim = resolveInputDim(`Dense(${units})`, inputDim, inputShape);
+  }
+
+  protected widthFor(_inputDim: number): number {
+    return this.units;
+  }
+
+  build(inputDim: number): number {
+    this.outputDimFor(inputDim);
+    this.inputDim = inputDim;
+    const w = new Matrix(inputDim, this.units);
+    this.kernelInit(w, inputDim, this.units);
+    this.kernel = { name: "kernel", value: w, grad: new Matrix(inputDim, this.units) };
+    if (this.useBias) {
+      const b = new Matrix(1, this.units);
+      this.biasInit(b, 1, this.units);
+      this.bias = { name: "bias", value: b, grad: new Matrix(1, this.units) };
+    }
+    this.outputDim = this.units;
+    return this.units;
+  }
+
+  forward(x: Matrix, _training: boolean): Matrix {
+    const W = this.mustBeBuilt().value;
+    const n = x.rows;
+    this.x = x;
+    const z = (this.z = workspace(this.z, n, this.units));
+    matmul(z, x, W);
+    if (this.bias) addRowVector(z, z, this.bias.value);
+    if (this.activation.name === "linear") return (this.y = z);
+    const y = (this.y = workspace(this.y === z ? undefined : this.y, n, this.units));
+    this.activation.forward(y.data, z.data, n, this.units);
+    return y;
+  }
+
+  backward(dy: Matrix, options: BackwardOptions = {}): Matrix | null {
+    const { fromPreActivation = false, needInputGradient = true } = options;
+    const kernel = this.mustBeBuilt();
+    const { x, z, y } = this;
+    if (!x || !z || !y) throw new Error(`${this}.backward called before forward`);
+    const n = dy.rows;
+    let dz = dy;
+    if (!fromPreActivation && this.activation.name !== "linear") {
+      dz = this.dz = workspace(this.dz, n, this.units);
+      this.activation.backward(dz.data, dy.data, z.data, y.data, n, this.units);
+    }
+    matmulTransA(kernel.grad, x, dz);
+    if (this.bias) sumRows(this.bias.grad, dz);
+    if (!needInputGradient) return null;
+    const dx = (this.dx = workspace(this.dx, n, kernel.value.rows));
+    matmulTransB(dx, dz, kernel.value);
+    return dx;
+  }
+
+  override params(): Param[] {
+    if (!this.kernel) return [];
+    return this.bias ? [this.kernel, this.bias] : [this.kernel];
+  }
+
+  override get finalActivation(): ActivationKernel {
+    return this.activation;
+  }
+
+  toString(): string {
+    return `Dense(${this.units})`;
+  }
+
+  private mustBeBuilt(): Param {
+    if (!this.kernel) throw new Error(`${this} is not built yet: its input width is unknown`);
+    return this.kernel;
+  }
+}
+
+/** inputDim and inputShape say the same thing; accept either, check both. */
+export function resolveInputDim(
+  who: string, inputDim: number | undefined, inputShape: number[] | undefined,
+): number | undefined {
+  if (inputDim !== undefined && (!Number.isInteger(inputDim) || inputDim <= 0)) {
+    throw new Error(`${who} inputDim must be a positive integer, got ${describe(inputDim)}`);
+  }
+  if (inputShape === undefined) return inputDim;
+  if (!Array.isArray(inputShape) || inputShape.length !== 1 || !Number.isInteger(inputShape[0]) || inputShape[0] <= 0) {
+    throw new Error(`${who} inputShape must be [width] with a positive integer width, got ${JSON.stringify(inputShape)}`);
+  }
+  if (inputDim !== undefined && inputDim !== inputShape[0]) {
+    throw new Error(`${who} got inputDim ${inputDim} and inputShape [${inputShape[0]}], which disagree`);
+  }
+  return inputShape[0];
+}

@@ -1,0 +1,95 @@
+/**
+ * The Layer contract. A Sequential model is a list of layers and is its own
+ * tape: the forward pass calls `forward` on each layer in order, the backward
+ * pass calls `backward` on each layer in reverse. There is no general autograd.
+ *
+ *   build(din)            fixes the input width, creates the weights, returns dout
+ *   forward(x, training)  x: (n, din) → y: (n, dout); saves what backward needs
+ *   backward(dy)          dy = ∂loss/∂y: (n, dout) → dx = ∂loss/∂x: (n, din);
+ *                         fills each parameter's `grad` with ∂loss/∂value
+ *
+ * Layers own their output buffers: they are sized on the first batch and reused
+ * (see `workspace` in tensor/matrix.ts), so `forward` returns the same storage
+ * every batch. Callers read it before the next forward.
+ */
+import type { Matrix } from "../tensor/matrix.js";
+import type { ActivationKernel } from "./activations.js";
+
+/** A trainable tensor and the gradient of the loss with respect to it. */
+export interface Param {
+  /** "kernel" or "bias", as Keras names them. */
+  readonly name: string;
+  readonly value: Matrix;
+  readonly grad: Matrix;
+}
+
+export interface BackwardOptions {
+  /**
+   * dy is already the gradient with respect to the input of this layer's
+   * final activation (the fused softmax + cross-entropy gradient): skip it.
+   */
+  fromPreActivation?: boolean;
+  /** false when no layer below needs dx (the first layer): skip computing it. */
+  needInputGradient?: boolean;
+}
+
+export abstract class Layer {
+  /** Keras's class name, "Dense" or "Activation". */
+  abstract readonly className: string;
+  /** Unique name as Keras makes them: "dense", "dense_1", "activation", ... */
+  readonly name: string;
+  /** The input width, once built. */
+  inputDim: number | undefined;
+  /** The output width, once built. */
+  outputDim: number | undefined;
+
+  constructor(name: string | undefined, defaultPrefix: string) {
+    this.name = name ?? uniqueName(defaultPrefix);
+  }
+
+  get built(): boolean {
+    return this.outputDim !== undefined;
+  }
+
+  /**
+   * The output width for an input of `inputDim` columns, without building
+   * anything; throws when the layer cannot take such an input.
+   */
+  outputDimFor(inputDim: number): number {
+    if (this.inputDim !== undefined && this.inputDim !== inputDim) {
+      throw new Error(`${this} expects input of ${this.inputDim} columns, got ${inputDim}`);
+    }
+    return this.widthFor(inputDim);
+  }
+
+  /** The output width for a (valid) input width. */
+  protected abstract widthFor(inputDim: number): number;
+
+  /** Creates the weights for an input of `inputDim` columns; returns the output width. */
+  abstract build(inputDim: number): number;
+  abstract forward(x: Matrix, training: boolean): Matrix;
+  /** Returns dx, or null when options.needInputGradient is false. */
+  abstract backward(dy: Matrix, options?: BackwardOptions): Matrix | null;
+
+  /** The trainable parameters, in Keras's order (kernel, then bias). */
+  params(): Param[] {
+    return [];
+  }
+
+  /** The activation this layer applies last, if any (for the fused softmax + cross-entropy). */
+  get finalActivation(): ActivationKernel | undefined {
+    return undefined;
+  }
+
+  /** How the layer names itself in error messages: "Dense(256)". */
+  abstract toString(): string;
+}
+
+const nameCounts = new Map<string, number>();
+
+/** "dense", then "dense_1", "dense_2", ... per prefix, as Keras names layers. */
+export function uniqueName(prefix: string): string {
+  const count = nameCounts.get(prefix) ?? 0;
+  nameCounts.set(prefix, count + 1);
+  return count === 0 ? prefix : `${prefix}_${count}`;
+}

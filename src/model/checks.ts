@@ -1,0 +1,67 @@
+/**
+ * Checks at the door. Every public entry point of Sequential validates its
+ * arguments here, before any work and before any weight changes; each error
+ * names the call, the value it got and what it expected.
+ */
+import { Matrix, type MatrixLike, toMatrix, describe } from "../tensor/matrix.js";
+import { findNonFinite } from "../tensor/ops.js";
+
+/** A positive integer option, e.g. batchSize. */
+export function checkPositiveInt(who: string, name: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) {
+    throw new Error(`${who}: ${name} must be a positive integer, got ${describe(v)}`);
+  }
+  return v;
+}
+
+/** A non-negative integer option, e.g. epochs. */
+export function checkNonNegativeInt(who: string, name: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
+    throw new Error(`${who}: ${name} must be a non-negative integer, got ${describe(v)}`);
+  }
+  return v;
+}
+
+/** verbose is 0 (silent), 1 (progress bar) or 2 (one line per epoch). */
+export function checkVerbose(who: string, v: unknown): 0 | 1 | 2 {
+  if (v !== 0 && v !== 1 && v !== 2) throw new Error(`${who}: verbose must be 0, 1 or 2, got ${describe(v)}`);
+  return v;
+}
+
+export function checkBoolean(who: string, name: string, v: unknown): boolean {
+  if (typeof v !== "boolean") throw new Error(`${who}: ${name} must be true or false, got ${describe(v)}`);
+  return v;
+}
+
+/** An options argument must be an object (or omitted). */
+export function checkOptions<T extends object>(who: string, options: T | undefined): T {
+  if (options === undefined) return {} as T;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new Error(`${who}: options must be an object, got ${describe(options)}`);
+  }
+  return options;
+}
+
+/** A data argument: a non-empty Matrix (or nested arrays) of finite numbers. */
+export function checkData(who: string, name: string, value: MatrixLike): Matrix {
+  const m = toMatrix(value, `${who} ${name}`);
+  if (m.rows === 0 || m.cols === 0) throw new Error(`${who}: ${name} is empty, shape ${m.shapeString}`);
+  const bad = findNonFinite(m);
+  if (bad) {
+    const [i, j] = bad;
+    throw new Error(
+      `${who}: ${name} holds ${m.data[i * m.cols + j]} at row ${i}, column ${j}; ` +
+        `expected finite numbers (check for missing values or a division by zero)`,
+    );
+  }
+  return m;
+}
+
+/** x and y must have one row per sample, the same number of them. */
+export function checkSameRows(who: string, x: Matrix, y: Matrix): void {
+  if (x.rows !== y.rows) {
+    throw new Error(
+      `${who}: x and y must have the same number of rows (samples), got x ${x.shapeString} and y ${y.shapeString}`,
+    );
+  }
+}

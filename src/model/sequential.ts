@@ -1,0 +1,313 @@
+/**
+ * Sequential: a stack of layers, trained as Keras trains it.
+ *
+ * One training step on a batch (x: (n, din), t: (n, classes)):
+ *   forward:   a₀ = x,  a_l = layer_l.forward(a_{l−1}),  p = a_L
+ *   loss:      L = loss(p, t)                      (mean over the batch)
+ *   backward:  g = ∂L/∂p, then g = layer_l.backward(g) for l = L … 1,
+ *              each layer filling its parameters' gradients on the way;
+ *              softmax + categorical cross-entropy start from g = (p − t)/n
+ *   update:    optimizer.step(parameters)
+ *
+ * The layer list is the tape: backward is forward reversed, one line per layer.
+ */
+import { Matrix, type MatrixLike, workspace, toMatrix, describe } from "../tensor/matrix.js";
+import { gatherRows } from "../tensor/ops.js";
+import { shuffle as shuffleInPlace } from "../tensor/random.js";
+import { Layer, uniqueName } from "../layers/layer.js";
+import { getLoss, getMetric, softmaxCrossEntropyBackward, categoricalCrossentropy, type Loss, type Metric } from "../losses/index.js";
+import { getOptimizer, type Optimizer } from "../optim/index.js";
+import { History } from "./history.js";
+import { ProgressBar, defaultSink } from "./progress.js";
+import { summaryText } from "./summary.js";
+import * as check from "./checks.js";
+
+export interface CompileOptions {
+  /** An optimizer name ("sgd": SGD with learningRate 0.01) or an instance. */
+  optimizer: string | Optimizer;
+  /** A loss name: "categorical_crossentropy" or "mean_squared_error" (either spelling). */
+  loss: string;
+  /** Metric names reported during fit and evaluate, e.g. ["accuracy"]. */
+  metrics?: string[];
+}
+
+export interface FitOptions {
+  /** Passes over the data; default 1. */
+  epochs?: number;
+  /** Samples per gradient step; default 32. */
+  batchSize?: number;
+  /** Reshuffle the samples before each epoch (seeded generator); default true. */
+  shuffle?: boolean;
+  /** 0 silent, 1 progress bar, 2 one line per epoch; default 1. */
+  verbose?: 0 | 1 | 2;
+}
+
+export interface EvaluateOptions {
+  /** Samples per forward pass; default 32. */
+  batchSize?: number;
+  /** 0 silent, 1 progress bar (Keras's default); default 1. */
+  verbose?: 0 | 1 | 2;
+}
+
+export interface PredictOptions {
+  /** Samples per forward pass; default 32. */
+  batchSize?: number;
+}
+
+interface Compiled {
+  optimizer: Optimizer;
+  loss: Loss;
+  metrics: [string, Metric][];
+}
+
+export class Sequential {
+  readonly name: string;
+  readonly layers: Layer[] = [];
+  private compiled: Compiled | undefined;
+  // Batch buffers, sized on the first batch and reused (see workspace()).
+  private xBatch: Matrix | undefined;
+  private yBatch: Matrix | undefined;
+  private dp: Matrix | undefined;
+
+  constructor(layers: Layer[] = [], options: { name?: string } = {}) {
+    this.name = options.name ?? uniqueName("sequential");
+    for (const layer of layers) this.add(layer);
+  }
+
+  /** Appends a layer; builds it at once when the input width is known (as Keras). */
+  add(layer: Layer): void {
+    if (!(layer instanceof Layer)) {
+      throw new Error(`Sequential.add expects a layer such as new Dense(10), got ${describe(layer)}`);
+    }
+    const width = this.outputDim;
+    if (this.layers.length === 0 ? layer.inputDim === undefined : width === undefined) {
+      this.layers.push(layer);
+      return;
+    }
+    const input = this.layers.length === 0 ? (layer.inputDim as number) : (width as number);
+    layer.outputDimFor(input);
+    this.layers.push(layer);
+    if (!layer.built) layer.build(input);
+  }
+
+  /** The input width, once known. */
+  get inputDim(): number | undefined {
+    return this.layers[0]?.inputDim;
+  }
+
+  /** The output width, once the model is built. */
+  get outputDim(): number | undefined {
+    return this.layers[this.layers.length - 1]?.outputDim;
+  }
+
+  /** Chooses the optimizer, loss and metrics. Required before fit and evaluate. */
+  compile(options: CompileOptions): void {
+    const { optimizer, loss, metrics = [] } = check.checkOptions("compile", options);
+    if (optimizer === undefined) throw new Error(`compile: optimizer is required, e.g. { optimizer: "sgd" }`);
+    if (loss === undefined) throw new Error(`compile: loss is required, e.g. { loss: "categorical_crossentropy" }`);
+    if (!Array.isArray(metrics)) throw new Error(`compile: metrics must be an array of names, got ${describe(metrics)}`);
+    const lossFn = getLoss(loss);
+    const metricFns = metrics.map((m): [string, Metric] => [String(m), getMetric(m)]);
+    this.compiled = { optimizer: getOptimizer(optimizer), loss: lossFn, metrics: metricFns };
+  }
+
+  /** The compiled optimizer, for reading or changing its settings. */
+  get optimizer(): Optimizer | undefined {
+    return this.compiled?.optimizer;
+  }
+
+  /** Trains on (x, y) for `epochs` passes in mini-batches; resolves to the History. */
+  async fit(x: MatrixLike, y: MatrixLike, options?: FitOptions): Promise<History> {
+    const who = "fit";
+    const opts = check.checkOptions(who, options);
+    const compiled = this.mustBeCompiled(who);
+    const epochs = check.checkNonNegativeInt(who, "epochs", opts.epochs ?? 1);
+    const batchSize = check.checkPositiveInt(who, "batchSize", opts.batchSize ?? 32);
+    const shuffle = check.checkBoolean(who, "shuffle", opts.shuffle ?? true);
+    const verbose = check.checkVerbose(who, opts.verbose ?? 1);
+    const [xs, ys] = this.checkXY(who, x, y);
+    // Softmax output under categorical cross-entropy: backprop (p − t)/n directly.
+    const last = this.layers[this.layers.length - 1];
+    const fused = compiled.loss === categoricalCrossentropy && last.finalActivation?.name === "softmax";
+
+    const n = xs.rows;
+    const steps = Math.ceil(n / batchSize);
+    const order = Int32Array.from({ length: n }, (_, i) => i);
+    const history = new History();
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      if (verbose > 0) writeLine(`Epoch ${epoch + 1}/${epochs}`);
+      if (shuffle) shuffleInPlace(order);
+      const bar = new ProgressBar(steps, verbose);
+      const sums = new Float64Array(1 + compiled.metrics.length);
+      for (let step = 0, start = 0; step < steps; step++, start += batchSize) {
+        const size = Math.min(batchSize, n - start);
+        const xb = (this.xBatch = workspace(this.xBatch, size, xs.cols));
+        const yb = (this.yBatch = workspace(this.yBatch, size, ys.cols));
+        gatherRows(xb, xs, order, start);
+        gatherRows(yb, ys, order, start);
+        this.trainStep(compiled, fused, xb, yb, sums, size);
+        bar.update(step + 1, this.logPairs(compiled, sums, start + size));
+      }
+      history.record(epoch, Object.fromEntries(this.logPairs(compiled, sums, n)));
+      await nextTick();
+    }
+    return history;
+  }
+
+  /** One forward, backward and update on a batch; adds size·(loss, metrics) into sums. */
+  private trainStep(c: Compiled, fused: boolean, x: Matrix, t: Matrix, sums: Float64Array, size: number): void {
+    const p = this.forward(x, true);
+    sums[0] += size * c.loss.forward(p, t);
+    c.metrics.forEach(([, metric], i) => (sums[i + 1] += size * metric(p, t)));
+
+    let g: Matrix | null = (this.dp = workspace(this.dp, p.rows, p.cols));
+    if (fused) softmaxCrossEntropyBackward(g, p, t);
+    else c.loss.backward(g, p, t);
+    for (let l = this.layers.length - 1; l >= 0 && g; l--) {
+      const fromPreActivation = fused && l === this.layers.length - 1;
+      g = this.layers[l].backward(g, { fromPreActivation, needInputGradient: l > 0 });
+    }
+    c.optimizer.step(this.layers.flatMap((layer) => layer.params()));
+  }
+
+  /** Returns [loss, ...metrics] over (x, y), as plain numbers. */
+  evaluate(x: MatrixLike, y: MatrixLike, options?: EvaluateOptions): number[] {
+    const who = "evaluate";
+    const opts = check.checkOptions(who, options);
+    const compiled = this.mustBeCompiled(who);
+    const batchSize = check.checkPositiveInt(who, "batchSize", opts.batchSize ?? 32);
+    const verbose = check.checkVerbose(who, opts.verbose ?? 1);
+    const [xs, ys] = this.checkXY(who, x, y);
+    const steps = Math.ceil(xs.rows / batchSize);
+    const bar = new ProgressBar(steps, verbose);
+    const sums = new Float64Array(1 + compiled.metrics.length);
+    for (let step = 0, start = 0; step < steps; step++, start += batchSize) {
+      const end = Math.min(start + batchSize, xs.rows);
+      const p = this.forward(rowsView(xs, start, end), false);
+      const t = rowsView(ys, start, end);
+      sums[0] += (end - start) * compiled.loss.forward(p, t);
+      compiled.metrics.forEach(([, metric], i) => (sums[i + 1] += (end - start) * metric(p, t)));
+      bar.update(step + 1, this.logPairs(compiled, sums, end));
+    }
+    return Array.from(sums, (s) => s / xs.rows);
+  }
+
+  /** The model's outputs for x, one row per sample (probabilities after a softmax). */
+  predict(x: MatrixLike, options?: PredictOptions): Matrix {
+    const who = "predict";
+    const opts = check.checkOptions(who, options);
+    const batchSize = check.checkPositiveInt(who, "batchSize", opts.batchSize ?? 32);
+    const xs = check.checkData(who, "x", x);
+    this.checkInput(who, xs);
+    const out = new Matrix(xs.rows, this.outputDim as number);
+    for (let start = 0; start < xs.rows; start += batchSize) {
+      const end = Math.min(start + batchSize, xs.rows);
+      const p = this.forward(rowsView(xs, start, end), false);
+      out.data.set(p.data, start * out.cols);
+    }
+    return out;
+  }
+
+  /** Runs the layers in order; returns the last layer's output buffer. */
+  private forward(x: Matrix, training: boolean): Matrix {
+    let a = x;
+    for (const layer of this.layers) a = layer.forward(a, training);
+    return a;
+  }
+
+  /** Prints Keras's summary table (through printFn, default console.log) and returns it. */
+  summary(printFn: (line: string) => void = console.log): string {
+    if (this.outputDim === undefined) {
+      throw new Error(
+        `summary: the model "${this.name}" is not built yet; give the first layer an inputDim, e.g. new Dense(256, { inputDim: 784 })`,
+      );
+    }
+    const text = summaryText(this.name, this.layers);
+    printFn(text);
+    return text;
+  }
+
+  /** Copies of all weights in layer order, kernel then bias (bias as a 1 x units Matrix). */
+  getWeights(): Matrix[] {
+    return this.layers.flatMap((l) => l.params().map((p) => p.value.clone()));
+  }
+
+  /** Sets all weights, in the order getWeights returns them. Checks every shape first. */
+  setWeights(weights: MatrixLike[]): void {
+    const params = this.layers.flatMap((l) => l.params().map((p) => ({ layer: l, p })));
+    if (!Array.isArray(weights) || weights.length !== params.length) {
+      throw new Error(
+        `setWeights expects ${params.length} matrices (kernel and bias per Dense layer, in order), ` +
+          `got ${Array.isArray(weights) ? weights.length : describe(weights)}`,
+      );
+    }
+    const ms = weights.map((w, i) => toMatrix(w, `setWeights weight ${i}`));
+    ms.forEach((m, i) => {
+      const { layer, p } = params[i];
+      if (m.rows !== p.value.rows || m.cols !== p.value.cols) {
+        throw new Error(
+          `setWeights: weight ${i} (${layer.name} ${p.name}) must be ${p.value.shapeString}, got ${m.shapeString}`,
+        );
+      }
+    });
+    ms.forEach((m, i) => params[i].p.value.data.set(m.data));
+  }
+
+  private mustBeCompiled(who: string): Compiled {
+    if (!this.compiled) {
+      throw new Error(`${who}: the model must be compiled first: call model.compile({ optimizer, loss, metrics })`);
+    }
+    if (this.layers.length === 0) throw new Error(`${who}: the model has no layers; add some with model.add()`);
+    return this.compiled;
+  }
+
+  /** Validates x and y against each other and the model; builds the model if needed. */
+  private checkXY(who: string, x: MatrixLike, y: MatrixLike): [Matrix, Matrix] {
+    const xs = check.checkData(who, "x", x);
+    const ys = check.checkData(who, "y", y);
+    check.checkSameRows(who, xs, ys);
+    const outDim = this.checkInput(who, xs);
+    if (ys.cols !== outDim) {
+      const last = this.layers[this.layers.length - 1];
+      throw new Error(
+        `${who}: y must have ${outDim} columns to match the model's output (${last}), got ${ys.shapeString}` +
+          (outDim > 1 && ys.cols === 1 ? "; for integer labels use toCategorical(labels, numClasses)" : ""),
+      );
+    }
+    return [xs, ys];
+  }
+
+  /** Checks x's width against every layer (before any work) and builds if needed; returns the output width. */
+  private checkInput(who: string, x: Matrix): number {
+    if (this.layers.length === 0) throw new Error(`${who}: the model has no layers; add some with model.add()`);
+    const first = this.layers[0];
+    if (first.inputDim !== undefined && first.inputDim !== x.cols) {
+      throw new Error(`${first} expects input of ${first.inputDim} columns, got ${x.shapeString}`);
+    }
+    let width = x.cols;
+    for (const layer of this.layers) width = layer.outputDimFor(width);
+    if (this.outputDim === undefined) {
+      let w = x.cols;
+      for (const layer of this.layers) w = layer.built ? (layer.outputDim as number) : layer.build(w);
+    }
+    return width;
+  }
+
+  private logPairs(c: Compiled, sums: Float64Array, seen: number): [string, number][] {
+    return [["loss", sums[0] / seen], ...c.metrics.map(([name], i): [string, number] => [name, sums[i + 1] / seen])];
+  }
+}
+
+/** Rows [start, end) of m as a view (no copy). */
+function rowsView(m: Matrix, start: number, end: number): Matrix {
+  return new Matrix(end - start, m.cols, m.data.subarray(start * m.cols, end * m.cols));
+}
+
+function writeLine(text: string): void {
+  defaultSink().write(text + "\n");
+}
+
+/** Lets timers and I/O run between epochs, so fit does not block the event loop for long. */
+function nextTick(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

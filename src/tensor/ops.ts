@@ -1,0 +1,81 @@
+/**
+ * Element-wise and row-wise kernels. Each writes into `out` and returns nothing.
+ *
+ * Legend: x, y, out are (n, c) matrices, one sample per row; b is (1, c).
+ */
+import { Matrix, type MatrixLike, toMatrix, describe } from "./matrix.js";
+
+/** Bias broadcast:  out[i][j] = x[i][j] + b[j].   (out may be x) */
+export function addRowVector(out: Matrix, x: Matrix, b: Matrix): void {
+  const { rows: n, cols: c } = x;
+  const o = out.data, xd = x.data, bd = b.data;
+  for (let i = 0; i < n; i++) {
+    const row = i * c;
+    for (let j = 0; j < c; j++) o[row + j] = xd[row + j] + bd[j];
+  }
+}
+
+/** Column sums, the bias gradient:  out[0][j] = Σ_i x[i][j].   out: (1, c) */
+export function sumRows(out: Matrix, x: Matrix): void {
+  const { rows: n, cols: c } = x;
+  const o = out.data, xd = x.data;
+  for (let j = 0; j < c; j++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += xd[i * c + j];
+    o[j] = s;
+  }
+}
+
+/**
+ * Index of the largest value along an axis (the first one on ties).
+ *   axis 1: one index per row, the predicted class of each sample;
+ *   axis 0: one index per column.
+ */
+export function argmax(m: MatrixLike, axis: 0 | 1 = 1): Int32Array {
+  const x = toMatrix(m, "argmax");
+  if (axis !== 0 && axis !== 1) throw new Error(`argmax axis must be 0 or 1, got ${describe(axis)}`);
+  const { rows, cols, data } = x;
+  if (axis === 1) {
+    const out = new Int32Array(rows);
+    for (let i = 0; i < rows; i++) out[i] = argmaxRow(data, i * cols, cols);
+    return out;
+  }
+  const out = new Int32Array(cols);
+  for (let j = 0; j < cols; j++) {
+    let best = 0;
+    for (let i = 1; i < rows; i++) if (data[i * cols + j] > data[best * cols + j]) best = i;
+    out[j] = best;
+  }
+  return out;
+}
+
+/** Index (0-based, relative to `start`) of the largest of data[start .. start+len). */
+export function argmaxRow(data: Float32Array, start: number, len: number): number {
+  let best = 0;
+  let max = data[start];
+  for (let j = 1; j < len; j++) {
+    if (data[start + j] > max) {
+      max = data[start + j];
+      best = j;
+    }
+  }
+  return best;
+}
+
+/** Copies the rows of `src` listed in `index[from .. from+n)` into `out` (n rows). */
+export function gatherRows(out: Matrix, src: Matrix, index: Int32Array, from: number): void {
+  const c = src.cols;
+  for (let r = 0; r < out.rows; r++) {
+    const s = index[from + r] * c;
+    out.data.set(src.data.subarray(s, s + c), r * c);
+  }
+}
+
+/** The first row and column where `m` holds NaN or ±Infinity, or null when all are finite. */
+export function findNonFinite(m: Matrix): [number, number] | null {
+  const d = m.data;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i])) return [Math.floor(i / m.cols), i % m.cols];
+  }
+  return null;
+}

@@ -1,0 +1,79 @@
+/**
+ * Seeded random numbers: every random draw in purenn (weight initializers,
+ * shuffling) comes from this one generator, so `setRandomSeed(n)` makes a whole
+ * program reproducible, bit for bit.
+ *
+ * Generator: xoshiro128** (Blackman & Vigna, 2018), 32-bit state words, seeded
+ * through splitmix32 so that nearby seeds give unrelated streams.
+ *   uniform(lo, hi):  lo + (hi − lo) · u,   u = next32 / 2³²  ∈ [0, 1)
+ *   normal(mean, sd): Box–Muller,  z = √(−2 ln u₁) · cos(2π u₂)
+ *   shuffle(a):       Fisher–Yates, from the last index down
+ *
+ * Without a call to setRandomSeed the generator starts from Math.random(), like
+ * Keras without `keras.utils.set_random_seed`: runs differ until you seed.
+ */
+
+const state = new Uint32Array(4);
+
+/** Seeds the generator: the same seed gives the same draws, every run. */
+export function setRandomSeed(seed: number): void {
+  if (!Number.isFinite(seed) || !Number.isInteger(seed)) {
+    throw new Error(`setRandomSeed expects an integer seed, got ${seed}`);
+  }
+  // splitmix32 over the low and high 32-bit halves of the seed.
+  let s = (seed >>> 0) ^ Math.floor(seed / 4294967296);
+  for (let i = 0; i < 4; i++) {
+    s = (s + 0x9e3779b9) | 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    state[i] = (z ^ (z >>> 16)) >>> 0;
+  }
+  if ((state[0] | state[1] | state[2] | state[3]) === 0) state[0] = 1;
+}
+
+setRandomSeed(Math.floor(Math.random() * 2 ** 32));
+
+/** The next 32 random bits, as an unsigned integer (xoshiro128**). */
+export function nextUint32(): number {
+  const result = Math.imul(rotl(Math.imul(state[1], 5), 7), 9) >>> 0;
+  const t = state[1] << 9;
+  state[2] ^= state[0];
+  state[3] ^= state[1];
+  state[1] ^= state[2];
+  state[0] ^= state[3];
+  state[2] ^= t;
+  state[3] = rotl(state[3], 11);
+  return result;
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/** A float uniformly drawn from [lo, hi). */
+export function uniform(lo = 0, hi = 1): number {
+  return lo + (hi - lo) * (nextUint32() / 4294967296);
+}
+
+/** A float drawn from the normal distribution N(mean, sd²) (Box–Muller). */
+export function normal(mean = 0, sd = 1): number {
+  const u1 = 1 - nextUint32() / 4294967296; // (0, 1]: log(u1) stays finite
+  const u2 = nextUint32() / 4294967296;
+  return mean + sd * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+}
+
+/** An integer uniformly drawn from [0, n). */
+export function randomInt(n: number): number {
+  return Math.floor((nextUint32() / 4294967296) * n);
+}
+
+/** Shuffles `a` in place (Fisher–Yates): every permutation equally likely. */
+export function shuffle(a: { length: number; [i: number]: number }): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+}
