@@ -14,7 +14,8 @@ export function lookupName<T>(table: Record<string, T>, name: unknown, kind: str
       if (canonicalName(known) === key) return table[known];
     }
   }
-  throw new Error(`unknown ${kind} ${describe(name)}; known ${kind}s: ${Object.keys(table).join(", ")}`);
+  const kinds = kind.endsWith("s") ? `${kind}es` : `${kind}s`;
+  throw new Error(`unknown ${kind} ${describe(name)}; known ${kinds}: ${Object.keys(table).join(", ")}`);
 }
 
 function canonicalName(name: string): string {

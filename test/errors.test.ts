@@ -1,0 +1,88 @@
+// Every bad argument named in DESIGN.md's contract: an Error that names the value
+// and what was expected, thrown before any work, with the weights left untouched.
+import { describe, it, expect } from "vitest";
+import { Matrix, Sequential, Dense, Activation, SGD, setRandomSeed, argmax } from "../src/core.js";
+import { blobs } from "./helpers/data.js";
+
+function model(compiled = true): Sequential {
+  setRandomSeed(1);
+  const m = new Sequential();
+  m.add(new Dense(8, { inputDim: 6 }));
+  m.add(new Activation("relu"));
+  m.add(new Dense(3));
+  m.add(new Activation("softmax"));
+  if (compiled) m.compile({ optimizer: "sgd", loss: "categorical_crossentropy", metrics: ["accuracy"] });
+  return m;
+}
+
+const { x, y } = blobs(10, 6, 3, 2);
+
+function withNaN(m: Matrix, at: number, v: number): Matrix {
+  const c = m.clone();
+  c.data[at] = v;
+  return c;
+}
+
+describe("construction errors", () => {
+  it.each([
+    [() => new Dense(0), /Dense units must be a positive integer, got 0/],
+    [() => new Dense(-3), /Dense units must be a positive integer, got -3/],
+    [() => new Dense(2.5), /Dense units must be a positive integer, got 2\.5/],
+    [() => new Dense(4, { inputDim: 0 }), /Dense\(4\) inputDim must be a positive integer, got 0/],
+    [() => new Dense(4, { inputShape: [2, 3] }), /inputShape must be \[width\].*got \[2,3\]/],
+    [() => new Dense(4, { activation: "sigmoidd" }), /unknown activation "sigmoidd"; known activations: linear, sigmoid, relu, tanh, softmax/],
+    [() => new Activation("swishy"), /unknown activation "swishy"; known activations: .*relu/],
+    [() => new Dense(4, { kernelInitializer: "glorot" }), /unknown initializer "glorot"; known initializers: glorot_uniform/],
+    [() => Matrix.fromArray([[1, 2], [3]]), /every row to have 2 numbers like row 0, got 1 in row 1/],
+    [() => Matrix.fromArray([]), /non-empty array of rows, got an array of length 0/],
+    [() => new Matrix(2, 2, [1, 2, 3]), /Matrix\(2, 2\) needs 4 values \(rows \* cols\), got 3/],
+    [() => new Matrix(-1, 2), /rows must be a non-negative integer, got -1/],
+    [() => new SGD({ learningRate: -0.1 }), /learningRate must be a finite number >= 0, got -0\.1/],
+    [() => argmax([[1, 2]], 2 as 1), /argmax axis must be 0 or 1, got 2/],
+    [() => new Sequential().add({} as Dense), /Sequential.add expects a layer such as new Dense\(10\), got an object/],
+  ])("%#: %s", (make, message) => {
+    expect(make).toThrow(message);
+  });
+
+  it("a layer whose declared input disagrees with the layer before it", () => {
+    const m = new Sequential([new Dense(5, { inputDim: 3 })]);
+    expect(() => m.add(new Dense(2, { inputDim: 4 }))).toThrow(/Dense\(2\) expects input of 4 columns, got 5/);
+    expect(m.layers).toHaveLength(1);
+  });
+});
+
+describe("compile, fit, evaluate, predict and setWeights errors leave the weights untouched", () => {
+  const cases: [string, (m: Sequential) => unknown, RegExp, boolean?][] = [
+    ["unknown loss", (m) => m.compile({ optimizer: "sgd", loss: "crossentropy" }), /unknown loss "crossentropy"; known losses: categorical_crossentropy/],
+    ["unknown optimizer", (m) => m.compile({ optimizer: "sgdd", loss: "mse" }), /unknown optimizer "sgdd"; known optimizers: sgd/],
+    ["unknown metric", (m) => m.compile({ optimizer: "sgd", loss: "mse", metrics: ["acuracy"] }), /unknown metric "acuracy"; known metrics: accuracy/],
+    ["missing loss", (m) => m.compile({ optimizer: "sgd" } as never), /compile: loss is required/],
+    ["fit before compile", (m) => m.fit(x, y), /fit: the model must be compiled first/, false],
+    ["evaluate before compile", (m) => m.evaluate(x, y), /evaluate: the model must be compiled first/, false],
+    ["x too narrow", (m) => m.fit(x.toArray().map((r) => r.slice(1)), y), /Dense\(8\) expects input of 6 columns, got \[10, 5\]/],
+    ["predict on x too wide", (m) => m.predict(new Matrix(2, 7)), /Dense\(8\) expects input of 6 columns, got \[2, 7\]/],
+    ["y of the wrong width", (m) => m.fit(x, new Matrix(10, 4)), /fit: y must have 3 columns to match the model's output \(Activation\("softmax"\)\), got \[10, 4\]/],
+    ["integer labels as y", (m) => m.fit(x, new Matrix(10, 1)), /got \[10, 1\]; for integer labels use toCategorical/],
+    ["x and y rows differ", (m) => m.fit(x, y.slice(0, 9)), /x and y must have the same number of rows \(samples\), got x \[10, 6\] and y \[9, 3\]/],
+    ["NaN in x", (m) => m.fit(withNaN(x, 14, NaN), y), /fit: x holds NaN at row 2, column 2; expected finite numbers/],
+    ["Infinity in y", (m) => m.fit(x, withNaN(y, 4, Infinity)), /fit: y holds Infinity at row 1, column 1; expected finite numbers/],
+    ["NaN in evaluate's x", (m) => m.evaluate(withNaN(x, 0, NaN), y), /evaluate: x holds NaN at row 0, column 0/],
+    ["batchSize 0", (m) => m.fit(x, y, { batchSize: 0 }), /fit: batchSize must be a positive integer, got 0/],
+    ["batchSize 2.5", (m) => m.fit(x, y, { batchSize: 2.5 }), /fit: batchSize must be a positive integer, got 2\.5/],
+    ["negative epochs", (m) => m.fit(x, y, { epochs: -1 }), /fit: epochs must be a non-negative integer, got -1/],
+    ["verbose 3", (m) => m.fit(x, y, { verbose: 3 as 1 }), /fit: verbose must be 0, 1 or 2, got 3/],
+    ["predict batchSize -1", (m) => m.predict(x, { batchSize: -1 }), /predict: batchSize must be a positive integer, got -1/],
+    ["setWeights with too few", (m) => m.setWeights(m.getWeights().slice(1)), /setWeights expects 4 matrices .* got 3/],
+    ["setWeights with a wrong shape", (m) => m.setWeights([new Matrix(6, 8), new Matrix(1, 8), new Matrix(3, 8), new Matrix(1, 3)]), /setWeights: weight 2 \(dense_\d+ kernel\) must be \[8, 3\], got \[3, 8\]/],
+    ["ragged x", (m) => m.fit([[1, 2, 3, 4, 5, 6], [1]], [[1, 0, 0], [0, 1, 0]]), /every row to have 6 numbers like row 0, got 1 in row 1/],
+  ];
+  for (const [name, act, message, compiled = true] of cases) {
+    it(name, async () => {
+      const m = model(compiled);
+      const before = m.getWeights().map((w) => Array.from(w.data));
+      // fit is async: its errors arrive as a rejected promise, the others throw.
+      await expect(async () => act(m)).rejects.toThrow(message);
+      expect(m.getWeights().map((w) => Array.from(w.data))).toEqual(before);
+    });
+  }
+});

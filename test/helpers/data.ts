@@ -1,0 +1,44 @@
+// Deterministic test data, independent of purenn's own generator.
+import { Matrix } from "../../src/core.js";
+
+/** A small linear congruential generator: the same numbers on every run. */
+export function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+/** A rows x cols matrix of uniform values in [lo, hi). */
+export function randomMatrix(rows: number, cols: number, rand: () => number, lo = -1, hi = 1): Matrix {
+  const m = new Matrix(rows, cols);
+  for (let i = 0; i < m.data.length; i++) m.data[i] = lo + (hi - lo) * rand();
+  return m;
+}
+
+/** One-hot rows for random classes. */
+export function randomOneHot(rows: number, classes: number, rand: () => number): Matrix {
+  const m = new Matrix(rows, classes);
+  for (let i = 0; i < rows; i++) m.data[i * classes + Math.floor(rand() * classes)] = 1;
+  return m;
+}
+
+/**
+ * Gaussian blobs: `classes` centres in `dim` dimensions, samples scattered
+ * around them. Separable enough that a small network learns it.
+ */
+export function blobs(n: number, dim: number, classes: number, seed: number, spread = 0.6): { x: Matrix; y: Matrix } {
+  const rand = lcg(seed);
+  const centres = Array.from({ length: classes }, () => Array.from({ length: dim }, () => rand()));
+  const x = new Matrix(n, dim);
+  const y = new Matrix(n, classes);
+  for (let i = 0; i < n; i++) {
+    const c = Math.floor(rand() * classes);
+    y.data[i * classes + c] = 1;
+    for (let j = 0; j < dim; j++) {
+      x.data[i * dim + j] = Math.min(1, Math.max(0, centres[c][j] + spread * (rand() - 0.5)));
+    }
+  }
+  return { x, y };
+}

@@ -1,0 +1,79 @@
+import { describe, it, expect } from "vitest";
+import { Matrix, matmul, matmulTransA, matmulTransB, matmulNaive } from "../src/core.js";
+import { lcg, randomMatrix } from "./helpers/data.js";
+
+/** float64 reference: C(i, j) = Σ_p A(i, p)·B(p, j), with A, B possibly transposed. */
+function reference(a: Matrix, b: Matrix, transA: boolean, transB: boolean): Float64Array {
+  const [m, k] = transA ? [a.cols, a.rows] : [a.rows, a.cols];
+  const n = transB ? b.rows : b.cols;
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) {
+        s += (transA ? a.data[p * a.cols + i] : a.data[i * a.cols + p]) * (transB ? b.data[j * b.cols + p] : b.data[p * b.cols + j]);
+      }
+      out[i * n + j] = s;
+    }
+  }
+  return out;
+}
+
+/** Largest |out − ref| divided by the largest |ref|: a relative error for the whole product. */
+function relativeError(out: Float32Array, ref: Float64Array): number {
+  let diff = 0, scale = 0;
+  for (let i = 0; i < ref.length; i++) {
+    diff = Math.max(diff, Math.abs(out[i] - ref[i]));
+    scale = Math.max(scale, Math.abs(ref[i]));
+  }
+  return diff / (scale || 1);
+}
+
+// (m, k, n): awkward shapes (1x1x1, one past a 4x4 tile, one past the 256 k-slice) and the MNIST shapes.
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1], [7, 13, 5], [5, 4, 4], [4, 257, 9], [33, 784, 257], [128, 784, 256], [32, 256, 128], [32, 128, 10],
+];
+
+describe("matmul forms agree with a float64 triple loop to 1e-5 relative", () => {
+  const rand = lcg(7);
+  for (const [m, k, n] of SHAPES) {
+    it(`A·B, A·Bᵀ, Aᵀ·B at ${m}x${k}x${n}`, () => {
+      const a = randomMatrix(m, k, rand);
+      const b = randomMatrix(k, n, rand);
+      const out = new Matrix(m, n);
+      matmul(out, a, b);
+      expect(relativeError(out.data, reference(a, b, false, false))).toBeLessThan(1e-5);
+
+      const bt = randomMatrix(n, k, rand); // b stored as (n, k): out = a·btᵀ
+      matmulTransB(out, a, bt);
+      expect(relativeError(out.data, reference(a, bt, false, true))).toBeLessThan(1e-5);
+
+      const at = randomMatrix(k, m, rand); // a stored as (k, m): out = atᵀ·b
+      matmulTransA(out, at, b);
+      expect(relativeError(out.data, reference(at, b, true, false))).toBeLessThan(1e-5);
+
+      // The naive kernel is the definition: it agrees too.
+      const naive = new Matrix(m, n);
+      matmulNaive(naive, a, b);
+      expect(relativeError(naive.data, reference(a, b, false, false))).toBeLessThan(1e-6);
+    });
+  }
+
+  it("overwrites the output instead of adding to it", () => {
+    const a = Matrix.fromArray([[1, 2], [3, 4]]);
+    const b = Matrix.fromArray([[5, 6], [7, 8]]);
+    const out = Matrix.fromArray([[100, 100], [100, 100]]);
+    matmul(out, a, b);
+    expect(out.toArray()).toEqual([[19, 22], [43, 50]]);
+    matmulTransB(out, a, b); // a·bᵀ = [[1·5+2·6, 1·7+2·8], [3·5+4·6, 3·7+4·8]]
+    expect(out.toArray()).toEqual([[17, 23], [39, 53]]);
+    matmulTransA(out, a, b); // aᵀ·b = [[1·5+3·7, 1·6+3·8], [2·5+4·7, 2·6+4·8]]
+    expect(out.toArray()).toEqual([[26, 30], [38, 44]]);
+  });
+
+  it("rejects mismatched shapes with the shapes in the message", () => {
+    const a = new Matrix(2, 3), b = new Matrix(4, 5);
+    expect(() => matmul(new Matrix(2, 5), a, b)).toThrow(/a is \[2, 3\] and b is \[4, 5\]/);
+    expect(() => matmul(new Matrix(3, 3), a, new Matrix(3, 3))).toThrow(/out must be \[2, 3\], got \[3, 3\]/);
+  });
+});
