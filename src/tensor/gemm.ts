@@ -26,7 +26,8 @@
  *
  * Sums are in float64 within a k slice and rounded to float32 when stored.
  * The scratch panels are allocated once and grow only when a larger product
- * comes along: nothing is allocated per call.
+ * comes along: nothing is allocated per call. Large products can be split
+ * between threads by tile (see GemmExecutor); small ones stay on the caller.
  */
 import { allocFloat32 } from "./alloc.js";
 import type { Matrix } from "./matrix.js";
@@ -37,58 +38,130 @@ const NR = 4;
 /** Slice of the k sum kept hot in cache. */
 const KC = 256;
 
-let packedA: Float32Array = new Float32Array(0);
-let packedB: Float32Array = new Float32Array(0);
 const edgeTile = new Float64Array(MR * NR);
+
+/**
+ * Where the packed panels live and who computes which tiles. The default runs
+ * everything on the calling thread; `threads.node.ts` installs one that splits
+ * the tiles between worker threads over shared memory (setThreads).
+ */
+export interface GemmExecutor {
+  /** Buffers for the packed operands and the product, at least this long. */
+  buffers(aLength: number, bLength: number, cLength: number): GemmBuffers;
+  /**
+   * Computes the product held in the packed buffers into buffers().c. Only
+   * called for products of at least `minFlops` floating-point operations.
+   */
+  run(m: number, n: number, k: number): void;
+  readonly minFlops: number;
+}
+
+export interface GemmBuffers {
+  packedA: Float32Array;
+  packedB: Float32Array;
+  c: Float32Array;
+}
+
+const local: GemmBuffers = { packedA: new Float32Array(0), packedB: new Float32Array(0), c: new Float32Array(0) };
+let executor: GemmExecutor | undefined;
+
+/** Installs (or, with undefined, removes) a multi-threaded executor. */
+export function setGemmExecutor(e: GemmExecutor | undefined): void {
+  executor = e;
+}
 
 export function gemm(out: Matrix, a: Matrix, b: Matrix, transA: boolean, transB: boolean): void {
   const m = out.rows;
   const n = out.cols;
   const k = transA ? a.rows : a.cols;
-  const c = out.data;
   if (k === 0) {
-    c.fill(0);
+    out.data.fill(0);
     return;
   }
-  const panelsA = Math.ceil(m / MR);
-  const panelsB = Math.ceil(n / NR);
-  if (packedA.length < panelsA * k * MR) packedA = allocFloat32(panelsA * k * MR);
-  if (packedB.length < panelsB * k * NR) packedB = allocFloat32(panelsB * k * NR);
-  packA(packedA, a.data, a.cols, m, k, transA);
-  packB(packedB, b.data, b.cols, n, k, transB);
+  const aLength = Math.ceil(m / MR) * k * MR;
+  const bLength = Math.ceil(n / NR) * k * NR;
+  const parallel = executor !== undefined && 2 * m * n * k >= executor.minFlops;
+  const buf = parallel ? executor!.buffers(aLength, bLength, m * n) : localBuffers(aLength, bLength);
+  packA(buf.packedA, a.data, a.cols, m, k, transA);
+  packB(buf.packedB, b.data, b.cols, n, k, transB);
+  if (parallel) {
+    executor!.run(m, n, k);
+    out.data.set(buf.c.subarray(0, m * n));
+  } else {
+    gemmTiles(out.data, m, n, k, buf.packedA, buf.packedB, 0, Math.ceil(m / MR), 0, Math.ceil(n / NR));
+  }
+}
 
+function localBuffers(aLength: number, bLength: number): GemmBuffers {
+  if (local.packedA.length < aLength) local.packedA = allocFloat32(aLength);
+  if (local.packedB.length < bLength) local.packedB = allocFloat32(bLength);
+  return local;
+}
+
+/** The tile grid: MR-row panels of A and NR-column panels of B. */
+export function panelCounts(m: number, n: number): [number, number] {
+  return [Math.ceil(m / MR), Math.ceil(n / NR)];
+}
+
+/**
+ * C tiles for A panels [ip0, ip1) x B panels [jp0, jp1), from packed operands.
+ * Every tile is summed in the same order whichever thread computes it, so a
+ * split between threads changes no bit of the result.
+ */
+export function gemmTiles(
+  c: Float32Array, m: number, n: number, k: number, ap: Float32Array, bp: Float32Array,
+  ip0: number, ip1: number, jp0: number, jp1: number,
+): void {
   for (let p0 = 0; p0 < k; p0 += KC) {
     const kc = Math.min(KC, k - p0);
     const accumulate = p0 > 0;
-    for (let jp = 0; jp < panelsB; jp++) {
+    for (let jp = jp0; jp < jp1; jp++) {
       const bOff = (jp * k + p0) * NR;
-      for (let ip = 0; ip < panelsA; ip++) {
+      for (let ip = ip0; ip < ip1; ip++) {
         const aOff = (ip * k + p0) * MR;
-        microKernel(c, m, n, ip * MR, jp * NR, packedA, aOff, packedB, bOff, kc, accumulate);
+        microKernel(c, m, n, ip * MR, jp * NR, ap, aOff, bp, bOff, kc, accumulate);
       }
     }
   }
 }
 
-/** Ap[(panel·k + p)·MR + r] = A(panel·MR + r, p); rows past m are zero. */
-function packA(dst: Float32Array, a: Float32Array, lda: number, m: number, k: number, trans: boolean): void {
-  for (let i0 = 0, off = 0; i0 < m; i0 += MR) {
-    for (let p = 0; p < k; p++) {
-      for (let r = 0; r < MR; r++, off++) {
-        const i = i0 + r;
-        dst[off] = i >= m ? 0 : trans ? a[p * lda + i] : a[i * lda + p];
-      }
-    }
-  }
+/** Ap[(panel·k + p)·MR + r] = A(panel·MR + r, p), where A = a or aᵀ. */
+function packA(dst: Float32Array, a: Float32Array, lda: number, m: number, k: number, transA: boolean): void {
+  packPanels(dst, a, lda, m, k, !transA);
 }
 
-/** Bp[(panel·k + p)·NR + c] = B(p, panel·NR + c); columns past n are zero. */
-function packB(dst: Float32Array, b: Float32Array, ldb: number, n: number, k: number, trans: boolean): void {
-  for (let j0 = 0, off = 0; j0 < n; j0 += NR) {
-    for (let p = 0; p < k; p++) {
-      for (let c = 0; c < NR; c++, off++) {
-        const j = j0 + c;
-        dst[off] = j >= n ? 0 : trans ? b[j * ldb + p] : b[p * ldb + j];
+/** Bp[(panel·k + p)·NR + c] = B(p, panel·NR + c), where B = b or bᵀ: the panels of Bᵀ. */
+function packB(dst: Float32Array, b: Float32Array, ldb: number, n: number, k: number, transB: boolean): void {
+  packPanels(dst, b, ldb, n, k, transB);
+}
+
+/**
+ * Packs S (rows x k) into 4-row panels, p-major:  dst[(panel·k + p)·4 + r] = S(panel·4 + r, p).
+ * S is stored row-major (S(i, p) = src[i·ld + p]) or column-major (S(i, p) = src[p·ld + i]).
+ * Rows past the end of S are packed as zeros. (MR = NR = 4.)
+ */
+function packPanels(dst: Float32Array, src: Float32Array, ld: number, rows: number, k: number, rowMajor: boolean): void {
+  let off = 0;
+  for (let i0 = 0; i0 < rows; i0 += 4) {
+    const full = i0 + 4 <= rows;
+    if (full && rowMajor) {
+      // Four rows of S, read side by side.
+      const r0 = i0 * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
+      for (let p = 0; p < k; p++, off += 4) {
+        dst[off] = src[r0 + p]; dst[off + 1] = src[r1 + p]; dst[off + 2] = src[r2 + p]; dst[off + 3] = src[r3 + p];
+      }
+    } else if (full) {
+      // Four consecutive values of each stored row.
+      for (let p = 0, at = i0; p < k; p++, off += 4, at += ld) {
+        dst[off] = src[at]; dst[off + 1] = src[at + 1]; dst[off + 2] = src[at + 2]; dst[off + 3] = src[at + 3];
+      }
+    } else {
+      // The last, partial panel: missing rows are zeros.
+      for (let p = 0; p < k; p++) {
+        for (let r = 0; r < 4; r++, off++) {
+          const i = i0 + r;
+          dst[off] = i >= rows ? 0 : rowMajor ? src[i * ld + p] : src[p * ld + i];
+        }
       }
     }
   }

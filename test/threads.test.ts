@@ -1,0 +1,72 @@
+// Matmul split across worker threads: the same bits for 1, 2 and 4 threads.
+import { describe, it, expect, afterAll } from "vitest";
+import { Matrix, Sequential, Dense, Activation, setRandomSeed, matmul, matmulTransA, matmulTransB, setThreads, threadsReady } from "../src/index.js";
+import { parallelRunCount, getThreads } from "../src/tensor/threads.node.js";
+import { blobs, lcg, randomMatrix } from "./helpers/data.js";
+
+afterAll(() => setThreads(1));
+
+async function useThreads(n: number): Promise<void> {
+  setThreads(n);
+  await threadsReady(120_000);
+  expect(getThreads()).toBe(n);
+}
+
+function bits(m: Matrix | Float32Array): Buffer {
+  const d = m instanceof Matrix ? m.data : m;
+  return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+}
+
+describe("worker threads", () => {
+  it("each matmul form gives identical bits on 1, 2 and 4 threads, on awkward shapes", async () => {
+    const shapes = [[33, 784, 257], [784, 32, 256], [32, 256, 128], [5, 300, 1000]];
+    const results = new Map<number, Buffer[]>();
+    for (const threads of [1, 2, 4]) {
+      await useThreads(threads);
+      const before = parallelRunCount();
+      const out: Buffer[] = [];
+      for (const [m, k, n] of shapes) {
+        const r = lcg(m * 7 + n);
+        const a = randomMatrix(m, k, r), b = randomMatrix(k, n, r), bt = randomMatrix(n, k, r), at = randomMatrix(k, m, r);
+        const c = new Matrix(m, n);
+        matmul(c, a, b);
+        out.push(Buffer.from(bits(c)));
+        matmulTransB(c, a, bt);
+        out.push(Buffer.from(bits(c)));
+        matmulTransA(c, at, b);
+        out.push(Buffer.from(bits(c)));
+      }
+      if (threads > 1) expect(parallelRunCount(), "products were split across threads").toBeGreaterThan(before);
+      results.set(threads, out);
+    }
+    for (const threads of [2, 4]) {
+      results.get(threads)!.forEach((b, i) => expect(b.equals(results.get(1)![i]), `product ${i} on ${threads} threads`).toBe(true));
+    }
+  });
+
+  it("training is bit-identical on 1, 2 and 4 threads", async () => {
+    const weights = new Map<number, Buffer>();
+    const { x, y } = blobs(320, 784, 10, 3);
+    for (const threads of [1, 2, 4]) {
+      await useThreads(threads);
+      setRandomSeed(77);
+      const model = new Sequential([
+        new Dense(256, { inputDim: 784 }), new Activation("sigmoid"),
+        new Dense(128), new Activation("relu"),
+        new Dense(10), new Activation("softmax"),
+      ]);
+      model.compile({ optimizer: "sgd", loss: "categorical_crossentropy" });
+      const before = parallelRunCount();
+      await model.fit(x, y, { epochs: 2, batchSize: 32, verbose: 0 });
+      if (threads > 1) expect(parallelRunCount()).toBeGreaterThan(before);
+      weights.set(threads, Buffer.concat(model.getWeights().map((w) => Buffer.from(bits(w)))));
+    }
+    expect(weights.get(2)!.equals(weights.get(1)!)).toBe(true);
+    expect(weights.get(4)!.equals(weights.get(1)!)).toBe(true);
+  });
+
+  it("setThreads rejects what is not a thread count", () => {
+    expect(() => setThreads(0)).toThrow(/setThreads expects an integer from 1 to 64, got 0/);
+    expect(() => setThreads(1.5)).toThrow(/got 1\.5/);
+  });
+});
