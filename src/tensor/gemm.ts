@@ -141,28 +141,31 @@ function packB(dst: Float32Array, b: Float32Array, ldb: number, n: number, k: nu
  * Rows past the end of S are packed as zeros. (MR = NR = 4.)
  */
 function packPanels(dst: Float32Array, src: Float32Array, ld: number, rows: number, k: number, rowMajor: boolean): void {
-  let off = 0;
-  for (let i0 = 0; i0 < rows; i0 += 4) {
-    const full = i0 + 4 <= rows;
-    if (full && rowMajor) {
-      // Four rows of S, read side by side.
+  const whole = rows - (rows % 4); // rows in whole panels
+  if (rowMajor) {
+    // Four rows of S side by side, panel after panel.
+    for (let i0 = 0, off = 0; i0 < whole; i0 += 4) {
       const r0 = i0 * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
       for (let p = 0; p < k; p++, off += 4) {
         dst[off] = src[r0 + p]; dst[off + 1] = src[r1 + p]; dst[off + 2] = src[r2 + p]; dst[off + 3] = src[r3 + p];
       }
-    } else if (full) {
-      // Four consecutive values of each stored row.
-      for (let p = 0, at = i0; p < k; p++, off += 4, at += ld) {
-        dst[off] = src[at]; dst[off + 1] = src[at + 1]; dst[off + 2] = src[at + 2]; dst[off + 3] = src[at + 3];
+    }
+  } else {
+    // Each stored row (one p) is read once, in order, and dealt out four values per panel.
+    const panelStride = 4 * k;
+    for (let p = 0; p < k; p++) {
+      const row = p * ld;
+      for (let i0 = 0, off = p * 4; i0 < whole; i0 += 4, off += panelStride) {
+        dst[off] = src[row + i0]; dst[off + 1] = src[row + i0 + 1]; dst[off + 2] = src[row + i0 + 2]; dst[off + 3] = src[row + i0 + 3];
       }
-    } else {
-      // The last, partial panel: missing rows are zeros.
-      for (let p = 0; p < k; p++) {
-        for (let r = 0; r < 4; r++, off++) {
-          const i = i0 + r;
-          dst[off] = i >= rows ? 0 : rowMajor ? src[i * ld + p] : src[p * ld + i];
-        }
-      }
+    }
+  }
+  if (whole === rows) return;
+  // The last, partial panel: rows past the end of S are zeros.
+  for (let p = 0, off = whole * k; p < k; p++) {
+    for (let r = 0; r < 4; r++, off++) {
+      const i = whole + r;
+      dst[off] = i >= rows ? 0 : rowMajor ? src[i * ld + p] : src[p * ld + i];
     }
   }
 }

@@ -1,0 +1,111 @@
+// Question: how long does one epoch of the tutorial's network on MNIST take, in
+// purenn on 1 and 2 threads and in TensorFlow.js 'cpu' and 'wasm', in this run?
+// And what test accuracy does each reach after it (speed is never bought with
+// wrong answers)? All engines start from the same weights.
+//   npm run bench -- train            full epochs (tfjs 'cpu' is timed on a subset, see below)
+//   npm run bench -- train --quick    every engine timed on a subset of batches
+import {
+  Sequential, Dense, Activation, SGD, loadMnist, toCategorical, setRandomSeed, setThreads, threadsReady, type Matrix,
+} from "../src/index.js";
+import { tf, machine, useTfBackend, table, fixed, flag } from "./common.js";
+
+const TFJS_CPU_BATCHES = 120; // a tfjs 'cpu' epoch takes minutes: time this many batches and scale
+
+interface Result {
+  engine: string;
+  batchSize: number;
+  secondsPerEpoch: number;
+  scaled: boolean;
+  accuracy: number | undefined;
+}
+
+function tutorial(seed: number): Sequential {
+  setRandomSeed(seed);
+  const model = new Sequential();
+  model.add(new Dense(256, { inputDim: 784 }));
+  model.add(new Activation("sigmoid"));
+  model.add(new Dense(128));
+  model.add(new Activation("relu"));
+  model.add(new Dense(10));
+  model.add(new Activation("softmax"));
+  model.compile({ optimizer: new SGD({ learningRate: 0.01 }), loss: "categorical_crossentropy", metrics: ["accuracy"] });
+  return model;
+}
+
+function tfjsTutorial(weights: Matrix[]): tf.Sequential {
+  const model = tf.sequential();
+  model.add(tf.layers.dense({ units: 256, inputShape: [784] }));
+  model.add(tf.layers.activation({ activation: "sigmoid" }));
+  model.add(tf.layers.dense({ units: 128 }));
+  model.add(tf.layers.activation({ activation: "relu" }));
+  model.add(tf.layers.dense({ units: 10 }));
+  model.add(tf.layers.activation({ activation: "softmax" }));
+  model.setWeights(weights.map((w) => (w.rows === 1 ? tf.tensor1d(w.data) : tf.tensor2d(w.data, [w.rows, w.cols]))));
+  model.compile({ optimizer: tf.train.sgd(0.01), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+  return model;
+}
+
+export async function benchTrain(): Promise<Result[]> {
+  const quick = flag("quick") === true;
+  const mnist = await loadMnist();
+  const yTrain = toCategorical(mnist.yTrain, 10);
+  const yTest = toCategorical(mnist.yTest, 10);
+  const n = mnist.xTrain.rows;
+  const results: Result[] = [];
+  console.log(`\n## train: one epoch of the tutorial's network on MNIST (60000 images), ${machine()}\n`);
+
+  for (const batchSize of [32, 128]) {
+    const subset = quick ? Math.min(n, 200 * batchSize) : n;
+    for (const threads of [1, 2]) {
+      setThreads(threads);
+      await threadsReady();
+      const model = tutorial(1);
+      const x = subset === n ? mnist.xTrain : mnist.xTrain.slice(0, subset);
+      const y = subset === n ? yTrain : yTrain.slice(0, subset);
+      const t = performance.now();
+      await model.fit(x, y, { epochs: 1, batchSize, verbose: 0 });
+      const seconds = ((performance.now() - t) / 1000) * (n / subset);
+      const accuracy = subset === n ? model.evaluate(mnist.xTest, yTest, { verbose: 0 })[1] : undefined;
+      results.push({ engine: `purenn, ${threads} thread${threads > 1 ? "s" : ""}`, batchSize, secondsPerEpoch: seconds, scaled: subset !== n, accuracy });
+      console.log(`  purenn ${threads}T batch ${batchSize}: ${fixed(seconds, 1)} s/epoch${accuracy === undefined ? "" : `, test accuracy ${fixed(accuracy, 4)}`}`);
+    }
+    const weights = tutorial(1).getWeights();
+    for (const backend of ["wasm", "cpu"] as const) {
+      await useTfBackend(backend);
+      const rows = backend === "cpu" || quick ? Math.min(n, (backend === "cpu" ? TFJS_CPU_BATCHES : 200) * batchSize) : n;
+      const model = tfjsTutorial(weights);
+      const xs = tf.tensor2d(mnist.xTrain.data.subarray(0, rows * 784), [rows, 784]);
+      const ys = tf.tensor2d(yTrain.data.subarray(0, rows * 10), [rows, 10]);
+      const t = performance.now();
+      await model.fit(xs, ys, { epochs: 1, batchSize, verbose: 0 });
+      const seconds = ((performance.now() - t) / 1000) * (n / rows);
+      let accuracy: number | undefined;
+      if (rows === n) {
+        const [, acc] = model.evaluate(tf.tensor2d(mnist.xTest.data, [10000, 784]), tf.tensor2d(yTest.data, [10000, 10])) as tf.Scalar[];
+        accuracy = acc.dataSync()[0];
+      }
+      results.push({ engine: `tfjs '${backend}'`, batchSize, secondsPerEpoch: seconds, scaled: rows !== n, accuracy });
+      console.log(`  tfjs ${backend} batch ${batchSize}: ${fixed(seconds, 1)} s/epoch${rows === n ? "" : ` (scaled from ${rows / batchSize} batches)`}`);
+      tf.disposeVariables();
+      xs.dispose();
+      ys.dispose();
+    }
+  }
+
+  const rows = results.map((r) => {
+    const base = results.find((b) => b.batchSize === r.batchSize && b.engine === "purenn, 1 thread")!;
+    return [
+      r.engine, r.batchSize, `${fixed(r.secondsPerEpoch, 1)}${r.scaled ? " *" : ""}`, Math.round(60000 / r.secondsPerEpoch),
+      r.accuracy === undefined ? "n/a *" : fixed(r.accuracy, 4), `${fixed(r.secondsPerEpoch / base.secondsPerEpoch, 2)}x`,
+    ];
+  });
+  console.log("");
+  table(["engine", "batch", "s/epoch", "samples/s", "test accuracy", "time vs purenn 1T"], rows);
+  console.log("\n* timed on a subset of batches and scaled to 60000 samples; no test accuracy for a partial epoch.");
+  return results;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await benchTrain();
+  process.exit(0);
+}
