@@ -49,8 +49,8 @@ export class ProgressBar {
     private readonly sink: ProgressSink = defaultSink(),
   ) {}
 
-  /** Step `current` of `target` is done; `values` are the running means. */
-  update(current: number, values: [string, number][]): void {
+  /** Step `current` of `target` is done; `values` gives the running means (called only when drawing). */
+  update(current: number, values: () => [string, number][]): void {
     const now = Date.now();
     const final = current >= this.target;
     if (this.verbose === 0) return;
@@ -59,7 +59,7 @@ export class ProgressBar {
     const elapsed = (now - this.start) / 1000;
     const perStep = current > 0 ? elapsed / current : 0;
     const count = `${String(current).padStart(String(this.target).length)}/${this.target}`;
-    const metrics = values.map(([k, v]) => ` - ${k}: ${formatValue(v)}`).join("");
+    const metrics = values().map(([k, v]) => ` - ${k}: ${formatValue(v)}`).join("");
     let line: string;
     if (this.verbose === 2) {
       line = `${count} - ${Math.round(elapsed)}s${metrics} - ${Math.round(elapsed)}s/epoch - ${formatPerStep(perStep)}`;

@@ -14,7 +14,7 @@
 import { Matrix, type MatrixLike, workspace, toMatrix, describe } from "../tensor/matrix.js";
 import { gatherRows } from "../tensor/ops.js";
 import { shuffle as shuffleInPlace } from "../tensor/random.js";
-import { Layer, uniqueName } from "../layers/layer.js";
+import { Layer, uniqueName, type Param } from "../layers/layer.js";
 import { getLoss, getMetric, softmaxCrossEntropyBackward, categoricalCrossentropy, type Loss, type Metric } from "../losses/index.js";
 import { getOptimizer, type Optimizer } from "../optim/index.js";
 import { History } from "./history.js";
@@ -130,6 +130,7 @@ export class Sequential {
     const last = this.layers[this.layers.length - 1];
     const fused = compiled.loss === categoricalCrossentropy && last.finalActivation?.name === "softmax";
 
+    const params = this.layers.flatMap((layer) => layer.params());
     const n = xs.rows;
     const steps = Math.ceil(n / batchSize);
     const order = Int32Array.from({ length: n }, (_, i) => i);
@@ -145,8 +146,8 @@ export class Sequential {
         const yb = (this.yBatch = workspace(this.yBatch, size, ys.cols));
         gatherRows(xb, xs, order, start);
         gatherRows(yb, ys, order, start);
-        this.trainStep(compiled, fused, xb, yb, sums, size);
-        bar.update(step + 1, this.logPairs(compiled, sums, start + size));
+        this.trainStep(compiled, fused, params, xb, yb, sums, size);
+        bar.update(step + 1, () => this.logPairs(compiled, sums, start + size));
       }
       history.record(epoch, Object.fromEntries(this.logPairs(compiled, sums, n)));
       await nextTick();
@@ -155,10 +156,12 @@ export class Sequential {
   }
 
   /** One forward, backward and update on a batch; adds size·(loss, metrics) into sums. */
-  private trainStep(c: Compiled, fused: boolean, x: Matrix, t: Matrix, sums: Float64Array, size: number): void {
+  private trainStep(
+    c: Compiled, fused: boolean, params: Param[], x: Matrix, t: Matrix, sums: Float64Array, size: number,
+  ): void {
     const p = this.forward(x, true);
     sums[0] += size * c.loss.forward(p, t);
-    c.metrics.forEach(([, metric], i) => (sums[i + 1] += size * metric(p, t)));
+    for (let i = 0; i < c.metrics.length; i++) sums[i + 1] += size * c.metrics[i][1](p, t);
 
     let g: Matrix | null = (this.dp = workspace(this.dp, p.rows, p.cols));
     if (fused) softmaxCrossEntropyBackward(g, p, t);
@@ -167,7 +170,7 @@ export class Sequential {
       const fromPreActivation = fused && l === this.layers.length - 1;
       g = this.layers[l].backward(g, { fromPreActivation, needInputGradient: l > 0 });
     }
-    c.optimizer.step(this.layers.flatMap((layer) => layer.params()));
+    c.optimizer.step(params);
   }
 
   /** Returns [loss, ...metrics] over (x, y), as plain numbers. */
@@ -187,7 +190,7 @@ export class Sequential {
       const t = rowsView(ys, start, end);
       sums[0] += (end - start) * compiled.loss.forward(p, t);
       compiled.metrics.forEach(([, metric], i) => (sums[i + 1] += (end - start) * metric(p, t)));
-      bar.update(step + 1, this.logPairs(compiled, sums, end));
+      bar.update(step + 1, () => this.logPairs(compiled, sums, end));
     }
     return Array.from(sums, (s) => s / xs.rows);
   }
