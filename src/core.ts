@@ -19,4 +19,6 @@ export { Optimizer, SGD, type SGDOptions, type Trainable } from "./optim/index.j
 
 export { Sequential, type CompileOptions, type FitOptions, type EvaluateOptions, type PredictOptions } from "./model/sequential.js";
 export { History } from "./model/history.js";
+export { Callback, CallbackList, TerminateOnNaN, LearningRateScheduler, type CallbackHooks, type Logs } from "./model/callbacks.js";
+export { EarlyStopping, ReduceLROnPlateau, type EarlyStoppingOptions, type ReduceLROnPlateauOptions } from "./model/monitor.js";
 export { toCategorical } from "./data/categorical.js";

@@ -8,6 +8,8 @@ export class History {
   readonly history: Record<string, number[]> = {};
   /** The epoch indices that ran (0-based). */
   readonly epoch: number[] = [];
+  /** The settings of the fit that produced it (Keras `History.params`). */
+  params: { verbose: number; epochs: number; steps: number } = { verbose: 0, epochs: 0, steps: 0 };
 
   /** Appends one epoch's figures. */
   record(epoch: number, logs: Record<string, number>): void {

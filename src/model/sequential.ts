@@ -12,13 +12,16 @@
  * The layer list is the tape: backward is forward reversed, one line per layer.
  */
 import { Matrix, type MatrixLike, workspace, toMatrix, describe } from "../tensor/matrix.js";
-import { gatherRows } from "../tensor/ops.js";
-import { shuffle as shuffleInPlace } from "../tensor/random.js";
 import { Layer, uniqueName, type Param } from "../layers/layer.js";
 import { getLoss, getMetric, softmaxCrossEntropyBackward, categoricalCrossentropy, type Loss, type Metric } from "../losses/index.js";
+export type { FitOptions } from "./fit.js";
 import { getOptimizer, type Optimizer } from "../optim/index.js";
 import { History } from "./history.js";
-import { ProgressBar, defaultSink } from "./progress.js";
+import { ProgressBar } from "./progress.js";
+import { CallbackList } from "./callbacks.js";
+import {
+  runFit, checkFitOptions, splitValidation, classWeightsFor, weightedLoss, scaleRows, logPairs, rowsView, type FitOptions,
+} from "./fit.js";
 import { summaryText } from "./summary.js";
 import * as check from "./checks.js";
 
@@ -31,16 +34,6 @@ export interface CompileOptions {
   metrics?: string[];
 }
 
-export interface FitOptions {
-  /** Passes over the data; default 1. */
-  epochs?: number;
-  /** Samples per gradient step; default 32. */
-  batchSize?: number;
-  /** Reshuffle the samples before each epoch (seeded generator); default true. */
-  shuffle?: boolean;
-  /** 0 silent, 1 progress bar, 2 one line per epoch; default 1. */
-  verbose?: 0 | 1 | 2;
-}
 
 export interface EvaluateOptions {
   /** Samples per forward pass; default 32. */
@@ -54,7 +47,7 @@ export interface PredictOptions {
   batchSize?: number;
 }
 
-interface Compiled {
+export interface Compiled {
   optimizer: Optimizer;
   loss: Loss;
   metrics: [string, Metric][];
@@ -64,9 +57,11 @@ export class Sequential {
   readonly name: string;
   readonly layers: Layer[] = [];
   private compiled: Compiled | undefined;
+  /** Set to true (from a callback) to end fit after the current batch, as in Keras. */
+  stopTraining = false;
   // Batch buffers, sized on the first batch and reused (see workspace()).
-  private xBatch: Matrix | undefined;
-  private yBatch: Matrix | undefined;
+  /** The training batch, gathered from shuffled rows (fit.ts); kept across fits. */
+  readonly batch: { x?: Matrix; y?: Matrix } = {};
   private dp: Matrix | undefined;
 
   constructor(layers: Layer[] = [], options: { name?: string } = {}) {
@@ -116,56 +111,40 @@ export class Sequential {
     return this.compiled?.optimizer;
   }
 
-  /** Trains on (x, y) for `epochs` passes in mini-batches; resolves to the History. */
+  /**
+   * Trains on (x, y) for `epochs` passes in mini-batches; resolves to the History.
+   * The loop itself, with validation and callbacks, is in fit.ts.
+   */
   async fit(x: MatrixLike, y: MatrixLike, options?: FitOptions): Promise<History> {
     const who = "fit";
     const opts = check.checkOptions(who, options);
     const compiled = this.mustBeCompiled(who);
-    const epochs = check.checkNonNegativeInt(who, "epochs", opts.epochs ?? 1);
-    const batchSize = check.checkPositiveInt(who, "batchSize", opts.batchSize ?? 32);
-    const shuffle = check.checkBoolean(who, "shuffle", opts.shuffle ?? true);
-    const verbose = check.checkVerbose(who, opts.verbose ?? 1);
+    const settings = checkFitOptions(opts);
     const [xs, ys] = this.checkXY(who, x, y);
-    // Softmax output under categorical cross-entropy: backprop (p − t)/n directly.
-    const last = this.layers[this.layers.length - 1];
-    const fused = compiled.loss === categoricalCrossentropy && last.finalActivation?.name === "softmax";
-
-    const params = this.layers.flatMap((layer) => layer.params());
-    const n = xs.rows;
-    const steps = Math.ceil(n / batchSize);
-    const order = Int32Array.from({ length: n }, (_, i) => i);
-    const history = new History();
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      if (verbose > 0) writeLine(`Epoch ${epoch + 1}/${epochs}`);
-      if (shuffle) shuffleInPlace(order);
-      const bar = new ProgressBar(steps, verbose);
-      const sums = new Float64Array(1 + compiled.metrics.length);
-      for (let step = 0, start = 0; step < steps; step++, start += batchSize) {
-        const size = Math.min(batchSize, n - start);
-        const xb = (this.xBatch = workspace(this.xBatch, size, xs.cols));
-        const yb = (this.yBatch = workspace(this.yBatch, size, ys.cols));
-        gatherRows(xb, xs, order, start);
-        gatherRows(yb, ys, order, start);
-        this.trainStep(compiled, fused, params, xb, yb, sums, size);
-        bar.update(step + 1, () => this.logPairs(compiled, sums, start + size));
-      }
-      history.record(epoch, Object.fromEntries(this.logPairs(compiled, sums, n)));
-      await nextTick();
-    }
-    return history;
+    const data = splitValidation(xs, ys, settings, (vx, vy) => this.checkXY(`${who} validationData`, vx, vy));
+    const weights = settings.classWeight && classWeightsFor(data.y, settings.classWeight);
+    const callbacks = new CallbackList(this, opts.callbacks);
+    this.stopTraining = false;
+    return runFit(this, compiled, data, settings, callbacks, weights);
   }
 
-  /** One forward, backward and update on a batch; adds size·(loss, metrics) into sums. */
-  private trainStep(
-    c: Compiled, fused: boolean, params: Param[], x: Matrix, t: Matrix, sums: Float64Array, size: number,
-  ): void {
+  /**
+   * One forward, backward and update on a batch; adds size·(loss, metrics) into
+   * sums. With sample weights w, the loss is Σ w_i·ℓ_i / n and each row of the
+   * gradient is scaled by its w_i. (Used by fit.ts.)
+   */
+  trainStep(c: Compiled, params: Param[], x: Matrix, t: Matrix, sums: Float64Array, w?: Float32Array): void {
     const p = this.forward(x, true);
-    sums[0] += size * c.loss.forward(p, t);
-    for (let i = 0; i < c.metrics.length; i++) sums[i + 1] += size * c.metrics[i][1](p, t);
+    const n = x.rows;
+    sums[0] += n * (w ? weightedLoss(c.loss, p, t, w) : c.loss.forward(p, t));
+    for (let i = 0; i < c.metrics.length; i++) sums[i + 1] += n * c.metrics[i][1](p, t);
 
+    const last = this.layers[this.layers.length - 1];
+    const fused = c.loss === categoricalCrossentropy && last.finalActivation?.name === "softmax";
     let g: Matrix | null = (this.dp = workspace(this.dp, p.rows, p.cols));
     if (fused) softmaxCrossEntropyBackward(g, p, t);
     else c.loss.backward(g, p, t);
+    if (w) scaleRows(g, w);
     for (let l = this.layers.length - 1; l >= 0 && g; l--) {
       const fromPreActivation = fused && l === this.layers.length - 1;
       g = this.layers[l].backward(g, { fromPreActivation, needInputGradient: l > 0 });
@@ -181,16 +160,20 @@ export class Sequential {
     const batchSize = check.checkPositiveInt(who, "batchSize", opts.batchSize ?? 32);
     const verbose = check.checkVerbose(who, opts.verbose ?? 1);
     const [xs, ys] = this.checkXY(who, x, y);
+    return this.measure(compiled, xs, ys, batchSize, new ProgressBar(Math.ceil(xs.rows / batchSize), verbose));
+  }
+
+  /** Mean loss and metrics over (x, y) in inference mode, batch by batch. (Used by fit.ts for validation.) */
+  measure(c: Compiled, xs: Matrix, ys: Matrix, batchSize: number, bar?: ProgressBar): number[] {
     const steps = Math.ceil(xs.rows / batchSize);
-    const bar = new ProgressBar(steps, verbose);
-    const sums = new Float64Array(1 + compiled.metrics.length);
+    const sums = new Float64Array(1 + c.metrics.length);
     for (let step = 0, start = 0; step < steps; step++, start += batchSize) {
       const end = Math.min(start + batchSize, xs.rows);
       const p = this.forward(rowsView(xs, start, end), false);
       const t = rowsView(ys, start, end);
-      sums[0] += (end - start) * compiled.loss.forward(p, t);
-      compiled.metrics.forEach(([, metric], i) => (sums[i + 1] += (end - start) * metric(p, t)));
-      bar.update(step + 1, () => this.logPairs(compiled, sums, end));
+      sums[0] += (end - start) * c.loss.forward(p, t);
+      for (let i = 0; i < c.metrics.length; i++) sums[i + 1] += (end - start) * c.metrics[i][1](p, t);
+      bar?.update(step + 1, () => logPairs(c, sums, end));
     }
     return Array.from(sums, (s) => s / xs.rows);
   }
@@ -212,7 +195,7 @@ export class Sequential {
   }
 
   /** Runs the layers in order; returns the last layer's output buffer. */
-  private forward(x: Matrix, training: boolean): Matrix {
+  forward(x: Matrix, training: boolean): Matrix {
     let a = x;
     for (const layer of this.layers) a = layer.forward(a, training);
     return a;
@@ -296,21 +279,5 @@ export class Sequential {
     return width;
   }
 
-  private logPairs(c: Compiled, sums: Float64Array, seen: number): [string, number][] {
-    return [["loss", sums[0] / seen], ...c.metrics.map(([name], i): [string, number] => [name, sums[i + 1] / seen])];
-  }
 }
 
-/** Rows [start, end) of m as a view (no copy). */
-function rowsView(m: Matrix, start: number, end: number): Matrix {
-  return new Matrix(end - start, m.cols, m.data.subarray(start * m.cols, end * m.cols));
-}
-
-function writeLine(text: string): void {
-  defaultSink().write(text + "\n");
-}
-
-/** Lets timers and I/O run between epochs, so fit does not block the event loop for long. */
-function nextTick(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
