@@ -1,13 +1,20 @@
 /**
- * purenn's public API for Node: the core (core.ts) plus reading IDX files and
- * loading MNIST. This is the only import path users need:
+ * purenn's public API for Node: the core (core.ts), plus what needs Node —
+ * IDX files and MNIST, worker threads for matmul, saving and loading models.
+ * This is the only import path users need:
  *
  *   import { Sequential, Dense, Activation, loadMnist, toCategorical, argmax } from "purenn";
  */
+import { setThreads, defaultThreads } from "./tensor/threads.node.js";
+import { setFolderIO } from "./model/folder-io.js";
+import { saveModel } from "./model/io.node.js";
+
 export * from "./core.js";
 export { parseIdx, readIdx, writeIdx, loadMnist, type IdxArray, type MnistOptions, type Mnist } from "./data/index.js";
 export { setThreads, getThreads, threadsReady } from "./tensor/threads.node.js";
+export { loadModel, saveModel, type SaveOptions, type LoadOptions } from "./model/io.node.js";
 
-import { setThreads, defaultThreads } from "./tensor/threads.node.js";
-// Node entry: split large matmuls across all cores (or PURENN_THREADS). Workers start on first use.
+// Split large matmuls across all cores (or PURENN_THREADS); workers start on first use.
 setThreads(defaultThreads());
+// model.save(dir) writes folders through io.node.ts.
+setFolderIO({ save: saveModel });

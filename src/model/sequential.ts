@@ -19,6 +19,7 @@ import { getOptimizer, type Optimizer } from "../optim/index.js";
 import { History } from "./history.js";
 import { ProgressBar } from "./progress.js";
 import { CallbackList } from "./callbacks.js";
+import { folderIO } from "./folder-io.js";
 import {
   runFit, checkFitOptions, splitValidation, classWeightsFor, weightedLoss, scaleRows, logPairs, rowsView, type FitOptions,
 } from "./fit.js";
@@ -211,6 +212,28 @@ export class Sequential {
     const text = summaryText(this.name, this.layers);
     printFn(text);
     return text;
+  }
+
+  /**
+   * Saves the model to a folder as TensorFlow.js's layers-model files
+   * (model.json + weights.bin), atomically; load it with loadModel(dir) or
+   * tf.loadLayersModel. Node only.
+   */
+  async save(dir: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
+    await folderIO().save(this, dir, options);
+  }
+
+  /** Keras's training_config: the loss, metrics and optimizer settings given to compile. */
+  trainingConfig(): Record<string, unknown> | null {
+    const c = this.compiled;
+    if (!c) return null;
+    const settings: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(c.optimizer)) if (typeof v === "number" || typeof v === "boolean") settings[k] = v;
+    return {
+      loss: c.loss.name,
+      metrics: c.metrics.map(([name]) => name),
+      optimizer_config: { class_name: c.optimizer.className, config: settings },
+    };
   }
 
   /** Copies of all weights in layer order, kernel then bias (bias as a 1 x units Matrix). */

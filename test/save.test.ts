@@ -1,0 +1,179 @@
+// save / loadModel in TensorFlow.js's layers-model format: round trips, both
+// directions with TensorFlow.js, crashes mid-save, and untrusted folders.
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { mkdtemp, mkdir, readFile, writeFile, rm, symlink, readdir, rename, copyFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { Matrix, Sequential, Dense, Activation, SGD, setRandomSeed, loadModel } from "../src/index.js";
+import { lcg, randomMatrix, randomOneHot } from "./helpers/data.js";
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "purenn-save-"));
+  tf.env().set("PROD", true);
+  await tf.setBackend("cpu");
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+let count = 0;
+const folder = () => join(root, `m${count++}`);
+
+function model(seed = 1): Sequential {
+  setRandomSeed(seed);
+  const m = new Sequential([
+    new Dense(12, { inputDim: 6, activation: "relu" }), new Dense(8), new Activation("sigmoid"),
+    new Dense(3, { useBias: false }), new Activation("softmax"),
+  ]);
+  m.compile({ optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }), loss: "categorical_crossentropy", metrics: ["accuracy"] });
+  return m;
+}
+
+const x = randomMatrix(20, 6, lcg(1), 0, 1);
+const bits = (m: Matrix) => Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+}
+
+describe("save and loadModel", () => {
+  it("round trip: bit-identical predictions, names and shapes", async () => {
+    const m = model();
+    await m.fit(x, randomOneHot(20, 3, lcg(2)), { epochs: 2, verbose: 0 });
+    const dir = folder();
+    await m.save(dir);
+    expect((await readdir(dir)).sort()).toEqual(["model.json", "weights.bin"]);
+    const json = JSON.parse(await readFile(join(dir, "model.json"), "utf8"));
+    expect(json.format).toBe("layers-model");
+    expect(json.modelTopology.class_name).toBe("Sequential");
+    expect(json.modelTopology.config.layers.map((l: { class_name: string }) => l.class_name)).toEqual(["Dense", "Dense", "Activation", "Dense", "Activation"]);
+    expect(json.weightsManifest[0].weights.map((w: { shape: number[] }) => w.shape)).toEqual([[6, 12], [12], [12, 8], [8], [8, 3]]);
+    expect((await readFile(join(dir, "weights.bin"))).length).toBe(4 * (72 + 12 + 96 + 8 + 24));
+    const back = await loadModel(dir);
+    expect(back.layers.map((l) => l.name)).toEqual(m.layers.map((l) => l.name));
+    expect(bits(back.predict(x)).equals(bits(m.predict(x)))).toBe(true);
+  });
+
+  it("includeOptimizer keeps the loss, metrics and optimizer settings", async () => {
+    const m = model();
+    const dir = folder();
+    await m.save(dir, { includeOptimizer: true });
+    const back = await loadModel(dir, { includeOptimizer: true });
+    expect(back.optimizer).toBeInstanceOf(SGD);
+    expect((back.optimizer as SGD).learningRate).toBe(0.05);
+    expect((back.optimizer as SGD).momentum).toBe(0.9);
+    const y = randomOneHot(20, 3, lcg(3));
+    expect(back.evaluate(x, y, { verbose: 0 })).toEqual(m.evaluate(x, y, { verbose: 0 }));
+  });
+
+  it("purenn → TensorFlow.js: tf.loadLayersModel predicts the same (1e-6)", async () => {
+    const m = model(4);
+    const dir = folder();
+    await m.save(dir);
+    const json = JSON.parse(await readFile(join(dir, "model.json"), "utf8"));
+    const weightData = new Uint8Array(await readFile(join(dir, "weights.bin"))).buffer;
+    const t = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }));
+    const theirs = (t.predict(tf.tensor2d(x.data, [20, 6])) as tf.Tensor).dataSync();
+    expect(maxDiff(m.predict(x).data, theirs)).toBeLessThan(1e-6);
+  });
+
+  it("TensorFlow.js → purenn: a model built and trained in tfjs loads and predicts the same (1e-6)", async () => {
+    const t = tf.sequential();
+    t.add(tf.layers.dense({ units: 10, inputShape: [6], activation: "tanh" }));
+    t.add(tf.layers.dense({ units: 7 }));
+    t.add(tf.layers.activation({ activation: "relu" }));
+    t.add(tf.layers.dense({ units: 3, activation: "softmax" }));
+    t.compile({ optimizer: "sgd", loss: "categoricalCrossentropy" });
+    await t.fit(tf.tensor2d(x.data, [20, 6]), tf.tensor2d(randomOneHot(20, 3, lcg(5)).data, [20, 3]), { epochs: 2, verbose: 0 });
+    const dir = folder();
+    await mkdir(dir);
+    await t.save(tf.io.withSaveHandler(async (a) => {
+      const { weightData, weightSpecs, ...rest } = a;
+      await writeFile(join(dir, "model.json"), JSON.stringify({ ...rest, weightsManifest: [{ paths: ["weights.bin"], weights: weightSpecs }] }));
+      await writeFile(join(dir, "weights.bin"), new Uint8Array(weightData as ArrayBuffer));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+    }));
+    const ours = await loadModel(dir);
+    const theirs = (t.predict(tf.tensor2d(x.data, [20, 6])) as tf.Tensor).dataSync();
+    expect(maxDiff(ours.predict(x).data, theirs)).toBeLessThan(1e-6);
+  });
+});
+
+describe("a save that dies half way leaves the old model or the new one", () => {
+  it("at every step of the rename sequence", async () => {
+    const old = model(6), fresh = model(7);
+    const dir = folder(), staging = folder();
+    await old.save(dir);
+    await fresh.save(staging);
+    const oldBits = bits(old.predict(x)), newBits = bits(fresh.predict(x));
+    const states: [string, () => Promise<void>, Buffer][] = [
+      ["temporary files written, nothing renamed", async () => {
+        await copyFile(join(staging, "weights.bin"), join(dir, "weights.bin.abc123.tmp"));
+        await copyFile(join(staging, "model.json"), join(dir, "model.json.abc123.tmp"));
+      }, oldBits],
+      ["new model.json.next in place, weights not yet", async () => {
+        await rename(join(dir, "model.json.abc123.tmp"), join(dir, "model.json.next"));
+      }, oldBits],
+      ["new weights.bin in place, model.json still old", async () => {
+        await rename(join(dir, "weights.bin.abc123.tmp"), join(dir, "weights.bin"));
+      }, newBits],
+      ["finished", async () => {
+        await rename(join(dir, "model.json.next"), join(dir, "model.json"));
+      }, newBits],
+    ];
+    for (const [name, step, expected] of states) {
+      await step();
+      const loaded = await loadModel(dir);
+      expect(bits(loaded.predict(x)).equals(expected), name).toBe(true);
+    }
+    // The next save clears the leftovers.
+    await old.save(dir);
+    expect((await readdir(dir)).sort()).toEqual(["model.json", "weights.bin"]);
+  });
+});
+
+describe("untrusted model folders are rejected before anything is allocated", () => {
+  async function valid(): Promise<{ dir: string; json: Record<string, any> }> {
+    const dir = folder();
+    await model(8).save(dir);
+    return { dir, json: JSON.parse(await readFile(join(dir, "model.json"), "utf8")) };
+  }
+  const cases: [string, (dir: string, json: Record<string, any>) => Promise<unknown> | unknown, RegExp][] = [
+    ["model.json is not JSON", (dir) => writeFile(join(dir, "model.json"), "{ not json"), /model\.json: not valid JSON/],
+    ["no model.json", (dir) => rm(join(dir, "model.json")), /model\.json: file not found/],
+    ["unknown layer class", (_d, j) => (j.modelTopology.config.layers[1].class_name = "Conv2D"), /layers\[1\]: unknown layer class "Conv2D"; known: Dense, Activation/],
+    ["not a Sequential", (_d, j) => (j.modelTopology.class_name = "Functional"), /must be a Sequential model/],
+    ["shapes that do not chain", (_d, j) => (j.modelTopology.config.layers[1].config.batch_input_shape = [null, 5]), /layers\[1\] declares input width 5 but the layer before it outputs 12/],
+    ["absurd sizes", (_d, j) => (j.modelTopology.config.layers[0].config.units = 2 ** 31), /units is 2147483648, more than the 1048576 purenn accepts/],
+    ["fractional units", (_d, j) => (j.modelTopology.config.layers[0].config.units = 1.5), /units must be a positive integer, got 1\.5/],
+    ["more weight bytes declared than weights.bin holds", (_d, j) => j.weightsManifest[0].weights[0].shape = [6, 13], /declares 872 bytes of weights but weights\.bin holds 848/],
+    ["weights.bin longer than declared", (dir) => writeFile(join(dir, "weights.bin"), Buffer.alloc(852)), /declares 848 bytes of weights but weights\.bin holds 852/],
+    ["weights path with ../", (_d, j) => (j.weightsManifest[0].paths = ["../weights.bin"]), /weight path "\.\.\/weights\.bin" must be a file name inside the model folder/],
+    ["absolute weights path", (_d, j) => (j.weightsManifest[0].paths = ["/etc/passwd"]), /weight path "\/etc\/passwd" must be a file name inside the model folder/],
+    ["a symlink that leaves the folder", async (dir, j) => {
+      await writeFile(join(root, "outside.bin"), Buffer.alloc(848));
+      await symlink(join(root, "outside.bin"), join(dir, "link.bin"));
+      j.weightsManifest[0].paths = ["link.bin"];
+    }, /weight file link\.bin resolves outside the model folder/],
+    ["a weight of the wrong dtype", (_d, j) => (j.weightsManifest[0].weights[0].dtype = "int32"), /has dtype "int32"; purenn reads float32 weights/],
+    ["weights that do not fit the layers", (_d, j) => { j.weightsManifest[0].weights[0].shape = [6, 11]; j.weightsManifest[0].weights[1].shape = [18]; }, /weight dense_\d+\/kernel has shape \[6, 11\] but dense_\d+ kernel needs \[6, 12\]/],
+    ["a weight count that does not fit the layers", async (dir, j) => {
+      j.weightsManifest[0].weights[1].shape = [13];
+      delete j.purenn; // as a folder written by TensorFlow.js, without purenn's checksum
+      await writeFile(join(dir, "weights.bin"), Buffer.alloc(852));
+    }, /the weights manifest declares 213 values but the layers need 212/],
+  ];
+  for (const [name, corrupt, message] of cases) {
+    it(name, async () => {
+      const { dir, json } = await valid();
+      const modified = await corrupt(dir, json);
+      void modified;
+      if (!name.includes("JSON") && !name.includes("no model.json")) await writeFile(join(dir, "model.json"), JSON.stringify(json));
+      await expect(loadModel(dir)).rejects.toThrow(message);
+    });
+  }
+});
