@@ -17,8 +17,9 @@ export { ACTIVATIONS } from "./layers/activations.js";
 export { LOSSES, METRICS, getLoss, getMetric, type Loss, type Metric } from "./losses/index.js";
 export { Optimizer, SGD, type SGDOptions, type Trainable } from "./optim/index.js";
 
-export { Sequential, type CompileOptions, type FitOptions, type EvaluateOptions, type PredictOptions } from "./model/sequential.js";
+export { Sequential, type CompileOptions, type EvaluateOptions, type PredictOptions } from "./model/sequential.js";
 export { History } from "./model/history.js";
+export { TrainingDivergedError, type FitOptions } from "./model/fit.js";
 export { Callback, CallbackList, TerminateOnNaN, LearningRateScheduler, type CallbackHooks, type Logs } from "./model/callbacks.js";
 export { EarlyStopping, ReduceLROnPlateau, type EarlyStoppingOptions, type ReduceLROnPlateauOptions } from "./model/monitor.js";
 export { toCategorical } from "./data/categorical.js";

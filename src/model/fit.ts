@@ -42,6 +42,23 @@ export interface FitOptions {
   initialEpoch?: number;
   /** Callbacks: instances of Callback (EarlyStopping, …) or objects with onEpochEnd etc. */
   callbacks?: CallbackHooks | CallbackHooks[];
+  /**
+   * Stop at the first batch whose loss is NaN or infinite, keep the weights
+   * from before it, and reject with a TrainingDivergedError; default true.
+   * (Keras only stops, with its TerminateOnNaN callback; false trains on.)
+   */
+  terminateOnNaN?: boolean;
+}
+
+/** fit's rejection when the loss turns NaN or infinite; carries the History so far. */
+export class TrainingDivergedError extends Error {
+  constructor(readonly history: History, readonly epoch: number, readonly batch: number, readonly loss: number, hints: string[]) {
+    super(
+      `fit: the loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1}; training stopped and the weights are those ` +
+        `from before that batch. Likely causes: ${hints.join("; ")}. (Pass terminateOnNaN: false to train on regardless.)`,
+    );
+    this.name = "TrainingDivergedError";
+  }
 }
 
 export interface FitSettings {
@@ -53,6 +70,7 @@ export interface FitSettings {
   validationData: [MatrixLike, MatrixLike] | undefined;
   classWeight: Record<number, number> | undefined;
   initialEpoch: number;
+  terminateOnNaN: boolean;
 }
 
 /** Validates fit's options at the door; returns them with Keras's defaults. */
@@ -81,6 +99,7 @@ export function checkFitOptions(opts: FitOptions): FitSettings {
     epochs, initialEpoch, validationSplit, validationData, classWeight,
     batchSize: check.checkPositiveInt(who, "batchSize", opts.batchSize ?? 32),
     shuffle: check.checkBoolean(who, "shuffle", opts.shuffle ?? true),
+    terminateOnNaN: check.checkBoolean(who, "terminateOnNaN", opts.terminateOnNaN ?? true),
     verbose: check.checkVerbose(who, opts.verbose ?? 1),
   };
 }
@@ -169,7 +188,11 @@ export async function runFit(
         w = batchWeights.subarray(0, size);
       }
       if (!callbacks.empty) await callbacks.call("onBatchBegin", step, {});
-      model.trainStep(c, params, xb, yb, sums, w);
+      const loss = model.trainStep(c, params, xb, yb, sums, w, s.terminateOnNaN);
+      if (s.terminateOnNaN && !Number.isFinite(loss)) {
+        if (s.verbose > 0) defaultSink().write("\n");
+        throw new TrainingDivergedError(history, epoch, step, loss, divergenceHints(c, x, y));
+      }
       seen += size;
       if (!callbacks.empty) await callbacks.call("onBatchEnd", step, Object.fromEntries(logPairs(c, sums, seen)));
       if (step + 1 < steps) bar.update(step + 1, () => logPairs(c, sums, seen));
@@ -186,6 +209,25 @@ export async function runFit(
   }
   await callbacks.call("onTrainEnd", {});
   return history;
+}
+
+/** What usually makes a loss blow up, with the values that point to it. */
+function divergenceHints(c: Compiled, x: Matrix, y: Matrix): string[] {
+  const hints: string[] = [];
+  const lr = (c.optimizer as { learningRate?: unknown }).learningRate;
+  hints.push(`the learning rate is too high${typeof lr === "number" ? ` (it is ${lr}; try 10 or 100 times smaller)` : ""}`);
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < x.data.length; i++) {
+    lo = Math.min(lo, x.data[i]);
+    hi = Math.max(hi, x.data[i]);
+  }
+  hints.push(`inputs are not scaled to [0, 1] (x ranges over [${lo}, ${hi}]${hi > 10 ? ": divide pixels by 255" : ""})`);
+  if (c.loss.name === "categorical_crossentropy") {
+    let oneHot = true;
+    for (let i = 0; i < y.data.length && oneHot; i++) oneHot = y.data[i] === 0 || y.data[i] === 1;
+    hints.push(`labels are not one-hot for categorical_crossentropy${oneHot ? "" : " (y holds values other than 0 and 1: use toCategorical)"}`);
+  }
+  return hints;
 }
 
 /** [name, mean] pairs of the loss and each metric over the `seen` samples so far. */

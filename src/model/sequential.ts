@@ -131,13 +131,17 @@ export class Sequential {
 
   /**
    * One forward, backward and update on a batch; adds size·(loss, metrics) into
-   * sums. With sample weights w, the loss is Σ w_i·ℓ_i / n and each row of the
-   * gradient is scaled by its w_i. (Used by fit.ts.)
+   * sums and returns the batch loss. With sample weights w, the loss is
+   * Σ w_i·ℓ_i / n and each row of the gradient is scaled by its w_i. When the
+   * loss is not finite and `stopOnNaN` is set, nothing is updated: the weights
+   * stay as they were before this batch. (Used by fit.ts.)
    */
-  trainStep(c: Compiled, params: Param[], x: Matrix, t: Matrix, sums: Float64Array, w?: Float32Array): void {
+  trainStep(c: Compiled, params: Param[], x: Matrix, t: Matrix, sums: Float64Array, w: Float32Array | undefined, stopOnNaN: boolean): number {
     const p = this.forward(x, true);
     const n = x.rows;
-    sums[0] += n * (w ? weightedLoss(c.loss, p, t, w) : c.loss.forward(p, t));
+    const loss = w ? weightedLoss(c.loss, p, t, w) : c.loss.forward(p, t);
+    if (stopOnNaN && !Number.isFinite(loss)) return loss;
+    sums[0] += n * loss;
     for (let i = 0; i < c.metrics.length; i++) sums[i + 1] += n * c.metrics[i][1](p, t);
 
     const last = this.layers[this.layers.length - 1];
@@ -151,6 +155,7 @@ export class Sequential {
       g = this.layers[l].backward(g, { fromPreActivation, needInputGradient: l > 0 });
     }
     c.optimizer.step(params);
+    return loss;
   }
 
   /** Returns [loss, ...metrics] over (x, y), as plain numbers. */
