@@ -13,6 +13,7 @@ export * from "./core.js";
 export { parseIdx, readIdx, writeIdx, loadMnist, type IdxArray, type MnistOptions, type Mnist } from "./data/index.js";
 export { setThreads, getThreads, threadsReady } from "./tensor/threads.node.js";
 export { loadModel, saveModel, type SaveOptions, type LoadOptions } from "./model/io.node.js";
+export { ModelCheckpoint, CSVLogger, type ModelCheckpointOptions, type CSVLoggerOptions } from "./model/checkpoint.node.js";
 
 // Split large matmuls across all cores (or PURENN_THREADS); workers start on first use.
 setThreads(defaultThreads());

@@ -177,3 +177,37 @@ describe("untrusted model folders are rejected before anything is allocated", ()
     });
   }
 });
+
+describe("ModelCheckpoint and CSVLogger", () => {
+  it("ModelCheckpoint with saveBestOnly keeps the best epoch's model; fields fill the path", async () => {
+    const { ModelCheckpoint } = await import("../src/index.js");
+    const m = model(9);
+    const y = randomOneHot(20, 3, lcg(10));
+    const dir = folder();
+    const best = new Map<number, Buffer>();
+    await m.fit(x, y, {
+      epochs: 4, verbose: 0, validationData: [x, y],
+      callbacks: [new ModelCheckpoint(join(dir, "best"), { saveBestOnly: true }), new ModelCheckpoint(join(dir, "e{epoch:02d}")),
+        { onEpochEnd: (e: number) => void best.set(e, bits(m.predict(x))) }],
+    });
+    expect((await readdir(dir)).sort()).toEqual(["best", "e01", "e02", "e03", "e04"]);
+    expect(bits((await loadModel(join(dir, "e03"))).predict(x)).equals(best.get(2)!)).toBe(true);
+    // Training improves val_loss here every epoch, so "best" holds the last epoch.
+    expect(bits((await loadModel(join(dir, "best"))).predict(x)).equals(best.get(3)!)).toBe(true);
+  });
+
+  it("CSVLogger writes a header of sorted keys and a row per epoch", async () => {
+    const { CSVLogger } = await import("../src/index.js");
+    const file = join(root, "log.csv");
+    const h = await model(11).fit(x, randomOneHot(20, 3, lcg(12)), { epochs: 2, verbose: 0, validationSplit: 0.25, callbacks: new CSVLogger(file) });
+    const lines = (await readFile(file, "utf8")).trim().split("\n");
+    expect(lines[0]).toBe("epoch,accuracy,loss,val_accuracy,val_loss");
+    expect(lines).toHaveLength(3);
+    expect(Number(lines[2].split(",")[2])).toBeCloseTo(h.history.loss[1], 10);
+  });
+
+  it("formatPath fills {epoch:02d} and {val_loss:.2f}", async () => {
+    const { formatPath } = await import("../src/model/checkpoint.node.js");
+    expect(formatPath("m/{epoch:02d}-{val_loss:.2f}-{missing}", 3, { val_loss: 0.41234 })).toBe("m/03-0.41-{missing}");
+  });
+});
