@@ -131,3 +131,11 @@ describe("malformed IDX files are rejected with the file and the problem named",
     expect(() => writeIdx([2, 2], new Uint8Array(3))).toThrow(/shape \[2, 2\] holds 4 values, data has 3/);
   });
 });
+
+describe("found by the fuzzer", () => {
+  it("a header whose sizes overflow to Infinity before a 0 size still counts 0 values (and rejects trailing bytes)", () => {
+    const bytes = new Uint8Array([...header(0x0d, [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0]), 1, 2, 3, 4]);
+    expect(() => parseIdx(bytes, "overflow.idx")).toThrow(/overflow\.idx: shape \[.*, 0\] of float32 needs 160 bytes but the file has 164 \(4 trailing bytes\)/);
+    expect(parseIdx(bytes.subarray(0, 160), "empty.idx").data.length).toBe(0);
+  });
+});

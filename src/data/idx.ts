@@ -67,12 +67,8 @@ export function parseIdx(bytes: Uint8Array, name = "IDX data"): IdxArray {
 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape: number[] = [];
-  let count = 1;
-  for (let d = 0; d < dims; d++) {
-    const size = view.getUint32(4 + 4 * d);
-    shape.push(size);
-    count *= size; // exact in float64 until 2^53, far beyond any file's length
-  }
+  for (let d = 0; d < dims; d++) shape.push(view.getUint32(4 + 4 * d));
+  const count = elementCount(shape);
   const expected = headerBytes + count * type.bytes;
   if (expected > bytes.length) {
     fail(`shape [${shape.join(", ")}] of ${type.name} needs ${expected} bytes but the file has ${bytes.length}` +
@@ -94,6 +90,11 @@ export function parseIdx(bytes: Uint8Array, name = "IDX data"): IdxArray {
 /** Reads an IDX file, gzipped or raw. Errors name the file and what is wrong. */
 export async function readIdx(file: string): Promise<IdxArray> {
   return parseIdx(await readIdxBytes(file), file);
+}
+
+/** Decodes IDX bytes that may be gzipped; `name` is used in error messages. */
+export async function decodeIdx(bytes: Uint8Array, name: string): Promise<IdxArray> {
+  return parseIdx(bytes[0] === 0x1f && bytes[1] === 0x8b ? await gunzipIdx(bytes, name) : bytes, name);
 }
 
 /** The raw IDX bytes of a file, unzipped when it is gzipped. */
@@ -170,9 +171,18 @@ function declaredLength(head: Uint8Array): number | undefined {
   const dims = head[3];
   if (!type || head.length < 4 + 4 * dims) return undefined;
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  let count = 1;
-  for (let d = 0; d < dims; d++) count *= view.getUint32(4 + 4 * d);
-  return 4 + 4 * dims + count * type.bytes;
+  const shape = Array.from({ length: dims }, (_, d) => view.getUint32(4 + 4 * d));
+  return 4 + 4 * dims + elementCount(shape) * type.bytes;
+}
+
+/**
+ * Π sizes. Any 0 makes it 0 (a plain running product could reach Infinity
+ * first, and Infinity · 0 is NaN); otherwise exact up to 2^53 and Infinity
+ * beyond, which no file can hold.
+ */
+function elementCount(shape: number[]): number {
+  if (shape.includes(0)) return 0;
+  return shape.reduce((a, b) => a * b, 1);
 }
 
 /** Encodes an array as IDX bytes; the typed array's kind picks the type byte. */
