@@ -14,6 +14,7 @@
  * Loading reads model.json and checks the hash of weights.bin; if they differ
  * (a crash between steps 3 and 4), model.json.next describes weights.bin and is
  * loaded instead. So a folder always loads as the old model or the new one.
+ * The next save first finishes or discards such a leftover (finishInterruptedSave).
  */
 import { mkdir, open, readFile, readdir, rename, rm, realpath, stat } from "node:fs/promises";
 import { createHash, randomBytes } from "node:crypto";
@@ -46,6 +47,7 @@ export async function saveModel(model: Sequential, dir: string, options: SaveOpt
   };
   await mkdir(dir, { recursive: true });
   await removeLeftovers(dir);
+  await finishInterruptedSave(dir);
   const tag = randomBytes(6).toString("hex");
   const weightsTmp = join(dir, `weights.bin.${tag}.tmp`);
   const jsonTmp = join(dir, `model.json.${tag}.tmp`);
@@ -188,6 +190,22 @@ async function syncDir(dir: string): Promise<void> {
   const handle = await open(dir, "r").catch(() => undefined);
   await handle?.sync().catch(() => undefined);
   await handle?.close();
+}
+
+/**
+ * A save that died leaves model.json.next behind. If weights.bin is already the
+ * new one (the save died between steps 3 and 4), finish it: rename the JSON
+ * into place. Otherwise (between 2 and 3) the old pair is whole: drop the JSON.
+ * Either way the next save starts from one consistent model.json + weights.bin.
+ */
+async function finishInterruptedSave(dir: string): Promise<void> {
+  const nextPath = join(dir, "model.json.next");
+  const next = await readJson(nextPath).catch(() => undefined);
+  if (!next) return;
+  const expected = (next.purenn as { weightsSha256?: unknown } | undefined)?.weightsSha256;
+  const weights = await readFile(join(dir, "weights.bin")).catch(() => undefined);
+  if (weights && expected === sha256(weights)) await rename(nextPath, join(dir, "model.json"));
+  else await rm(nextPath, { force: true });
 }
 
 /** Temporary files of a save that died: never referenced by model.json, safe to remove. */
