@@ -77,3 +77,33 @@ describe("matmul forms agree with a float64 triple loop to 1e-5 relative", () =>
     expect(() => matmul(new Matrix(3, 3), a, new Matrix(3, 3))).toThrow(/out must be \[2, 3\], got \[3, 3\]/);
   });
 });
+
+describe("products that skip all-zero columns of the input", () => {
+  it("matmulSelectK and matmulTransASelectRows equal the full products when the other columns are 0", async () => {
+    const { matmulSelectK, matmulTransASelectRows } = await import("../src/tensor/matmul.js");
+    const { nonzeroColumns } = await import("../src/tensor/ops.js");
+    const rand = lcg(31);
+    for (const [n, din, dout] of [[32, 784, 256], [7, 13, 5], [1, 9, 3]]) {
+      const x = randomMatrix(n, din, rand);
+      for (let j = 0; j < din; j++) if (j % 3 !== 1) for (let i = 0; i < n; i++) x.data[i * din + j] = 0; // 2 of 3 columns zero
+      x.data[0] = 0.5; // column 0 has one non-zero
+      const cols = new Int32Array(din);
+      const count = nonzeroColumns(x, cols);
+      expect(Array.from(cols.subarray(0, count))).toEqual(Array.from({ length: din }, (_, j) => j).filter((j) => j % 3 === 1 || j === 0));
+      const w = randomMatrix(din, dout, rand);
+      const full = new Matrix(n, dout), picked = new Matrix(n, dout);
+      matmul(full, x, w);
+      matmulSelectK(picked, x, w, cols.subarray(0, count));
+      expect(relativeError(picked.data, reference(x, w, false, false))).toBeLessThan(1e-6);
+      expect(relativeError(full.data, reference(x, w, false, false))).toBeLessThan(1e-6);
+
+      const dy = randomMatrix(n, dout, rand);
+      const rows = new Matrix(count, dout);
+      matmulTransASelectRows(rows, x, dy, cols.subarray(0, count));
+      const ref = reference(x, dy, true, false); // (din x dout)
+      const expected = new Float64Array(count * dout);
+      for (let r = 0; r < count; r++) expected.set(ref.subarray(cols[r] * dout, (cols[r] + 1) * dout), r * dout);
+      expect(relativeError(rows.data, expected)).toBeLessThan(1e-6);
+    }
+  });
+});

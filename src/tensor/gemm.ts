@@ -70,10 +70,20 @@ export function setGemmExecutor(e: GemmExecutor | undefined): void {
   executor = e;
 }
 
-export function gemm(out: Matrix, a: Matrix, b: Matrix, transA: boolean, transB: boolean): void {
+/**
+ * Optional index lists that narrow the product (for inputs with all-zero columns):
+ *   ks:    the sum runs over p ∈ ks only          C(i, j) = Σ_{q} A(i, ks[q]) · B(ks[q], j)
+ *   aRows: C's row i is A's row aRows[i]            (C has aRows.length rows)
+ */
+export interface Selection {
+  ks?: Int32Array;
+  aRows?: Int32Array;
+}
+
+export function gemm(out: Matrix, a: Matrix, b: Matrix, transA: boolean, transB: boolean, sel: Selection = {}): void {
   const m = out.rows;
   const n = out.cols;
-  const k = transA ? a.rows : a.cols;
+  const k = sel.ks ? sel.ks.length : transA ? a.rows : a.cols;
   if (k === 0) {
     out.data.fill(0);
     return;
@@ -82,8 +92,9 @@ export function gemm(out: Matrix, a: Matrix, b: Matrix, transA: boolean, transB:
   const bLength = Math.ceil(n / NR) * k * NR;
   const parallel = executor !== undefined && 2 * m * n * k >= executor.minFlops;
   const buf = parallel ? executor!.buffers(aLength, bLength, m * n) : localBuffers(aLength, bLength);
-  packA(buf.packedA, a.data, a.cols, m, k, transA);
-  packB(buf.packedB, b.data, b.cols, n, k, transB);
+  // A is (m x k): packed as itself. B is (k x n): packed as the rows of Bᵀ.
+  packPanels(buf.packedA, a.data, a.cols, m, k, !transA, sel.aRows, sel.ks);
+  packPanels(buf.packedB, b.data, b.cols, n, k, transB, undefined, sel.ks);
   if (parallel) {
     executor!.run(m, n, k);
     out.data.set(buf.c.subarray(0, m * n));
@@ -125,47 +136,49 @@ export function gemmTiles(
   }
 }
 
-/** Ap[(panel·k + p)·MR + r] = A(panel·MR + r, p), where A = a or aᵀ. */
-function packA(dst: Float32Array, a: Float32Array, lda: number, m: number, k: number, transA: boolean): void {
-  packPanels(dst, a, lda, m, k, !transA);
-}
-
-/** Bp[(panel·k + p)·NR + c] = B(p, panel·NR + c), where B = b or bᵀ: the panels of Bᵀ. */
-function packB(dst: Float32Array, b: Float32Array, ldb: number, n: number, k: number, transB: boolean): void {
-  packPanels(dst, b, ldb, n, k, transB);
-}
-
 /**
  * Packs S (rows x k) into 4-row panels, p-major:  dst[(panel·k + p)·4 + r] = S(panel·4 + r, p).
  * S is stored row-major (S(i, p) = src[i·ld + p]) or column-major (S(i, p) = src[p·ld + i]).
+ * With index lists, S's row i is stored row rowIdx[i] and its column p is stored column kIdx[p].
  * Rows past the end of S are packed as zeros. (MR = NR = 4.)
  */
-function packPanels(dst: Float32Array, src: Float32Array, ld: number, rows: number, k: number, rowMajor: boolean): void {
+function packPanels(
+  dst: Float32Array, src: Float32Array, ld: number, rows: number, k: number, rowMajor: boolean,
+  rowIdx?: Int32Array, kIdx?: Int32Array,
+): void {
   const whole = rows - (rows % 4); // rows in whole panels
+  const row = (i: number) => (rowIdx ? rowIdx[i] : i);
   if (rowMajor) {
     // Four rows of S side by side, panel after panel.
     for (let i0 = 0, off = 0; i0 < whole; i0 += 4) {
-      const r0 = i0 * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
-      for (let p = 0; p < k; p++, off += 4) {
+      const r0 = row(i0) * ld, r1 = row(i0 + 1) * ld, r2 = row(i0 + 2) * ld, r3 = row(i0 + 3) * ld;
+      for (let q = 0; q < k; q++, off += 4) {
+        const p = kIdx ? kIdx[q] : q;
         dst[off] = src[r0 + p]; dst[off + 1] = src[r1 + p]; dst[off + 2] = src[r2 + p]; dst[off + 3] = src[r3 + p];
       }
     }
   } else {
     // Each stored row (one p) is read once, in order, and dealt out four values per panel.
     const panelStride = 4 * k;
-    for (let p = 0; p < k; p++) {
-      const row = p * ld;
-      for (let i0 = 0, off = p * 4; i0 < whole; i0 += 4, off += panelStride) {
-        dst[off] = src[row + i0]; dst[off + 1] = src[row + i0 + 1]; dst[off + 2] = src[row + i0 + 2]; dst[off + 3] = src[row + i0 + 3];
+    for (let q = 0; q < k; q++) {
+      const base = (kIdx ? kIdx[q] : q) * ld;
+      for (let i0 = 0, off = q * 4; i0 < whole; i0 += 4, off += panelStride) {
+        if (rowIdx) {
+          dst[off] = src[base + rowIdx[i0]]; dst[off + 1] = src[base + rowIdx[i0 + 1]];
+          dst[off + 2] = src[base + rowIdx[i0 + 2]]; dst[off + 3] = src[base + rowIdx[i0 + 3]];
+        } else {
+          dst[off] = src[base + i0]; dst[off + 1] = src[base + i0 + 1]; dst[off + 2] = src[base + i0 + 2]; dst[off + 3] = src[base + i0 + 3];
+        }
       }
     }
   }
   if (whole === rows) return;
   // The last, partial panel: rows past the end of S are zeros.
-  for (let p = 0, off = whole * k; p < k; p++) {
+  for (let q = 0, off = whole * k; q < k; q++) {
+    const p = kIdx ? kIdx[q] : q;
     for (let r = 0; r < 4; r++, off++) {
       const i = whole + r;
-      dst[off] = i >= rows ? 0 : rowMajor ? src[i * ld + p] : src[p * ld + i];
+      dst[off] = i >= rows ? 0 : rowMajor ? src[row(i) * ld + p] : src[p * ld + row(i)];
     }
   }
 }

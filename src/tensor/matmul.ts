@@ -32,6 +32,25 @@ export function matmulTransA(out: Matrix, a: Matrix, b: Matrix): void {
 }
 
 /**
+ * Products over inputs with all-zero columns (an MNIST batch of 32 digits has
+ * pixels that are 0 in every image: about 42% of the 784 columns). When x's
+ * columns outside `cols` are all zero, the terms they contribute are exactly 0:
+ *
+ *   Y  = x·W:   Σ over p ∈ cols only               matmulSelectK(out, x, W, cols)
+ *   dW = xᵀ·dY: rows p ∉ cols of dW are 0; rows p ∈ cols, in order,
+ *               are computed into out (cols.length x n)   matmulTransASelectRows(out, x, dY, cols)
+ */
+export function matmulSelectK(out: Matrix, a: Matrix, b: Matrix, cols: Int32Array): void {
+  checkShapes("matmulSelectK(out, a, b, cols) computing a·b", out, a.rows, a.cols, b.rows, b.cols, a, b);
+  gemm(out, a, b, false, false, { ks: cols });
+}
+
+export function matmulTransASelectRows(out: Matrix, a: Matrix, b: Matrix, cols: Int32Array): void {
+  checkShapes("matmulTransASelectRows(out, a, b, cols) computing aᵀ·b", out, cols.length, a.rows, b.rows, b.cols, a, b);
+  gemm(out, a, b, true, false, { aRows: cols });
+}
+
+/**
  * The definition, three plain loops:  out[i][j] = Σ_p A(i, p) · B(p, j),
  * where A = aᵀ when transA and B = bᵀ when transB. Sums in float64, rounds once.
  */

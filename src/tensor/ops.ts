@@ -79,3 +79,21 @@ export function findNonFinite(m: Matrix): [number, number] | null {
   }
   return null;
 }
+
+/**
+ * The columns of x that hold a non-zero value in some row, in increasing order,
+ * written to out; returns how many. (For matmulSelectK: the others add nothing.)
+ */
+export function nonzeroColumns(x: Matrix, out: Int32Array): number {
+  const { rows: n, cols: c, data } = x;
+  let count = 0;
+  for (let j = 0; j < c; j++) {
+    for (let i = 0; i < n; i++) {
+      if (data[i * c + j] !== 0) {
+        out[count++] = j;
+        break;
+      }
+    }
+  }
+  return count;
+}
