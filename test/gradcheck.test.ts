@@ -55,6 +55,17 @@ describe("finite-difference gradient checks", () => {
     });
   }
 
+  it("Dense on an input with all-zero columns (the path that skips them): dx, dkernel, dbias", () => {
+    setRandomSeed(4);
+    const layer = new Dense(6, { inputDim: 10, activation: "sigmoid" });
+    layer.build(10);
+    const x = randomMatrix(5, 10, rand);
+    for (const j of [0, 2, 3, 5, 7, 8, 9]) for (let i = 0; i < 5; i++) x.data[i * 10 + j] = 0; // 7 of 10 columns zero
+    // Finite differences perturb the zero entries too (making their columns non-zero for that
+    // evaluation), so the numeric dx also checks the full path against the skipping one.
+    checkLayer(layer, x, rand);
+  });
+
   it("Dense without bias", () => {
     const layer = new Dense(3, { useBias: false });
     layer.build(4);

@@ -8,11 +8,15 @@
  *   backward:  dz = f′(dy)           (the activation's backward; skipped when
  *                                     dy is already dz, see BackwardOptions)
  *              dW = xᵀ·dz            db = Σ_rows dz          dx = dz·Wᵀ
- * Saved for backward: the input x, z and y.
+ * Saved for backward: the input x, z and y (and which columns of x are non-zero:
+ * terms from all-zero columns are skipped in x·W and xᵀ·dz, since they add exactly 0).
  */
 import { Matrix, workspace, describe } from "../tensor/matrix.js";
-import { matmul, matmulTransA, matmulTransB } from "../tensor/matmul.js";
-import { addRowVector, sumRows } from "../tensor/ops.js";
+import { matmul, matmulTransA, matmulTransB, matmulSelectK, matmulTransASelectRows } from "../tensor/matmul.js";
+import { addRowVector, sumRows, nonzeroColumns, scatterRows } from "../tensor/ops.js";
+
+/** Below this fraction of non-zero input columns, products skip the zero ones. */
+const SPARSE_FRACTION = 0.8;
 import { Layer, type Param, type BackwardOptions } from "./layer.js";
 import { getActivation, type ActivationKernel } from "./activations.js";
 import { getInitializer, type Initializer } from "./initializers.js";
@@ -49,6 +53,10 @@ export class Dense extends Layer {
   private y: Matrix | undefined;
   private dz: Matrix | undefined;
   private dx: Matrix | undefined;
+  // Input columns that are non-zero in this batch (sparse inputs such as MNIST pixels), see forward.
+  private cols: Int32Array | undefined;
+  private colCount = 0;
+  private dWRows: Matrix | undefined;
 
   constructor(units: number, options: DenseOptions = {}) {
     if (typeof options !== "object" || options === null || Array.isArray(options)) {
@@ -94,7 +102,12 @@ export class Dense extends Layer {
     const n = x.rows;
     this.x = x;
     const z = (this.z = workspace(this.z, n, this.units));
-    matmul(z, x, W);
+    // When many input columns are 0 in every row of the batch (an MNIST batch of 32 leaves
+    // ~42% of its pixels black in all images), sum only over the others: same result, fewer flops.
+    const cols = (this.cols ??= new Int32Array(x.cols));
+    this.colCount = nonzeroColumns(x, cols);
+    if (this.colCount < SPARSE_FRACTION * x.cols) matmulSelectK(z, x, W, cols.subarray(0, this.colCount));
+    else matmul(z, x, W);
     if (this.bias) addRowVector(z, z, this.bias.value);
     if (this.activation.name === "linear") return (this.y = z);
     const y = (this.y = workspace(this.y === z ? undefined : this.y, n, this.units));
@@ -113,7 +126,15 @@ export class Dense extends Layer {
       dz = this.dz = workspace(this.dz, n, this.units);
       this.activation.backward(dz.data, dy.data, z.data, y.data, n, this.units);
     }
-    matmulTransA(kernel.grad, x, dz);
+    if (this.cols && this.colCount < SPARSE_FRACTION * x.cols) {
+      // dW rows of all-zero input columns are 0; compute the others, then put them in place.
+      const cols = this.cols.subarray(0, this.colCount);
+      const rows = (this.dWRows = workspace(this.dWRows, cols.length, this.units));
+      matmulTransASelectRows(rows, x, dz, cols);
+      scatterRows(kernel.grad, rows, cols);
+    } else {
+      matmulTransA(kernel.grad, x, dz);
+    }
     if (this.bias) sumRows(this.bias.grad, dz);
     if (!needInputGradient) return null;
     const dx = (this.dx = workspace(this.dx, n, kernel.value.rows));

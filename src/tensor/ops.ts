@@ -97,3 +97,10 @@ export function nonzeroColumns(x: Matrix, out: Int32Array): number {
   }
   return count;
 }
+
+/** out = 0, then out[cols[r]] = rows[r] for each r: rows computed for some rows of out only. */
+export function scatterRows(out: Matrix, rows: Matrix, cols: Int32Array): void {
+  out.data.fill(0);
+  const c = out.cols;
+  for (let r = 0; r < cols.length; r++) out.data.set(rows.data.subarray(r * c, (r + 1) * c), cols[r] * c);
+}
