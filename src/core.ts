@@ -15,7 +15,13 @@ export { Activation, type ActivationOptions } from "./layers/activation.js";
 export { ACTIVATIONS } from "./layers/activations.js";
 
 export { LOSSES, METRICS, getLoss, getMetric, type Loss, type Metric } from "./losses/index.js";
-export { Optimizer, SGD, type SGDOptions, type Trainable } from "./optim/index.js";
+export {
+  Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, OPTIMIZERS, getOptimizer,
+  LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, CosineDecay,
+  type Trainable, type OptimizerOptions, type SGDOptions, type AdamOptions, type AdamWOptions,
+  type RMSpropOptions, type AdagradOptions,
+  type ExponentialDecayOptions, type PiecewiseConstantDecayOptions, type CosineDecayOptions,
+} from "./optim/index.js";
 
 export { Sequential, type CompileOptions, type EvaluateOptions, type PredictOptions } from "./model/sequential.js";
 export { History } from "./model/history.js";

@@ -27,7 +27,7 @@ describe("npm start's options", () => {
     [["--validation-split", "1"], /--validation-split must be a number in \[0, 1\), got "1"/],
     [["--batch-size=-3"], /--batch-size must be an integer >= 1, got "-3"/],
     [["--learning-rate", "fast"], /--learning-rate must be a number > 0, got "fast"/],
-    [["--optimizer", "adamm"], /--optimizer must be one of sgd, got "adamm"/],
+    [["--optimizer", "adamm"], /--optimizer must be one of sgd, adam, adamw, rmsprop, adagrad, got "adamm"/],
     [["--verbose", "3"], /--verbose must be 0, 1 or 2, got "3"/],
     [["--frobnicate"], /Unknown option '--frobnicate'/],
   ])("%j: one line on stderr, exit code 2", (args, message) => {

@@ -105,11 +105,14 @@ export class LearningRateScheduler extends Callback {
   }
 }
 
-/** The compiled optimizer's current learning rate (a number: schedules are not changed by callbacks). */
+/** The compiled optimizer's learning rate; a callback cannot change a rate that follows a schedule. */
 export function getLearningRate(model: Sequential, who: string): number {
-  const opt = model.optimizer as { learningRate?: unknown } | undefined;
+  const opt = model.optimizer as { learningRate?: unknown; learningRateSchedule?: unknown } | undefined;
   if (!opt || typeof opt.learningRate !== "number") {
     throw new Error(`${who} needs an optimizer whose learningRate is a number, got ${describe(opt?.learningRate)}`);
+  }
+  if (opt.learningRateSchedule) {
+    throw new Error(`${who} cannot change a learning rate that follows a schedule (${describe(opt.learningRateSchedule)}); give the optimizer a number`);
   }
   return opt.learningRate;
 }

@@ -2,15 +2,31 @@
 import { lookupName } from "../tensor/names.js";
 import type { Optimizer } from "./optimizer.js";
 import { SGD } from "./sgd.js";
+import { Adam } from "./adam.js";
+import { AdamW } from "./adamw.js";
+import { RMSprop } from "./rmsprop.js";
+import { Adagrad } from "./adagrad.js";
 
-export { Optimizer, type Trainable } from "./optimizer.js";
+export { Optimizer, type Trainable, type OptimizerOptions } from "./optimizer.js";
 export { SGD, type SGDOptions } from "./sgd.js";
+export { Adam, type AdamOptions } from "./adam.js";
+export { AdamW, type AdamWOptions } from "./adamw.js";
+export { RMSprop, type RMSpropOptions } from "./rmsprop.js";
+export { Adagrad, type AdagradOptions } from "./adagrad.js";
+export {
+  LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, CosineDecay,
+  type ExponentialDecayOptions, type PiecewiseConstantDecayOptions, type CosineDecayOptions,
+} from "./schedules.js";
 
 export const OPTIMIZERS: Record<string, () => Optimizer> = {
   sgd: () => new SGD(),
+  adam: () => new Adam(),
+  rmsprop: () => new RMSprop(),
+  adagrad: () => new Adagrad(),
+  adamw: () => new AdamW(),
 };
 
-/** A name ("sgd") gives a fresh optimizer with default settings; an instance is used as is. */
+/** A name ("sgd", "adam", ...) gives a fresh optimizer with default settings; an instance is used as is. */
 export function getOptimizer(nameOrInstance: unknown): Optimizer {
   if (typeof nameOrInstance === "object" && nameOrInstance !== null && "step" in nameOrInstance) {
     return nameOrInstance as Optimizer;

@@ -9,15 +9,16 @@
  *
  * TensorFlow.js (tf.train.momentum) and PyTorch keep b = m·b + g and step
  * w = w − lr·b (nesterov: w = w − lr·(g + m·b)); with a constant lr, v = −lr·b
- * and the two give the same weights.
+ * and the two give the same weights. Under a schedule they differ: Keras's v
+ * remembers each step's own lr, theirs applies today's lr to all of b.
  */
-import { describe } from "../tensor/matrix.js";
 import { allocFloat32 } from "../tensor/alloc.js";
-import { Optimizer, type Trainable } from "./optimizer.js";
+import { flag, fraction } from "./checks.js";
+import { Optimizer, type OptimizerOptions, type Trainable } from "./optimizer.js";
 
-export interface SGDOptions {
-  /** Step size; default 0.01 (Keras). */
-  learningRate?: number;
+export interface SGDOptions extends OptimizerOptions {
+  /** Step size (or a schedule); default 0.01 (Keras). */
+  learningRate?: OptimizerOptions["learningRate"];
   /** Momentum m in [0, 1); default 0. */
   momentum?: number;
   /** Use Nesterov momentum; default false. */
@@ -25,32 +26,20 @@ export interface SGDOptions {
 }
 
 export class SGD extends Optimizer {
-  readonly className = "SGD";
-  learningRate: number;
   readonly momentum: number;
   readonly nesterov: boolean;
   private readonly velocity = new Map<Trainable, Float32Array>();
 
   constructor(options: SGDOptions = {}) {
-    super();
-    const { learningRate = 0.01, momentum = 0, nesterov = false } = options;
-    if (typeof learningRate !== "number" || !Number.isFinite(learningRate) || learningRate < 0) {
-      throw new Error(`SGD learningRate must be a finite number >= 0, got ${describe(learningRate)}`);
-    }
-    if (typeof momentum !== "number" || !(momentum >= 0 && momentum < 1)) {
-      throw new Error(`SGD momentum must be a number in [0, 1), got ${describe(momentum)}`);
-    }
-    if (typeof nesterov !== "boolean") {
-      throw new Error(`SGD nesterov must be true or false, got ${describe(nesterov)}`);
-    }
-    this.learningRate = learningRate;
-    this.momentum = momentum;
-    this.nesterov = nesterov;
+    super("SGD", options, 0.01, ["momentum", "nesterov"]);
+    const { momentum = 0, nesterov = false } = options;
+    this.momentum = fraction("SGD", "momentum", momentum);
+    this.nesterov = flag("SGD", "nesterov", nesterov);
   }
 
-  protected update(p: Trainable): void {
+  protected update(p: Trainable, lr: number): void {
     const w = p.value.data, g = p.grad.data;
-    const lr = this.learningRate, m = this.momentum;
+    const m = this.momentum;
     if (m === 0) {
       for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
       return;
