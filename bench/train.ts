@@ -5,7 +5,7 @@
 //   npm run bench -- train            full epochs (tfjs 'cpu' is timed on a subset, see below)
 //   npm run bench -- train --quick    every engine timed on a subset of batches
 import {
-  Sequential, Dense, Activation, SGD, loadMnist, toCategorical, setRandomSeed, setThreads, threadsReady, type Matrix,
+  tutorialModel, SGD, loadMnist, toCategorical, setRandomSeed, setThreads, threadsReady, type Matrix, type Sequential,
 } from "../src/index.js";
 import { tf, machine, useTfBackend, table, fixed, flag } from "./common.js";
 
@@ -21,13 +21,7 @@ interface Result {
 
 function tutorial(seed: number): Sequential {
   setRandomSeed(seed);
-  const model = new Sequential();
-  model.add(new Dense(256, { inputDim: 784 }));
-  model.add(new Activation("sigmoid"));
-  model.add(new Dense(128));
-  model.add(new Activation("relu"));
-  model.add(new Dense(10));
-  model.add(new Activation("softmax"));
+  const model = tutorialModel();
   model.compile({ optimizer: new SGD({ learningRate: 0.01 }), loss: "categorical_crossentropy", metrics: ["accuracy"] });
   return model;
 }

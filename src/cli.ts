@@ -12,7 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import {
-  Sequential, Dense, Activation, SGD, Adam, AdamW, RMSprop, Adagrad, loadMnist, loadModel, toCategorical, argmax, setRandomSeed, type Matrix, type Optimizer,
+  SGD, Adam, AdamW, RMSprop, Adagrad, tutorialModel, loadMnist, loadModel, toCategorical, argmax, setRandomSeed, type Matrix, type Optimizer,
 } from "./index.js";
 import { digitArt } from "./data/art.js";
 
@@ -163,18 +163,6 @@ async function main(settings: Settings): Promise<void> {
     console.log(`\nTo do better: --optimizer adam --learning-rate 0.001 (about 0.975 in 5 epochs), train longer (--epochs 20),` +
       ` or take bigger steps (--learning-rate 0.1); the tutorial's plain SGD at 0.01 with a sigmoid first layer learns slowly.`);
   }
-}
-
-/** The tutorial's network: 784 → 256 sigmoid → 128 relu → 10 softmax. */
-function tutorialModel(): Sequential {
-  const model = new Sequential();
-  model.add(new Dense(256, { inputDim: 784 }));
-  model.add(new Activation("sigmoid"));
-  model.add(new Dense(128));
-  model.add(new Activation("relu"));
-  model.add(new Dense(10));
-  model.add(new Activation("softmax"));
-  return model;
 }
 
 /** The first ten test digits as block-character art, five to a row, with true and predicted labels. */

@@ -25,6 +25,7 @@ export {
 
 export { Sequential, type CompileOptions, type EvaluateOptions, type PredictOptions } from "./model/sequential.js";
 export { History } from "./model/history.js";
+export { tutorialModel } from "./model/tutorial.js";
 export { TrainingDivergedError, type FitOptions } from "./model/fit.js";
 export { Callback, CallbackList, TerminateOnNaN, LearningRateScheduler, type CallbackHooks, type Logs } from "./model/callbacks.js";
 export { EarlyStopping, ReduceLROnPlateau, type EarlyStoppingOptions, type ReduceLROnPlateauOptions } from "./model/monitor.js";
