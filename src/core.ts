@@ -9,7 +9,11 @@ export { argmax } from "./tensor/ops.js";
 export { setRandomSeed } from "./tensor/random.js";
 export { allocationCount } from "./tensor/alloc.js";
 
-export { Layer, type Param, type BackwardOptions } from "./layers/layer.js";
+export { Layer, type Param, type Weight, type BackwardOptions } from "./layers/layer.js";
+export { Dropout, type DropoutOptions } from "./layers/dropout.js";
+export { BatchNormalization, type BatchNormalizationOptions } from "./layers/batch-normalization.js";
+export { INITIALIZERS, getInitializer, type Initializer } from "./layers/initializers.js";
+export { l1, l2, l1l2, L1L2, REGULARIZERS, getRegularizer, type Regularizer, type L1L2Options } from "./layers/regularizers.js";
 export { Dense, type DenseOptions } from "./layers/dense.js";
 export { Activation, type ActivationOptions } from "./layers/activation.js";
 export { ACTIVATIONS } from "./layers/activations.js";

@@ -145,7 +145,7 @@ describe("untrusted model folders are rejected before anything is allocated", ()
   const cases: [string, (dir: string, json: Record<string, any>) => Promise<unknown> | unknown, RegExp][] = [
     ["model.json is not JSON", (dir) => writeFile(join(dir, "model.json"), "{ not json"), /model\.json: not valid JSON/],
     ["no model.json", (dir) => rm(join(dir, "model.json")), /model\.json: file not found/],
-    ["unknown layer class", (_d, j) => (j.modelTopology.config.layers[1].class_name = "Conv2D"), /layers\[1\]: unknown layer class "Conv2D"; known: Dense, Activation/],
+    ["unknown layer class", (_d, j) => (j.modelTopology.config.layers[1].class_name = "Conv2D"), /layers\[1\]: unknown layer class "Conv2D"; known: Dense, Activation, Dropout, BatchNormalization/],
     ["not a Sequential", (_d, j) => (j.modelTopology.class_name = "Functional"), /must be a Sequential model/],
     ["shapes that do not chain", (_d, j) => (j.modelTopology.config.layers[1].config.batch_input_shape = [null, 5]), /layers\[1\] declares input width 5 but the layer before it outputs 12/],
     ["absurd sizes", (_d, j) => (j.modelTopology.config.layers[0].config.units = 2 ** 31), /units is 2147483648, more than the 1048576 purenn accepts/],
@@ -209,5 +209,53 @@ describe("ModelCheckpoint and CSVLogger", () => {
   it("formatPath fills {epoch:02d} and {val_loss:.2f}", async () => {
     const { formatPath } = await import("../src/model/checkpoint.node.js");
     expect(formatPath("m/{epoch:02d}-{val_loss:.2f}-{missing}", 3, { val_loss: 0.41234 })).toBe("m/03-0.41-{missing}");
+  });
+});
+
+describe("Dropout and BatchNormalization travel too", () => {
+  async function tfjsFromDir(dir: string): Promise<tf.LayersModel> {
+    const json = JSON.parse(await readFile(join(dir, "model.json"), "utf8"));
+    const weightData = new Uint8Array(await readFile(join(dir, "weights.bin"))).buffer;
+    return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }));
+  }
+
+  it("a trained purenn model with Dense, Activation, Dropout and BatchNormalization: round trip bit-identical, in tfjs to 1e-6", async () => {
+    const { Dropout, BatchNormalization, l2 } = await import("../src/index.js");
+    setRandomSeed(21);
+    const m = new Sequential([
+      new Dense(16, { inputDim: 6, kernelRegularizer: l2(0.001) }), new BatchNormalization(), new Activation("relu"),
+      new Dropout(0.3), new Dense(3), new Activation("softmax"),
+    ]);
+    m.compile({ optimizer: "adam", loss: "categorical_crossentropy" });
+    await m.fit(x, randomOneHot(20, 3, lcg(22)), { epochs: 3, batchSize: 5, verbose: 0 });
+    const dir = folder();
+    await m.save(dir);
+    const back = await loadModel(dir);
+    expect(back.getWeights().length).toBe(8); // kernel, bias, gamma, beta, moving_mean, moving_variance, kernel, bias
+    expect(bits(back.predict(x)).equals(bits(m.predict(x)))).toBe(true);
+    const t = await tfjsFromDir(dir);
+    expect(maxDiff(m.predict(x).data, (t.predict(tf.tensor2d(x.data, [20, 6])) as tf.Tensor).dataSync())).toBeLessThan(1e-6);
+  });
+
+  it("a model trained in TensorFlow.js with Dropout and BatchNormalization predicts the same in purenn (1e-6)", async () => {
+    const t = tf.sequential();
+    t.add(tf.layers.dense({ units: 12, inputShape: [6] }));
+    t.add(tf.layers.batchNormalization());
+    t.add(tf.layers.activation({ activation: "tanh" }));
+    t.add(tf.layers.dropout({ rate: 0.2 }));
+    t.add(tf.layers.dense({ units: 3, activation: "softmax" }));
+    t.compile({ optimizer: "adam", loss: "categoricalCrossentropy" });
+    await t.fit(tf.tensor2d(x.data, [20, 6]), tf.tensor2d(randomOneHot(20, 3, lcg(23)).data, [20, 3]), { epochs: 3, verbose: 0 });
+    const dir = folder();
+    await mkdir(dir);
+    await t.save(tf.io.withSaveHandler(async (a) => {
+      const { weightData, weightSpecs, ...rest } = a;
+      await writeFile(join(dir, "model.json"), JSON.stringify({ ...rest, weightsManifest: [{ paths: ["weights.bin"], weights: weightSpecs }] }));
+      await writeFile(join(dir, "weights.bin"), new Uint8Array(weightData as ArrayBuffer));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+    }));
+    const ours = await loadModel(dir);
+    expect(ours.layers.map((l) => l.className)).toEqual(["Dense", "BatchNormalization", "Activation", "Dropout", "Dense"]);
+    expect(maxDiff(ours.predict(x).data, (t.predict(tf.tensor2d(x.data, [20, 6])) as tf.Tensor).dataSync())).toBeLessThan(1e-6);
   });
 });

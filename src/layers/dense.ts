@@ -8,18 +8,22 @@
  *   backward:  dz = f′(dy)           (the activation's backward; skipped when
  *                                     dy is already dz, see BackwardOptions)
  *              dW = xᵀ·dz            db = Σ_rows dz          dx = dz·Wᵀ
+ * With regularizers (Keras's kernel_regularizer, bias_regularizer) the loss
+ * gains R_W(W) + R_b(b), reported by regularizationLoss(), and backward adds
+ *              dW += ∂R_W/∂W         db += ∂R_b/∂b           (regularizers.ts)
  * Saved for backward: the input x, z and y (and which columns of x are non-zero:
  * terms from all-zero columns are skipped in x·W and xᵀ·dz, since they add exactly 0).
  */
 import { Matrix, workspace, describe } from "../tensor/matrix.js";
 import { matmul, matmulTransA, matmulTransB, matmulSelectK, matmulTransASelectRows } from "../tensor/matmul.js";
 import { addRowVector, sumRows, nonzeroColumns, scatterRows } from "../tensor/ops.js";
+import { Layer, type Param, type BackwardOptions } from "./layer.js";
+import { getActivation, type ActivationKernel } from "./activations.js";
+import { getInitializer, initializerName, type Initializer } from "./initializers.js";
+import { getRegularizer, type Regularizer } from "./regularizers.js";
 
 /** Below this fraction of non-zero input columns, products skip the zero ones. */
 const SPARSE_FRACTION = 0.8;
-import { Layer, type Param, type BackwardOptions } from "./layer.js";
-import { getActivation, type ActivationKernel } from "./activations.js";
-import { getInitializer, type Initializer } from "./initializers.js";
 
 export interface DenseOptions {
   /** Input width, for the first layer (Keras `input_dim`). */
@@ -30,10 +34,17 @@ export interface DenseOptions {
   activation?: string;
   /** Whether to add a bias vector; default true. */
   useBias?: boolean;
-  /** Kernel initializer name; default "glorot_uniform" (Keras; TensorFlow.js uses glorotNormal). */
-  kernelInitializer?: string;
-  /** Bias initializer name; default "zeros". */
-  biasInitializer?: string;
+  /**
+   * Kernel initializer: a name from initializers.ts ("he_normal", "heNormal", ...)
+   * or a function; default "glorot_uniform" (Keras; TensorFlow.js uses glorotNormal).
+   */
+  kernelInitializer?: string | Initializer;
+  /** Bias initializer, a name or a function; default "zeros". */
+  biasInitializer?: string | Initializer;
+  /** Penalty on the kernel: "l1", "l2", "l1_l2" or l2(0.001) etc.; default none. */
+  kernelRegularizer?: string | Regularizer;
+  /** Penalty on the bias, as kernelRegularizer; default none. */
+  biasRegularizer?: string | Regularizer;
   /** Layer name; default "dense", "dense_1", ... */
   name?: string;
 }
@@ -43,6 +54,12 @@ export class Dense extends Layer {
   readonly units: number;
   readonly useBias: boolean;
   readonly activation: ActivationKernel;
+  /** The kernel initializer's name ("glorot_uniform"), or "custom" for a function. */
+  readonly kernelInitializer: string;
+  /** The bias initializer's name ("zeros"), or "custom" for a function. */
+  readonly biasInitializer: string;
+  readonly kernelRegularizer: Regularizer | undefined;
+  readonly biasRegularizer: Regularizer | undefined;
   private readonly kernelInit: Initializer;
   private readonly biasInit: Initializer;
   private kernel: Param | undefined;
@@ -64,7 +81,7 @@ export class Dense extends Layer {
     }
     const {
       inputDim, inputShape, activation = "linear", useBias = true,
-      kernelInitializer = "glorot_uniform", biasInitializer = "zeros", name,
+      kernelInitializer = "glorot_uniform", biasInitializer = "zeros", kernelRegularizer, biasRegularizer, name,
     } = options;
     if (!Number.isInteger(units) || units <= 0) {
       throw new Error(`Dense units must be a positive integer, got ${describe(units)}`);
@@ -75,6 +92,10 @@ export class Dense extends Layer {
     this.activation = getActivation(activation);
     this.kernelInit = getInitializer(kernelInitializer);
     this.biasInit = getInitializer(biasInitializer);
+    this.kernelInitializer = initializerName(this.kernelInit);
+    this.biasInitializer = initializerName(this.biasInit);
+    this.kernelRegularizer = getRegularizer(kernelRegularizer, `Dense(${units}) kernelRegularizer`);
+    this.biasRegularizer = getRegularizer(biasRegularizer, `Dense(${units}) biasRegularizer`);
     this.inputDim = resolveInputDim(`Dense(${units})`, inputDim, inputShape);
   }
 
@@ -90,7 +111,7 @@ export class Dense extends Layer {
     this.kernel = { name: "kernel", value: w, grad: new Matrix(inputDim, this.units) };
     if (this.useBias) {
       const b = new Matrix(1, this.units);
-      this.biasInit(b, 1, this.units);
+      this.biasInit(b, this.units, this.units); // a 1-D weight: fanIn = fanOut = units, as Keras
       this.bias = { name: "bias", value: b, grad: new Matrix(1, this.units) };
     }
     this.outputDim = this.units;
@@ -136,6 +157,8 @@ export class Dense extends Layer {
       matmulTransA(kernel.grad, x, dz);
     }
     if (this.bias) sumRows(this.bias.grad, dz);
+    if (this.kernelRegularizer) this.kernelRegularizer.addGradient(kernel.grad, kernel.value);
+    if (this.bias && this.biasRegularizer) this.biasRegularizer.addGradient(this.bias.grad, this.bias.value);
     if (!needInputGradient) return null;
     const dx = (this.dx = workspace(this.dx, n, kernel.value.rows));
     matmulTransB(dx, dz, kernel.value);
@@ -145,6 +168,13 @@ export class Dense extends Layer {
   override params(): Param[] {
     if (!this.kernel) return [];
     return this.bias ? [this.kernel, this.bias] : [this.kernel];
+  }
+
+  override regularizationLoss(): number {
+    let loss = 0;
+    if (this.kernel && this.kernelRegularizer) loss += this.kernelRegularizer.loss(this.kernel.value);
+    if (this.bias && this.biasRegularizer) loss += this.biasRegularizer.loss(this.bias.value);
+    return loss;
   }
 
   override get finalActivation(): ActivationKernel {

@@ -8,6 +8,15 @@
  *   backward(dy)          dy = ∂loss/∂y: (n, dout) → dx = ∂loss/∂x: (n, din);
  *                         fills each parameter's `grad` with ∂loss/∂value
  *
+ *   training              true in fit (Dropout drops, BatchNormalization uses the
+ *                         batch's statistics), false in evaluate and predict
+ *   params()              the trainable weights, which the optimizer updates
+ *   weights()             every weight, trainable or not, in Keras's order
+ *                         (what getWeights / setWeights / save see)
+ *   regularizationLoss()  the penalty of the layer's regularizers on its current
+ *                         weights; the model adds it to the loss, and backward
+ *                         has already added its gradient into each param's grad
+ *
  * Layers own their output buffers: they are sized on the first batch and reused
  * (see `workspace` in tensor/matrix.ts), so `forward` returns the same storage
  * every batch. Callers read it before the next forward.
@@ -23,6 +32,18 @@ export interface Param {
   readonly grad: Matrix;
 }
 
+/**
+ * Any weight of a layer, trainable or not. BatchNormalization's moving mean and
+ * variance are weights that no gradient touches: forward updates them in training.
+ */
+export interface Weight {
+  /** Keras's name: "kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance". */
+  readonly name: string;
+  readonly value: Matrix;
+  /** Whether the optimizer trains it (it is then also in params()). */
+  readonly trainable: boolean;
+}
+
 export interface BackwardOptions {
   /**
    * dy is already the gradient with respect to the input of this layer's
@@ -34,7 +55,7 @@ export interface BackwardOptions {
 }
 
 export abstract class Layer {
-  /** Keras's class name, "Dense" or "Activation". */
+  /** Keras's class name: "Dense", "Activation", "Dropout", "BatchNormalization". */
   abstract readonly className: string;
   /** Unique name as Keras makes them: "dense", "dense_1", "activation", ... */
   readonly name: string;
@@ -74,6 +95,22 @@ export abstract class Layer {
   /** The trainable parameters, in Keras's order (kernel, then bias). */
   params(): Param[] {
     return [];
+  }
+
+  /**
+   * Every weight, trainable and non-trainable, in Keras's order (Keras's
+   * `layer.weights`, what `get_weights()` returns): by default the params.
+   */
+  weights(): Weight[] {
+    return this.params().map((p) => ({ name: p.name, value: p.value, trainable: true }));
+  }
+
+  /**
+   * The regularization penalty on the current weights (Keras's `layer.losses`),
+   * e.g. 0.01·Σ w² for an l2 kernel regularizer; 0 without regularizers.
+   */
+  regularizationLoss(): number {
+    return 0;
   }
 
   /** The activation this layer applies last, if any (for the fused softmax + cross-entropy). */

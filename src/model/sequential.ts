@@ -139,7 +139,8 @@ export class Sequential {
   trainStep(c: Compiled, params: Param[], x: Matrix, t: Matrix, sums: Float64Array, w: Float32Array | undefined, stopOnNaN: boolean): number {
     const p = this.forward(x, true);
     const n = x.rows;
-    const loss = w ? weightedLoss(c.loss, p, t, w) : c.loss.forward(p, t);
+    // Regularizers add their penalty to the loss (their gradient is added in backward).
+    const loss = (w ? weightedLoss(c.loss, p, t, w) : c.loss.forward(p, t)) + this.regularizationLoss();
     if (stopOnNaN && !Number.isFinite(loss)) return loss;
     sums[0] += n * loss;
     for (let i = 0; i < c.metrics.length; i++) sums[i + 1] += n * c.metrics[i][1](p, t);
@@ -172,12 +173,13 @@ export class Sequential {
   /** Mean loss and metrics over (x, y) in inference mode, batch by batch. (Used by fit.ts for validation.) */
   measure(c: Compiled, xs: Matrix, ys: Matrix, batchSize: number, bar?: ProgressBar): number[] {
     const steps = Math.ceil(xs.rows / batchSize);
+    const penalty = this.regularizationLoss(); // Keras 3 adds it when evaluating too (TF.js only in fit)
     const sums = new Float64Array(1 + c.metrics.length);
     for (let step = 0, start = 0; step < steps; step++, start += batchSize) {
       const end = Math.min(start + batchSize, xs.rows);
       const p = this.forward(rowsView(xs, start, end), false);
       const t = rowsView(ys, start, end);
-      sums[0] += (end - start) * c.loss.forward(p, t);
+      sums[0] += (end - start) * (c.loss.forward(p, t) + penalty);
       for (let i = 0; i < c.metrics.length; i++) sums[i + 1] += (end - start) * c.metrics[i][1](p, t);
       bar?.update(step + 1, () => logPairs(c, sums, end));
     }
@@ -241,17 +243,27 @@ export class Sequential {
     };
   }
 
-  /** Copies of all weights in layer order, kernel then bias (bias as a 1 x units Matrix). */
+  /** The summed penalty of every layer's regularizers on its current weights. */
+  regularizationLoss(): number {
+    let total = 0;
+    for (const layer of this.layers) total += layer.regularizationLoss();
+    return total;
+  }
+
+  /**
+   * Copies of all weights in layer order, as Keras: kernel then bias (bias as a
+   * 1 x units Matrix); BatchNormalization's gamma, beta, moving_mean, moving_variance.
+   */
   getWeights(): Matrix[] {
-    return this.layers.flatMap((l) => l.params().map((p) => p.value.clone()));
+    return this.layers.flatMap((l) => l.weights().map((p) => p.value.clone()));
   }
 
   /** Sets all weights, in the order getWeights returns them. Checks every shape first. */
   setWeights(weights: MatrixLike[]): void {
-    const params = this.layers.flatMap((l) => l.params().map((p) => ({ layer: l, p })));
+    const params = this.layers.flatMap((l) => l.weights().map((p) => ({ layer: l, p })));
     if (!Array.isArray(weights) || weights.length !== params.length) {
       throw new Error(
-        `setWeights expects ${params.length} matrices (kernel and bias per Dense layer, in order), ` +
+        `setWeights expects ${params.length} matrices (every layer's weights in order, as getWeights returns them), ` +
           `got ${Array.isArray(weights) ? weights.length : describe(weights)}`,
       );
     }

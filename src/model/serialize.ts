@@ -19,6 +19,9 @@ import { describe } from "../tensor/matrix.js";
 import { Layer } from "../layers/layer.js";
 import { Dense } from "../layers/dense.js";
 import { Activation } from "../layers/activation.js";
+import { Dropout } from "../layers/dropout.js";
+import { BatchNormalization } from "../layers/batch-normalization.js";
+import { L1L2, type Regularizer } from "../layers/regularizers.js";
 import { Sequential } from "./sequential.js";
 
 export interface WeightSpec {
@@ -49,7 +52,35 @@ export interface LayerCodec {
   fromConfig(config: Record<string, unknown>, where: string): Layer;
 }
 
-const GLOROT_UNIFORM = { class_name: "VarianceScaling", config: { scale: 1, mode: "fan_avg", distribution: "uniform", seed: null } };
+/** An initializer's name as the { class_name, config } that Keras and TensorFlow.js register. */
+function initializerJson(name: string): { class_name: string; config: Record<string, unknown> } {
+  const known: Record<string, string> = {
+    glorot_uniform: "GlorotUniform", glorot_normal: "GlorotNormal", he_uniform: "HeUniform", he_normal: "HeNormal",
+    lecun_uniform: "LeCunUniform", lecun_normal: "LeCunNormal", zeros: "Zeros", ones: "Ones",
+    random_normal: "RandomNormal", random_uniform: "RandomUniform", truncated_normal: "TruncatedNormal",
+  };
+  const className = known[name.replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase()];
+  if (className === "Zeros" || className === "Ones") return { class_name: className, config: {} };
+  // A custom function has no name to save: any initializer will do, the saved weights replace it.
+  return { class_name: className ?? "GlorotUniform", config: { seed: null } };
+}
+
+/** A regularizer as TensorFlow.js's L1L2 (the one regularizer class it registers), or null. */
+function regularizerJson(r: Regularizer | undefined): unknown {
+  if (!r) return null;
+  const config = r.getConfig?.() ?? {};
+  return { class_name: "L1L2", config: { l1: config.l1 ?? 0, l2: config.l2 ?? 0 } };
+}
+
+function regularizerFrom(json: unknown, where: string): Regularizer | undefined {
+  if (json === null || json === undefined) return undefined;
+  const r = json as { class_name?: unknown; config?: { l1?: unknown; l2?: unknown } };
+  if (r.class_name !== "L1L2" && r.class_name !== "L1" && r.class_name !== "L2") {
+    throw new Error(`${where}: unknown regularizer ${describe(r.class_name)}; known: L1L2, L1, L2`);
+  }
+  const factor = (v: unknown, what: string) => (v === undefined || v === null ? 0 : nonNegative(v, `${where}.config.${what}`));
+  return new L1L2({ l1: factor(r.config?.l1, "l1"), l2: factor(r.config?.l2, "l2") });
+}
 
 export const LAYER_CODECS: Record<string, LayerCodec> = {
   Dense: {
@@ -57,16 +88,49 @@ export const LAYER_CODECS: Record<string, LayerCodec> = {
       const d = layer as Dense;
       return {
         units: d.units, activation: d.activation.name, use_bias: d.useBias,
-        kernel_initializer: GLOROT_UNIFORM, bias_initializer: { class_name: "Zeros", config: {} },
-        kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+        kernel_initializer: initializerJson(d.kernelInitializer), bias_initializer: initializerJson(d.biasInitializer),
+        kernel_regularizer: regularizerJson(d.kernelRegularizer), bias_regularizer: regularizerJson(d.biasRegularizer),
+        activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
       };
     },
     fromConfig: (c, where) => new Dense(positiveInt(c.units, `${where}.units`), {
       activation: optionalString(c.activation, `${where}.activation`) ?? "linear",
       useBias: optionalBoolean(c.use_bias, `${where}.use_bias`) ?? true,
       name: optionalString(c.name, `${where}.name`),
+      kernelRegularizer: regularizerFrom(c.kernel_regularizer, `${where}.kernel_regularizer`),
+      biasRegularizer: regularizerFrom(c.bias_regularizer, `${where}.bias_regularizer`),
       kernelInitializer: "zeros", // the saved weights replace it; draws nothing from the seeded generator
     }),
+  },
+  Dropout: {
+    toConfig: (layer) => ({ rate: (layer as Dropout).rate, noise_shape: null, seed: (layer as Dropout).seed ?? null }),
+    fromConfig: (c, where) => {
+      if (c.noise_shape !== undefined && c.noise_shape !== null) throw new Error(`${where}.noise_shape must be null; purenn drops values independently`);
+      const seed = c.seed === null || c.seed === undefined ? undefined : nonNegative(c.seed, `${where}.seed`);
+      return new Dropout(nonNegative(c.rate, `${where}.rate`), { name: optionalString(c.name, `${where}.name`), seed });
+    },
+  },
+  BatchNormalization: {
+    toConfig: (layer) => {
+      const b = layer as BatchNormalization;
+      return {
+        axis: -1, momentum: b.momentum, epsilon: b.epsilon, center: b.center, scale: b.scale,
+        beta_initializer: initializerJson("zeros"), gamma_initializer: initializerJson("ones"),
+        moving_mean_initializer: initializerJson("zeros"), moving_variance_initializer: initializerJson("ones"),
+        beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null,
+      };
+    },
+    fromConfig: (c, where) => {
+      const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : c.axis ?? -1;
+      if (axis !== -1 && axis !== 1) throw new Error(`${where}.axis must be -1 (the features of (n, c) inputs), got ${describe(c.axis)}`);
+      return new BatchNormalization({
+        momentum: c.momentum === undefined ? undefined : nonNegative(c.momentum, `${where}.momentum`),
+        epsilon: c.epsilon === undefined ? undefined : nonNegative(c.epsilon, `${where}.epsilon`),
+        center: optionalBoolean(c.center, `${where}.center`),
+        scale: optionalBoolean(c.scale, `${where}.scale`),
+        name: optionalString(c.name, `${where}.name`),
+      });
+    },
   },
   Activation: {
     toConfig: (layer) => ({ activation: (layer as Activation).activation.name }),
@@ -90,7 +154,7 @@ export function toArtifacts(model: Sequential, version: string): ModelArtifacts 
   const specs: WeightSpec[] = [];
   const values: Float32Array[] = [];
   for (const layer of model.layers) {
-    for (const p of layer.params()) {
+    for (const p of layer.weights()) {
       specs.push({ name: `${layer.name}/${p.name}`, shape: p.value.rows === 1 && p.name !== "kernel" ? [p.value.cols] : [p.value.rows, p.value.cols], dtype: "float32" });
       values.push(p.value.data);
     }
@@ -160,6 +224,9 @@ export function fromArtifacts(topology: unknown, specs: WeightSpec[], data: Arra
       if (units > MAX_UNITS) throw new Error(`${at}.config.units is ${units}, more than the ${MAX_UNITS} purenn accepts`);
       expectedWeights += width * units + (json.config.use_bias === false ? 0 : units);
       width = units;
+    } else if (json.class_name === "BatchNormalization") {
+      // gamma (if scale), beta (if center), moving mean and variance
+      expectedWeights += width * (2 + (json.config.scale === false ? 0 : 1) + (json.config.center === false ? 0 : 1));
     }
     plan.push({ json, codec, at });
   });
@@ -201,7 +268,7 @@ function setWeightsByName(model: Sequential, specs: WeightSpec[], data: ArrayBuf
   if (offset !== data.byteLength) {
     throw new Error(`${source}: the weights manifest declares ${offset} bytes but the weight files hold ${data.byteLength}`);
   }
-  const params = model.layers.flatMap((l) => l.params().map((p) => ({ layer: l, p })));
+  const params = model.layers.flatMap((l) => l.weights().map((p) => ({ layer: l, p })));
   const view = new DataView(data);
   const modelSpecs = specs.filter((s) => s.group === undefined || s.group === "model");
   params.forEach(({ layer, p }, i) => {
@@ -217,6 +284,11 @@ function setWeightsByName(model: Sequential, specs: WeightSpec[], data: ArrayBuf
 
 function positiveInt(v: unknown, what: string): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) throw new Error(`${what} must be a positive integer, got ${describe(v)}`);
+  return v;
+}
+
+function nonNegative(v: unknown, what: string): number {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new Error(`${what} must be a finite number >= 0, got ${describe(v)}`);
   return v;
 }
 

@@ -14,7 +14,8 @@
  *   Non-trainable params: 0
  *   _________________________________________________________________
  *
- * A Dense layer has din·dout + dout parameters (kernel and bias).
+ * A Dense layer has din·dout + dout parameters (kernel and bias); BatchNormalization's
+ * moving mean and variance count as non-trainable.
  */
 import type { Layer } from "../layers/layer.js";
 
@@ -25,17 +26,19 @@ export function summaryText(modelName: string, layers: readonly Layer[]): string
   const rule = (ch: string) => ch.repeat(STOPS[2]);
   lines.push(`Model: "${modelName}"`, rule("_"), row(["Layer (type)", "Output Shape", "Param #"]), rule("="));
   let total = 0;
+  let trainable = 0;
   layers.forEach((layer, i) => {
-    const count = layer.params().reduce((s, p) => s + p.value.data.length, 0);
+    const count = layer.weights().reduce((s, p) => s + p.value.data.length, 0);
     total += count;
+    trainable += layer.params().reduce((s, p) => s + p.value.data.length, 0);
     const shape = layer.outputDim === undefined ? "(unbuilt)" : `(None, ${layer.outputDim})`;
     lines.push(row([`${layer.name} (${layer.className})`, shape, String(count)]));
     if (i < layers.length - 1) lines.push(" ".repeat(STOPS[2]));
   });
   lines.push(rule("="));
   lines.push(`Total params: ${total.toLocaleString("en-US")}`);
-  lines.push(`Trainable params: ${total.toLocaleString("en-US")}`);
-  lines.push("Non-trainable params: 0");
+  lines.push(`Trainable params: ${trainable.toLocaleString("en-US")}`);
+  lines.push(`Non-trainable params: ${(total - trainable).toLocaleString("en-US")}`);
   lines.push(rule("_"));
   return lines.join("\n");
 }

@@ -1,0 +1,124 @@
+/**
+ * Dropout (Keras's `Dropout(rate)`): in training, zero each value with
+ * probability `rate` and scale the kept ones by 1/(1 − rate) ("inverted"
+ * dropout), so every value keeps its expected size and inference needs no
+ * correction. It has no weights.
+ *
+ *   x, y, mask: (n, c)
+ *   training:   mask_ij = 1/(1 − rate) if u_ij ≥ rate else 0,   u_ij ~ U[0, 1)
+ *               y  = x ⊙ mask
+ *               dx = dy ⊙ mask                      (uses the saved mask)
+ *   inference, or rate 0:
+ *               y  = x,   dx = dy                    (identity, as Keras)
+ *
+ * A new mask is drawn on every training forward, from the seeded generator
+ * (tensor/random.ts), so `setRandomSeed` makes the masks reproducible. With the
+ * `seed` option the layer draws from a stream of its own instead (Keras: the
+ * layer's own SeedGenerator), which other draws (shuffling, other layers) do
+ * not move. The scale is rounded to float32 first and y = x · scale · keep, as
+ * TensorFlow's dropout computes it.
+ */
+import { Matrix, workspace, describe } from "../tensor/matrix.js";
+import { uniform } from "../tensor/random.js";
+import { Layer, type BackwardOptions } from "./layer.js";
+import { resolveInputDim } from "./dense.js";
+
+export interface DropoutOptions {
+  /** An integer: the layer draws its masks from its own stream seeded with it; default the global generator. */
+  seed?: number;
+  /** Input width, when this is the first layer. */
+  inputDim?: number;
+  /** Input shape without the batch axis, `[784]`; same as inputDim. */
+  inputShape?: number[];
+  /** Layer name; default "dropout", "dropout_1", ... */
+  name?: string;
+}
+
+export class Dropout extends Layer {
+  readonly className = "Dropout";
+  /** The fraction of values dropped in training, in [0, 1). */
+  readonly rate: number;
+  readonly seed: number | undefined;
+  private readonly draw: () => number;
+  /** Whether the last forward dropped values (training with rate > 0); backward follows it. */
+  private dropped = false;
+  private mask: Matrix | undefined;
+  private y: Matrix | undefined;
+  private dx: Matrix | undefined;
+
+  constructor(rate: number, options: DropoutOptions = {}) {
+    if (typeof rate !== "number" || !(rate >= 0 && rate < 1)) {
+      throw new Error(`Dropout rate must be a number in [0, 1), the fraction of values to drop, got ${describe(rate)}`);
+    }
+    if (typeof options !== "object" || options === null || Array.isArray(options)) {
+      throw new Error(`Dropout(${rate}) options must be an object, got ${describe(options)}`);
+    }
+    const { seed, inputDim, inputShape, name } = options;
+    if (seed !== undefined && !Number.isInteger(seed)) {
+      throw new Error(`Dropout(${rate}) seed must be an integer, got ${describe(seed)}`);
+    }
+    super(name, "dropout");
+    this.rate = rate;
+    this.seed = seed;
+    this.draw = seed === undefined ? uniform : splitmix32(seed);
+    this.inputDim = resolveInputDim(`Dropout(${rate})`, inputDim, inputShape);
+  }
+
+  protected widthFor(inputDim: number): number {
+    return inputDim;
+  }
+
+  build(inputDim: number): number {
+    this.outputDimFor(inputDim);
+    this.inputDim = inputDim;
+    this.outputDim = inputDim;
+    return inputDim;
+  }
+
+  forward(x: Matrix, training: boolean): Matrix {
+    this.dropped = training && this.rate > 0;
+    if (!this.dropped) return x;
+    const n = x.rows, c = x.cols;
+    const mask = (this.mask = workspace(this.mask, n, c));
+    const y = (this.y = workspace(this.y, n, c));
+    const scale = Math.fround(1 / (1 - this.rate));
+    const m = mask.data, xd = x.data, yd = y.data, rate = this.rate, draw = this.draw;
+    for (let i = 0; i < m.length; i++) {
+      m[i] = draw() >= rate ? scale : 0;
+      yd[i] = xd[i] * m[i];
+    }
+    return y;
+  }
+
+  backward(dy: Matrix, options: BackwardOptions = {}): Matrix | null {
+    if (options.needInputGradient === false) return null;
+    if (!this.dropped) return dy;
+    const mask = this.mask;
+    if (!mask || mask.rows !== dy.rows || mask.cols !== dy.cols) {
+      throw new Error(`${this}.backward expects dy of the last forward's shape, got ${dy.shapeString}`);
+    }
+    const dx = (this.dx = workspace(this.dx, dy.rows, dy.cols));
+    const m = mask.data, g = dy.data, d = dx.data;
+    for (let i = 0; i < d.length; i++) d[i] = g[i] * m[i];
+    return dx;
+  }
+
+  toString(): string {
+    return `Dropout(${this.rate})`;
+  }
+}
+
+/**
+ * splitmix32: a small seeded stream of floats in [0, 1), one per call, for a
+ * layer with a seed of its own (the global generator seeds itself the same way).
+ */
+function splitmix32(seed: number): () => number {
+  let s = (seed >>> 0) ^ Math.floor(seed / 4294967296);
+  return () => {
+    s = (s + 0x9e3779b9) | 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
+  };
+}
