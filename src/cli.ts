@@ -12,7 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import {
-  SGD, Adam, AdamW, RMSprop, Adagrad, tutorialModel, loadMnist, loadModel, toCategorical, argmax, setRandomSeed, type Matrix, type Optimizer,
+  SGD, Adam, AdamW, RMSprop, Adagrad, Sequential, Dropout, tutorialModel, loadMnist, loadModel, toCategorical, argmax, setRandomSeed, type Matrix, type Optimizer,
 } from "./index.js";
 import { digitArt } from "./data/art.js";
 
@@ -31,6 +31,7 @@ Options:
   --no-download       never download MNIST; use only local copies
   --validation-split F  hold out the last fraction F of the training images to
                       report val_loss and val_accuracy each epoch (default 0)
+  --dropout R         add Dropout(R) after each hidden layer (default 0: none)
   --save DIR          save the trained model to DIR (model.json + weights.bin,
                       loadable by TensorFlow.js)
   --load DIR          start from the model saved in DIR instead of a new one
@@ -61,6 +62,7 @@ interface Settings {
   download: boolean;
   verbose: 0 | 1 | 2;
   validationSplit: number;
+  dropout: number;
   save: string | undefined;
   load: string | undefined;
 }
@@ -74,7 +76,7 @@ function parseSettings(argv: string[]): Settings | "help" {
         epochs: { type: "string" }, "batch-size": { type: "string" }, "learning-rate": { type: "string" },
         optimizer: { type: "string" }, seed: { type: "string" }, "data-dir": { type: "string" },
         "no-download": { type: "boolean" }, verbose: { type: "string" }, help: { type: "boolean", short: "h" },
-        "validation-split": { type: "string" }, save: { type: "string" }, load: { type: "string" },
+        "validation-split": { type: "string" }, save: { type: "string" }, load: { type: "string" }, dropout: { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -100,6 +102,7 @@ function parseSettings(argv: string[]): Settings | "help" {
     download: !v["no-download"],
     verbose: verbose as 0 | 1 | 2,
     validationSplit: fraction("--validation-split", v["validation-split"] ?? "0"),
+    dropout: fraction("--dropout", v.dropout ?? "0"),
     save: v.save,
     load: v.load,
   };
@@ -126,7 +129,7 @@ function positive(flag: string, text: string): number {
 }
 
 async function main(settings: Settings): Promise<void> {
-  const { epochs, batchSize, learningRate, optimizer, seed, dataDir, download, verbose, validationSplit, save, load } = settings;
+  const { epochs, batchSize, learningRate, optimizer, seed, dataDir, download, verbose, validationSplit, dropout, save, load } = settings;
   if (seed !== undefined) setRandomSeed(seed);
 
   let t0 = performance.now();
@@ -136,7 +139,8 @@ async function main(settings: Settings): Promise<void> {
   const yTrain = toCategorical(mnist.yTrain, 10);
   const yTest = toCategorical(mnist.yTest, 10);
 
-  const model = load === undefined ? tutorialModel() : await loadModel(load);
+  if (load !== undefined && dropout > 0) throw new UsageError("--dropout builds a new network; it cannot change one given with --load");
+  const model = load === undefined ? (dropout > 0 ? withDropout(dropout) : tutorialModel()) : await loadModel(load);
   if (load !== undefined) console.log(`Loaded the model saved in ${load}`);
   model.compile({ optimizer: optimizers()[optimizer](learningRate), loss: "categorical_crossentropy", metrics: ["accuracy"] });
   model.summary();
@@ -163,6 +167,17 @@ async function main(settings: Settings): Promise<void> {
     console.log(`\nTo do better: --optimizer adam --learning-rate 0.001 (about 0.975 in 5 epochs), train longer (--epochs 20),` +
       ` or take bigger steps (--learning-rate 0.1); the tutorial's plain SGD at 0.01 with a sigmoid first layer learns slowly.`);
   }
+}
+
+/** The tutorial's network with Dropout(rate) after each hidden layer's activation. */
+function withDropout(rate: number): Sequential {
+  const layers = tutorialModel().layers;
+  const model = new Sequential();
+  layers.forEach((layer, i) => {
+    model.add(layer);
+    if (layer.className === "Activation" && i < layers.length - 1) model.add(new Dropout(rate));
+  });
+  return model;
 }
 
 /** The first ten test digits as block-character art, five to a row, with true and predicted labels. */
@@ -199,6 +214,10 @@ async function run(): Promise<void> {
   try {
     await main(settings);
   } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`purenn: ${e.message} (see --help)`);
+      process.exit(2);
+    }
     console.error(`purenn: ${(e as Error).message}`);
     process.exit(1);
   }

@@ -16,7 +16,7 @@ describe("npm start's options", () => {
   it("--help lists every option", () => {
     const { code, out } = cli("--help");
     expect(code).toBe(0);
-    for (const flag of ["--epochs", "--batch-size", "--learning-rate", "--optimizer", "--seed", "--data-dir", "--no-download", "--verbose", "--validation-split", "--save", "--load"]) {
+    for (const flag of ["--epochs", "--batch-size", "--learning-rate", "--optimizer", "--seed", "--data-dir", "--no-download", "--verbose", "--validation-split", "--dropout", "--save", "--load"]) {
       expect(out).toContain(flag);
     }
   });
@@ -25,6 +25,7 @@ describe("npm start's options", () => {
     [["--epochs", "abc"], /--epochs must be an integer >= 0, got "abc"/],
     [["--epochs", "1.5"], /--epochs must be an integer >= 0, got "1\.5"/],
     [["--validation-split", "1"], /--validation-split must be a number in \[0, 1\), got "1"/],
+    [["--dropout", "x"], /--dropout must be a number in \[0, 1\), got "x"/],
     [["--batch-size=-3"], /--batch-size must be an integer >= 1, got "-3"/],
     [["--learning-rate", "fast"], /--learning-rate must be a number > 0, got "fast"/],
     [["--optimizer", "adamm"], /--optimizer must be one of sgd, adam, adamw, rmsprop, adagrad, got "adamm"/],
