@@ -1,5 +1,6 @@
 // Child process for test/crash.test.ts: saves two different models into one
-// folder, alternately, as fast as it can, until it is killed.
+// folder, alternately, as fast as it can, until it is killed — or, if nobody
+// kills it, for 20 seconds at most.
 import { Sequential, Dense, Activation, setRandomSeed } from "../../src/index.js";
 
 export function crashModel(seed: number): Sequential {
@@ -12,5 +13,6 @@ if (process.argv[2]) {
   const models = [crashModel(1), crashModel(2)];
   await models[0].save(dir);
   process.stdout.write("ready\n");
-  for (let i = 1; ; i++) await models[i % 2].save(dir);
+  const until = Date.now() + 20_000;
+  for (let i = 1; Date.now() < until; i++) await models[i % 2].save(dir);
 }
