@@ -18,7 +18,7 @@ export { Dense, type DenseOptions } from "./layers/dense.js";
 export { Activation, type ActivationOptions } from "./layers/activation.js";
 export { ACTIVATIONS } from "./layers/activations.js";
 
-export { LOSSES, METRICS, getLoss, getMetric, type Loss, type Metric } from "./losses/index.js";
+export { LOSSES, METRICS, getLoss, getMetric, resolveMetric, toClassIndices, type Loss, type FusedGradient, type Metric } from "./losses/index.js";
 export {
   Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, OPTIMIZERS, getOptimizer,
   LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, CosineDecay,

@@ -223,3 +223,21 @@ describe("callbacks", () => {
     await expect(small().fit(x, y, { verbose: 0, callbacks: [42 as never] })).rejects.toThrow(/callbacks\[0\] must be a Callback or an object with any of onTrainBegin/);
   });
 });
+
+describe("sparse labels", () => {
+  it("sparse_categorical_crossentropy on Uint8Array labels trains exactly like one-hot categorical_crossentropy", async () => {
+    const { toCategorical } = await import("../src/core.js");
+    const rand = lcg(41);
+    const x = randomMatrix(40, 8, rand, 0, 1);
+    const labels = Uint8Array.from({ length: 40 }, () => Math.floor(rand() * 3));
+    const a = small(5), b = small(5);
+    b.compile({ optimizer: new SGD({ learningRate: 0.1 }), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"] });
+    const h1 = await a.fit(x, toCategorical(labels, 3), { epochs: 2, batchSize: 8, shuffle: false, verbose: 0 });
+    const h2 = await b.fit(x, labels, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0 });
+    expect(flat(b.getWeights())).toEqual(flat(a.getWeights()));
+    expect(h2.history.accuracy).toEqual(h1.history.accuracy);
+    expect(h2.history.loss[1]).toBeCloseTo(h1.history.loss[1], 6);
+    expect(b.evaluate(x, Array.from(labels), { verbose: 0 })[1]).toBe(a.evaluate(x, toCategorical(labels, 3), { verbose: 0 })[1]);
+    await expect(b.fit(x, Uint8Array.from({ length: 40 }, () => 7), { verbose: 0 })).rejects.toThrow(/7/);
+  });
+});

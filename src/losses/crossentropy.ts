@@ -25,6 +25,7 @@ export const EPSILON = 1e-7;
 
 export const categoricalCrossentropy: Loss = {
   name: "categorical_crossentropy",
+  fused: { activation: "softmax", backward: softmaxCrossEntropyBackward },
   forward(p, t) {
     const { rows: n, cols: c } = p;
     const pd = p.data, td = t.data;

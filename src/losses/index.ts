@@ -1,18 +1,38 @@
-/** The loss name table (Keras and TensorFlow.js spellings both accepted). */
+/**
+ * The loss name table (Keras and TensorFlow.js spellings both accepted, plus
+ * Keras 3's short aliases "mse", "mae" and "bce").
+ */
 import { lookupName } from "../tensor/names.js";
 import type { Loss } from "./loss.js";
 import { categoricalCrossentropy } from "./crossentropy.js";
+import { sparseCategoricalCrossentropy } from "./sparse-crossentropy.js";
+import { binaryCrossentropy } from "./binary-crossentropy.js";
 import { meanSquaredError } from "./mse.js";
+import { meanAbsoluteError } from "./mae.js";
+import { huber } from "./huber.js";
 
-export type { Loss } from "./loss.js";
+export type { Loss, FusedGradient } from "./loss.js";
 export { categoricalCrossentropy, softmaxCrossEntropyBackward } from "./crossentropy.js";
+export { sparseCategoricalCrossentropy, softmaxSparseCrossentropyBackward, toClassIndices } from "./sparse-crossentropy.js";
+export { binaryCrossentropy, sigmoidBinaryCrossentropyBackward } from "./binary-crossentropy.js";
 export { meanSquaredError } from "./mse.js";
-export { getMetric, METRICS, type Metric } from "./metrics.js";
+export { meanAbsoluteError } from "./mae.js";
+export { huber } from "./huber.js";
+export {
+  getMetric, resolveMetric, METRICS, type Metric,
+  binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy, topKCategoricalAccuracy, sparseTopKCategoricalAccuracy,
+} from "./metrics.js";
 
 export const LOSSES: Record<string, Loss> = {
   categorical_crossentropy: categoricalCrossentropy,
   mean_squared_error: meanSquaredError,
   mse: meanSquaredError,
+  sparse_categorical_crossentropy: sparseCategoricalCrossentropy,
+  binary_crossentropy: binaryCrossentropy,
+  bce: binaryCrossentropy,
+  mean_absolute_error: meanAbsoluteError,
+  mae: meanAbsoluteError,
+  huber,
 };
 
 export function getLoss(name: unknown): Loss {

@@ -13,7 +13,7 @@
  */
 import { Matrix, type MatrixLike, workspace, toMatrix, describe } from "../tensor/matrix.js";
 import { Layer, uniqueName, type Param } from "../layers/layer.js";
-import { getLoss, getMetric, softmaxCrossEntropyBackward, categoricalCrossentropy, type Loss, type Metric } from "../losses/index.js";
+import { getLoss, resolveMetric, toClassIndices, type Loss, type Metric } from "../losses/index.js";
 export type { FitOptions } from "./fit.js";
 import { getOptimizer, type Optimizer } from "../optim/index.js";
 import { History } from "./history.js";
@@ -103,7 +103,8 @@ export class Sequential {
     if (loss === undefined) throw new Error(`compile: loss is required, e.g. { loss: "categorical_crossentropy" }`);
     if (!Array.isArray(metrics)) throw new Error(`compile: metrics must be an array of names, got ${describe(metrics)}`);
     const lossFn = getLoss(loss);
-    const metricFns = metrics.map((m): [string, Metric] => [String(m), getMetric(m)]);
+    // "accuracy" becomes binary, sparse or categorical accuracy from the loss and output width, as in Keras.
+    const metricFns = metrics.map((m): [string, Metric] => [String(m), resolveMetric(m, lossFn, this.outputDim)]);
     this.compiled = { optimizer: getOptimizer(optimizer), loss: lossFn, metrics: metricFns };
   }
 
@@ -116,7 +117,7 @@ export class Sequential {
    * Trains on (x, y) for `epochs` passes in mini-batches; resolves to the History.
    * The loop itself, with validation and callbacks, is in fit.ts.
    */
-  async fit(x: MatrixLike, y: MatrixLike, options?: FitOptions): Promise<History> {
+  async fit(x: MatrixLike, y: MatrixLike | ArrayLike<number>, options?: FitOptions): Promise<History> {
     const who = "fit";
     const opts = check.checkOptions(who, options);
     const compiled = this.mustBeCompiled(who);
@@ -146,13 +147,15 @@ export class Sequential {
     for (let i = 0; i < c.metrics.length; i++) sums[i + 1] += n * c.metrics[i][1](p, t);
 
     const last = this.layers[this.layers.length - 1];
-    const fused = c.loss === categoricalCrossentropy && last.finalActivation?.name === "softmax";
+    // A loss fused with the last activation (softmax + cross-entropy: (p − t)/n; sigmoid + binary
+    // cross-entropy) gives the gradient at the activation's input, skipping both backward passes.
+    const fused = c.loss.fused && last.finalActivation?.name === c.loss.fused.activation ? c.loss.fused : undefined;
     let g: Matrix | null = (this.dp = workspace(this.dp, p.rows, p.cols));
-    if (fused) softmaxCrossEntropyBackward(g, p, t);
+    if (fused) fused.backward(g, p, t);
     else c.loss.backward(g, p, t);
     if (w) scaleRows(g, w);
     for (let l = this.layers.length - 1; l >= 0 && g; l--) {
-      const fromPreActivation = fused && l === this.layers.length - 1;
+      const fromPreActivation = fused !== undefined && l === this.layers.length - 1;
       g = this.layers[l].backward(g, { fromPreActivation, needInputGradient: l > 0 });
     }
     c.optimizer.step(params);
@@ -160,7 +163,7 @@ export class Sequential {
   }
 
   /** Returns [loss, ...metrics] over (x, y), as plain numbers. */
-  evaluate(x: MatrixLike, y: MatrixLike, options?: EvaluateOptions): number[] {
+  evaluate(x: MatrixLike, y: MatrixLike | ArrayLike<number>, options?: EvaluateOptions): number[] {
     const who = "evaluate";
     const opts = check.checkOptions(who, options);
     const compiled = this.mustBeCompiled(who);
@@ -287,17 +290,26 @@ export class Sequential {
     return this.compiled;
   }
 
-  /** Validates x and y against each other and the model; builds the model if needed. */
-  private checkXY(who: string, x: MatrixLike, y: MatrixLike): [Matrix, Matrix] {
+  /**
+   * Validates x and y against each other and the model; builds the model if needed.
+   * With a sparse loss (sparse_categorical_crossentropy), y is class indices:
+   * a Uint8Array, Int32Array, number[] or n x 1 Matrix, turned into an n x 1 Matrix.
+   */
+  private checkXY(who: string, x: MatrixLike, y: MatrixLike | ArrayLike<number>): [Matrix, Matrix] {
     const xs = check.checkData(who, "x", x);
-    const ys = check.checkData(who, "y", y);
+    if (this.compiled?.loss.sparse) {
+      const ys = toClassIndices(who, y, this.checkInput(who, xs));
+      check.checkSameRows(who, xs, ys);
+      return [xs, ys];
+    }
+    const ys = check.checkData(who, "y", y as MatrixLike);
     check.checkSameRows(who, xs, ys);
     const outDim = this.checkInput(who, xs);
     if (ys.cols !== outDim) {
       const last = this.layers[this.layers.length - 1];
       throw new Error(
         `${who}: y must have ${outDim} columns to match the model's output (${last}), got ${ys.shapeString}` +
-          (outDim > 1 && ys.cols === 1 ? "; for integer labels use toCategorical(labels, numClasses)" : ""),
+          (outDim > 1 && ys.cols === 1 ? "; for integer labels use toCategorical(labels, numClasses) or loss \"sparse_categorical_crossentropy\"" : ""),
       );
     }
     return [xs, ys];
