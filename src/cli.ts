@@ -12,7 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import {
-  SGD, Adam, AdamW, RMSprop, Adagrad, Sequential, Dropout, tutorialModel, loadMnist, loadModel, toCategorical, argmax, setRandomSeed, type Matrix, type Optimizer,
+  SGD, Adam, AdamW, RMSprop, Adagrad, Sequential, Dropout, tutorialModel, loadMnist, loadModel, toCategorical, argmax, setRandomSeed, writeReport, type Matrix, type Optimizer,
 } from "./index.js";
 import { digitArt } from "./data/art.js";
 
@@ -35,6 +35,9 @@ Options:
   --save DIR          save the trained model to DIR (model.json + weights.bin,
                       loadable by TensorFlow.js)
   --load DIR          start from the model saved in DIR instead of a new one
+  --report FILE       write a training report to FILE: one HTML file with the
+                      loss and accuracy per epoch, the confusion matrix, the
+                      misclassified test digits and the first layer's weights
   --verbose 0|1|2     0 silent, 1 progress bar, 2 one line per epoch (default 1)
   -h, --help          show this help`;
 
@@ -65,6 +68,7 @@ interface Settings {
   dropout: number;
   save: string | undefined;
   load: string | undefined;
+  report: string | undefined;
 }
 
 function parseSettings(argv: string[]): Settings | "help" {
@@ -77,6 +81,7 @@ function parseSettings(argv: string[]): Settings | "help" {
         optimizer: { type: "string" }, seed: { type: "string" }, "data-dir": { type: "string" },
         "no-download": { type: "boolean" }, verbose: { type: "string" }, help: { type: "boolean", short: "h" },
         "validation-split": { type: "string" }, save: { type: "string" }, load: { type: "string" }, dropout: { type: "string" },
+        report: { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -105,6 +110,7 @@ function parseSettings(argv: string[]): Settings | "help" {
     dropout: fraction("--dropout", v.dropout ?? "0"),
     save: v.save,
     load: v.load,
+    report: v.report,
   };
 }
 
@@ -129,7 +135,7 @@ function positive(flag: string, text: string): number {
 }
 
 async function main(settings: Settings): Promise<void> {
-  const { epochs, batchSize, learningRate, optimizer, seed, dataDir, download, verbose, validationSplit, dropout, save, load } = settings;
+  const { epochs, batchSize, learningRate, optimizer, seed, dataDir, download, verbose, validationSplit, dropout, save, load, report } = settings;
   if (seed !== undefined) setRandomSeed(seed);
 
   let t0 = performance.now();
@@ -148,7 +154,7 @@ async function main(settings: Settings): Promise<void> {
     `seed ${seed ?? "random (pass --seed N to repeat a run)"}`);
 
   t0 = performance.now();
-  await model.fit(mnist.xTrain, yTrain, { epochs, batchSize, verbose, validationSplit });
+  const history = await model.fit(mnist.xTrain, yTrain, { epochs, batchSize, verbose, validationSplit });
   const trainSeconds = (performance.now() - t0) / 1000;
   if (save !== undefined) {
     await model.save(save);
@@ -160,6 +166,10 @@ async function main(settings: Settings): Promise<void> {
       `(${(trainSeconds / epochs).toFixed(1)}s per epoch).`);
   }
   console.log(`Test loss ${loss.toFixed(4)}, test accuracy ${accuracy.toFixed(4)}\n`);
+  if (report !== undefined) {
+    const written = await writeReport(history, model, mnist, report);
+    console.log(`Wrote the training report to ${written.file} (${(written.bytes / 1e6).toFixed(1)} MB); open it in a browser.\n`);
+  }
 
   showPredictions(model.predict(mnist.xTest.slice(0, 10)), mnist.xTest, mnist.yTest);
 

@@ -14,6 +14,9 @@ export { parseIdx, readIdx, writeIdx, loadMnist, type IdxArray, type MnistOption
 export { setThreads, getThreads, threadsReady } from "./tensor/threads.node.js";
 export { loadModel, saveModel, type SaveOptions, type LoadOptions } from "./model/io.node.js";
 export { ModelCheckpoint, CSVLogger, type ModelCheckpointOptions, type CSVLoggerOptions } from "./model/checkpoint.node.js";
+export { writeReport } from "./report/write.node.js";
+export { reportHtml, type ReportOptions, type ReportSummary } from "./report/html.js";
+export type { ReportData } from "./report/analysis.js";
 
 // Split large matmuls across all cores (or PURENN_THREADS); workers start on first use.
 setThreads(defaultThreads());

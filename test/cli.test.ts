@@ -16,7 +16,7 @@ describe("npm start's options", () => {
   it("--help lists every option", () => {
     const { code, out } = cli("--help");
     expect(code).toBe(0);
-    for (const flag of ["--epochs", "--batch-size", "--learning-rate", "--optimizer", "--seed", "--data-dir", "--no-download", "--verbose", "--validation-split", "--dropout", "--save", "--load"]) {
+    for (const flag of ["--epochs", "--batch-size", "--learning-rate", "--optimizer", "--seed", "--data-dir", "--no-download", "--verbose", "--validation-split", "--dropout", "--save", "--load", "--report"]) {
       expect(out).toContain(flag);
     }
   });

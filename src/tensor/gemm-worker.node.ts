@@ -10,8 +10,10 @@ import { CONTROL, Command, threadRange } from "./thread-protocol.js";
 const { control, index, threads } = workerData as { control: Int32Array; index: number; threads: number };
 let bufs: GemmBuffers = workerData as GemmBuffers;
 
-Atomics.add(control, CONTROL.ready, 1);
+// Read the generation BEFORE saying ready: the caller may send the first job the moment
+// `ready` counts this worker, and a job sent between the two lines must not be slept through.
 let seen = Atomics.load(control, CONTROL.generation);
+Atomics.add(control, CONTROL.ready, 1);
 for (;;) {
   Atomics.wait(control, CONTROL.generation, seen);
   seen = Atomics.load(control, CONTROL.generation);

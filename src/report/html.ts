@@ -1,0 +1,178 @@
+/**
+ * reportHtml: the training report as ONE self-contained HTML page (a string).
+ * Browser-safe; src/report/write.node.ts writes it to a file.
+ *
+ * Four figures, each a <figure class="report-figure"> with inline SVG:
+ *   1. #curves     loss and each metric per epoch, training solid, validation dashed
+ *   2. #confusion  the confusion matrix on the test set, as a heat map
+ *   3. #mistakes   test digits the model gets wrong, with true → predicted labels
+ *   4. #weights    the first layer's weights, one 28x28 image per hidden unit
+ *
+ * No script, no stylesheet or font from elsewhere, no URL at all: the file
+ * opens the same offline, from an e-mail or from disk. Every piece of text
+ * that comes from outside (model and layer names, history keys) is escaped.
+ */
+import { el, label, escapeHtml, pixelImage, inkScale, divergingScale } from "./svg.js";
+import { lineChart, confusionHeatmap, type Series } from "./charts.js";
+import { analyze, type Analysis, type ReportData } from "./analysis.js";
+import { describe } from "../tensor/matrix.js";
+import type { Sequential } from "../model/sequential.js";
+import type { History } from "../model/history.js";
+
+export interface ReportOptions {
+  /** The page title; default "purenn training report: <model name>". */
+  title?: string;
+  /** At most this many misclassified digits are drawn; default 100. */
+  maxMistakes?: number;
+}
+
+/** What the report shows in numbers; writeReport returns it too. */
+export interface ReportSummary {
+  /** Test samples. */
+  n: number;
+  /** Σ of the confusion matrix's diagonal / n. */
+  accuracy: number;
+  /** Misclassified test samples (all of them, not only those drawn). */
+  mistakes: number;
+  /** model.evaluate on the test set by name, when the model is compiled. */
+  evaluation: Record<string, number> | undefined;
+  /** Epochs in the history. */
+  epochs: number;
+}
+
+/** Builds the report; returns the HTML and the figures it states. */
+export function reportHtml(history: History, model: Sequential, data: ReportData, options: ReportOptions = {}): { html: string; summary: ReportSummary } {
+  const { title = `purenn training report: ${model?.name}`, maxMistakes = 100 } = options;
+  if (typeof title !== "string") throw new Error(`writeReport: title must be a string, got ${describe(title)}`);
+  if (!Number.isInteger(maxMistakes) || maxMistakes < 0) throw new Error(`writeReport: maxMistakes must be an integer >= 0, got ${describe(maxMistakes)}`);
+  const a = analyze(history, model, data);
+  const summary: ReportSummary = { n: a.n, accuracy: a.accuracy, mistakes: a.mistakes.length, evaluation: a.evaluation, epochs: history.epoch.length };
+  const html = [
+    "<!doctype html>",
+    `<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`,
+    `<title>${escapeHtml(title)}</title><style>${CSS}</style></head><body>`,
+    `<h1>${escapeHtml(title)}</h1>`,
+    stats(a, summary, model),
+    curvesFigure(history),
+    confusionFigure(a),
+    mistakesFigure(a, maxMistakes),
+    weightsFigure(a),
+    `<footer>Written by purenn's report (src/report/). One file: inline SVG, no script, nothing loaded from elsewhere.</footer>`,
+    "</body></html>",
+  ].join("\n");
+  return { html, summary };
+}
+
+/** The figures in numbers, and the model's summary table. */
+function stats(a: Analysis, s: ReportSummary, model: Sequential): string {
+  const rows: [string, string, string][] = [["test-samples", "test samples", String(a.n)]];
+  for (const [name, v] of Object.entries(a.evaluation ?? {})) rows.push([`test-${name}`, `test ${name} (model.evaluate)`, v.toFixed(4)]);
+  rows.push(["confusion-accuracy", "accuracy from the confusion matrix", a.accuracy.toFixed(4)]);
+  rows.push(["mistakes", "misclassified test samples", String(s.mistakes)]);
+  rows.push(["epochs", "epochs trained", String(s.epochs)]);
+  const dl = rows.map(([key, name, v]) => `<dt>${escapeHtml(name)}</dt><dd data-stat="${escapeHtml(key)}">${escapeHtml(v)}</dd>`).join("");
+  return `<section class="stats"><dl>${dl}</dl><pre class="summary">${escapeHtml(model.summary(() => {}))}</pre></section>`;
+}
+
+function figure(id: string, caption: string, body: string): string {
+  return `<figure class="report-figure" id="${id}">${body}<figcaption>${caption}</figcaption></figure>`;
+}
+
+const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"];
+
+/** One chart per quantity in the history (loss, accuracy, ...), with its val_ twin when present. */
+function curvesFigure(history: History): string {
+  const epochs = history.epoch.map((e) => e + 1);
+  const keys = Object.keys(history.history);
+  const bases = [...new Set(keys.map((k) => k.replace(/^val_/, "")))].sort((p, q) => (p === "loss" ? -1 : q === "loss" ? 1 : p.localeCompare(q)));
+  if (epochs.length === 0 || bases.length === 0) {
+    return figure("curves", "Training curves", `<p class="empty">No epochs were trained (the history is empty), so there are no curves to draw.</p>`);
+  }
+  const charts = bases.map((base, i) => {
+    const series: Series[] = [];
+    const color = PALETTE[i % PALETTE.length];
+    if (history.history[base]) series.push({ name: base, values: history.history[base], color });
+    if (history.history[`val_${base}`]) series.push({ name: `val_${base}`, values: history.history[`val_${base}`], color: "#ff7f0e", dashed: true });
+    return lineChart({ title: base, epochs, series });
+  });
+  const val = keys.some((k) => k.startsWith("val_"));
+  return figure("curves", `Training curves: each quantity per epoch on the training data (solid)${val ? " and on the validation data (dashed)" : "; fit with validationSplit or validationData to add validation curves"}.`,
+    `<div class="charts">${charts.join("")}</div>`);
+}
+
+function confusionFigure(a: Analysis): string {
+  return figure("confusion", `Confusion matrix on the ${a.n} test samples: row = true label, column = prediction; the colour is the cell's share of its row (square-root scale), the diagonal holds the correct answers.`,
+    confusionHeatmap(a.confusion));
+}
+
+/** The misclassified digits, first `max` in test-set order, each with "true → predicted". */
+function mistakesFigure(a: Analysis, max: number): string {
+  const side = imageSide(a.x.cols);
+  if (a.mistakes.length === 0) return figure("mistakes", "Misclassified test digits", `<p class="empty">The model gets every test sample right.</p>`);
+  const shown = a.mistakes.slice(0, max);
+  const ink = inkScale(a.inputMax);
+  const tiles = shown.map((i) => {
+    const t = a.labels[i], p = a.predicted[i];
+    const picture = side
+      ? pixelImage(a.x.data, i * a.x.cols, side, side, ink, 56, {}, `test sample ${i}: true ${t}, predicted ${p} (p = ${a.confidence[i].toFixed(2)})`)
+      : el("svg", { viewBox: "0 0 56 56", width: 56, height: 56 }, label(4, 30, "no image"));
+    return `<div class="tile mistake" data-index="${i}" data-true="${t}" data-pred="${p}">${picture}` +
+      `<span class="tag">${t} → <b>${p}</b></span></div>`;
+  });
+  const more = a.mistakes.length > shown.length ? `; the first ${shown.length} are shown` : "";
+  return figure("mistakes", `The ${a.mistakes.length} test digits the model gets wrong${more}, in test-set order: true label → <b>predicted label</b>. Hover a digit for its index and the model's confidence.`,
+    `<div class="grid">${tiles.join("")}</div>`);
+}
+
+/**
+ * Column j of the first kernel as an image: red where the unit's weight is
+ * positive (ink there raises its input), blue where negative. Each unit is
+ * scaled by its own largest |w|, so weak and strong units are equally readable.
+ */
+function weightsFigure(a: Analysis): string {
+  const W = a.firstKernel;
+  const side = W && imageSide(W.rows);
+  if (!W || !side) {
+    const why = W ? `its ${W.rows} inputs are not a square image` : "the model has no Dense layer";
+    return figure("weights", "First-layer weights", `<p class="empty">Not drawn: ${why}.</p>`);
+  }
+  const units = W.cols;
+  const column = new Float32Array(W.rows);
+  const tiles: string[] = [];
+  for (let j = 0; j < units; j++) {
+    let max = 0;
+    for (let r = 0; r < W.rows; r++) {
+      column[r] = W.data[r * units + j];
+      max = Math.max(max, Math.abs(column[r]));
+    }
+    tiles.push(pixelImage(column, 0, side, side, divergingScale(max), 48, { class: "unit", "data-unit": j }, `unit ${j}: largest |w| = ${max.toPrecision(3)}`));
+  }
+  return figure("weights", `What the first layer learned: the ${W.rows} weights of each of its ${units} units drawn as a ${side}x${side} image (red positive, blue negative, white near 0; each unit scaled to its own largest |w|). ` +
+    `Pixels that are blank in every training image (the border, for MNIST) get no gradient, so their weights keep their random starting values.`,
+    `<div class="grid weights">${tiles.join("")}</div>`);
+}
+
+/** √width when the inputs are a square image (784 → 28), else undefined. */
+function imageSide(width: number): number | undefined {
+  const side = Math.round(Math.sqrt(width));
+  return side * side === width ? side : undefined;
+}
+
+const CSS = `
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; margin: 24px auto; max-width: 1000px; padding: 0 16px; }
+h1 { font-size: 22px; }
+.stats { display: flex; gap: 24px; flex-wrap: wrap; align-items: flex-start; }
+dl { display: grid; grid-template-columns: auto auto; gap: 2px 12px; margin: 0; }
+dt { color: #555; } dd { margin: 0; font-variant-numeric: tabular-nums; font-weight: 600; }
+pre.summary { font-size: 12px; background: #f6f6f6; padding: 8px; margin: 0; overflow-x: auto; }
+figure.report-figure { margin: 28px 0; padding: 12px; border: 1px solid #ddd; border-radius: 6px; }
+figcaption { margin-top: 8px; color: #444; font-size: 14px; }
+.charts { display: flex; flex-wrap: wrap; gap: 12px; }
+svg text { font-family: system-ui, sans-serif; }
+.chart-title { font-size: 14px; font-weight: 600; } .tick { font-size: 11px; fill: #555; } .axis-title { font-size: 12px; fill: #333; }
+.legend { font-size: 12px; } .count { font-size: 12px; } line.gridline { stroke: #eee; } .frame { fill: none; stroke: #999; }
+.grid { display: flex; flex-wrap: wrap; gap: 6px; } .grid.weights { gap: 3px; }
+.tile { display: flex; flex-direction: column; align-items: center; font-size: 12px; border: 1px solid #eee; }
+.empty { color: #777; font-style: italic; }
+footer { color: #777; font-size: 12px; margin-top: 24px; }
+`;
