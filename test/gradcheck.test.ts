@@ -5,27 +5,7 @@ import { Matrix, Dense, Activation, Sequential, SGD, setRandomSeed, ACTIVATIONS,
 import type { Layer } from "../src/core.js";
 import { softmaxCrossEntropyBackward } from "../src/losses/crossentropy.js";
 import { lcg, randomMatrix, randomOneHot } from "./helpers/data.js";
-import { numericGradient, relativeError, dot, TOLERANCE } from "./helpers/gradcheck.js";
-
-/**
- * Checks a layer with the scalar f = Σ layer.forward(x) ⊙ r, whose gradient
- * with respect to the output is r: backward(r) must give ∂f/∂x and ∂f/∂params.
- */
-function checkLayer(layer: Layer, x: Matrix, rand: () => number): void {
-  const r = randomMatrix(x.rows, layer.outputDimFor(x.cols), rand);
-  const f = () => dot(layer.forward(x, true).data, r.data);
-  layer.forward(x, true);
-  const dx = Float32Array.from(layer.backward(r)!.data);
-  const grads = layer.params().map((p) => Float32Array.from(p.grad.data));
-
-  const checks: [string, Float32Array, Float64Array][] = [["dx", dx, numericGradient(x.data, f)]];
-  layer.params().forEach((p, i) => checks.push([`d${p.name}`, grads[i], numericGradient(p.value.data, f)]));
-  for (const [name, analytic, numeric] of checks) {
-    const { error, worst } = relativeError(analytic, numeric);
-    expect(error, `${layer} ${name}: relative error ${error}, worst at ${worst}: ${analytic[worst]} vs ${numeric[worst]}`)
-      .toBeLessThan(TOLERANCE);
-  }
-}
+import { numericGradient, relativeError, checkLayer, TOLERANCE } from "./helpers/gradcheck.js";
 
 /** Inputs kept away from relu's kink at 0, where the derivative jumps. */
 function awayFromZero(m: Matrix): Matrix {

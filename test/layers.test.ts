@@ -9,33 +9,7 @@ import { BatchNormalization } from "../src/layers/batch-normalization.js";
 import { INITIALIZERS, getInitializer, TRUNCATED_STDDEV } from "../src/layers/initializers.js";
 import { l1, l2, l1l2, L1L2, getRegularizer } from "../src/layers/regularizers.js";
 import { lcg, randomMatrix, blobs } from "./helpers/data.js";
-import { numericGradient, relativeError, dot, TOLERANCE } from "./helpers/gradcheck.js";
-
-/**
- * Checks a layer in training mode with the scalar f = Σ forward(x) ⊙ r +
- * regularizationLoss(), whose gradient with respect to the output is r.
- * `before` runs before every forward (Dropout reseeds there so that every
- * evaluation of f uses the same mask).
- */
-function checkLayer(layer: Layer, x: Matrix, rand: () => number, training = true, before = () => {}): void {
-  const r = randomMatrix(x.rows, layer.outputDimFor(x.cols), rand);
-  const f = () => {
-    before();
-    return dot(layer.forward(x, training).data, r.data) + layer.regularizationLoss();
-  };
-  before();
-  layer.forward(x, training);
-  const dx = Float32Array.from(layer.backward(r)!.data);
-  const grads = layer.params().map((p) => Float32Array.from(p.grad.data));
-
-  const checks: [string, Float32Array, Float64Array][] = [["dx", dx, numericGradient(x.data, f)]];
-  layer.params().forEach((p, i) => checks.push([`d${p.name}`, grads[i], numericGradient(p.value.data, f)]));
-  for (const [name, analytic, numeric] of checks) {
-    const { error, worst } = relativeError(analytic, numeric);
-    expect(error, `${layer} ${name}: relative error ${error}, worst at ${worst}: ${analytic[worst]} vs ${numeric[worst]}`)
-      .toBeLessThan(TOLERANCE);
-  }
-}
+import { checkLayer } from "./helpers/gradcheck.js";
 
 function setValues(m: Matrix, rand: () => number, lo: number, hi: number): void {
   for (let i = 0; i < m.data.length; i++) m.data[i] = lo + (hi - lo) * rand();

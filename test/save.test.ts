@@ -21,6 +21,19 @@ afterAll(async () => {
 let count = 0;
 const folder = () => join(root, `m${count++}`);
 
+/** Saves a TensorFlow.js model as model.json + weights.bin in a new folder (what tfjs-node's file:// writes). */
+async function saveTfjs(t: tf.LayersModel): Promise<string> {
+  const dir = folder();
+  await mkdir(dir);
+  await t.save(tf.io.withSaveHandler(async (a) => {
+    const { weightData, weightSpecs, ...rest } = a;
+    await writeFile(join(dir, "model.json"), JSON.stringify({ ...rest, weightsManifest: [{ paths: ["weights.bin"], weights: weightSpecs }] }));
+    await writeFile(join(dir, "weights.bin"), new Uint8Array(weightData as ArrayBuffer));
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+  }));
+  return dir;
+}
+
 function model(seed = 1): Sequential {
   setRandomSeed(seed);
   const m = new Sequential([
@@ -89,14 +102,7 @@ describe("save and loadModel", () => {
     t.add(tf.layers.dense({ units: 3, activation: "softmax" }));
     t.compile({ optimizer: "sgd", loss: "categoricalCrossentropy" });
     await t.fit(tf.tensor2d(x.data, [20, 6]), tf.tensor2d(randomOneHot(20, 3, lcg(5)).data, [20, 3]), { epochs: 2, verbose: 0 });
-    const dir = folder();
-    await mkdir(dir);
-    await t.save(tf.io.withSaveHandler(async (a) => {
-      const { weightData, weightSpecs, ...rest } = a;
-      await writeFile(join(dir, "model.json"), JSON.stringify({ ...rest, weightsManifest: [{ paths: ["weights.bin"], weights: weightSpecs }] }));
-      await writeFile(join(dir, "weights.bin"), new Uint8Array(weightData as ArrayBuffer));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-    }));
+    const dir = await saveTfjs(t);
     const ours = await loadModel(dir);
     const theirs = (t.predict(tf.tensor2d(x.data, [20, 6])) as tf.Tensor).dataSync();
     expect(maxDiff(ours.predict(x).data, theirs)).toBeLessThan(1e-6);
@@ -246,14 +252,7 @@ describe("Dropout and BatchNormalization travel too", () => {
     t.add(tf.layers.dense({ units: 3, activation: "softmax" }));
     t.compile({ optimizer: "adam", loss: "categoricalCrossentropy" });
     await t.fit(tf.tensor2d(x.data, [20, 6]), tf.tensor2d(randomOneHot(20, 3, lcg(23)).data, [20, 3]), { epochs: 3, verbose: 0 });
-    const dir = folder();
-    await mkdir(dir);
-    await t.save(tf.io.withSaveHandler(async (a) => {
-      const { weightData, weightSpecs, ...rest } = a;
-      await writeFile(join(dir, "model.json"), JSON.stringify({ ...rest, weightsManifest: [{ paths: ["weights.bin"], weights: weightSpecs }] }));
-      await writeFile(join(dir, "weights.bin"), new Uint8Array(weightData as ArrayBuffer));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-    }));
+    const dir = await saveTfjs(t);
     const ours = await loadModel(dir);
     expect(ours.layers.map((l) => l.className)).toEqual(["Dense", "BatchNormalization", "Activation", "Dropout", "Dense"]);
     expect(maxDiff(ours.predict(x).data, (t.predict(tf.tensor2d(x.data, [20, 6])) as tf.Tensor).dataSync())).toBeLessThan(1e-6);

@@ -1,3 +1,6 @@
+import { expect } from "vitest";
+import type { Layer, Matrix } from "../../src/core.js";
+import { randomMatrix } from "./data.js";
 // Centred finite differences:  ∂f/∂θ_i ≈ (f(θ + h·e_i) − f(θ − h·e_i)) / 2h.
 //
 // purenn computes in float32, so f itself carries rounding noise of about
@@ -48,3 +51,30 @@ export function dot(y: Float32Array, r: Float32Array): number {
   for (let i = 0; i < y.length; i++) s += y[i] * r[i];
   return s;
 }
+
+/**
+ * Checks a layer in training mode with the scalar f = Σ forward(x) ⊙ r +
+ * regularizationLoss(), whose gradient with respect to the output is r.
+ * `before` runs before every forward (Dropout reseeds there so that every
+ * evaluation of f uses the same mask).
+ */
+export function checkLayer(layer: Layer, x: Matrix, rand: () => number, training = true, before = () => {}): void {
+  const r = randomMatrix(x.rows, layer.outputDimFor(x.cols), rand);
+  const f = () => {
+    before();
+    return dot(layer.forward(x, training).data, r.data) + layer.regularizationLoss();
+  };
+  before();
+  layer.forward(x, training);
+  const dx = Float32Array.from(layer.backward(r)!.data);
+  const grads = layer.params().map((p) => Float32Array.from(p.grad.data));
+
+  const checks: [string, Float32Array, Float64Array][] = [["dx", dx, numericGradient(x.data, f)]];
+  layer.params().forEach((p, i) => checks.push([`d${p.name}`, grads[i], numericGradient(p.value.data, f)]));
+  for (const [name, analytic, numeric] of checks) {
+    const { error, worst } = relativeError(analytic, numeric);
+    expect(error, `${layer} ${name}: relative error ${error}, worst at ${worst}: ${analytic[worst]} vs ${numeric[worst]}`)
+      .toBeLessThan(TOLERANCE);
+  }
+}
+
