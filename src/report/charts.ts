@@ -43,7 +43,7 @@ export function lineChart(options: LineChartOptions): string {
   if (!(hi > lo)) [lo, hi] = [lo - 0.5, hi + 0.5];
   const pad = (hi - lo) * 0.05;
   const yTicks = niceTicks(lo - (lo === 0 ? 0 : pad), hi + pad);
-  const [y0, y1] = [Math.min(yTicks[0], lo), Math.max(yTicks[yTicks.length - 1], hi)];
+  const [y0, y1] = [Math.min(yTicks[0], lo), Math.max(yTicks[yTicks.length - 1], hi + pad)]; // headroom: no point on the frame
   const px = (x: number) => MARGIN.left + ((x - x0) / (x1 - x0)) * plotW;
   const py = (y: number) => MARGIN.top + plotH - ((y - y0) / (y1 - y0)) * plotH;
 
