@@ -71,6 +71,17 @@ describe("save and loadModel", () => {
     expect(bits(back.predict(x)).equals(bits(m.predict(x)))).toBe(true);
   });
 
+  it("reads TensorFlow.js's \"./name.weights.bin\" weight paths", async () => {
+    const m = model(3);
+    const dir = folder();
+    await m.save(dir);
+    const json = JSON.parse(await readFile(join(dir, "model.json"), "utf8"));
+    json.weightsManifest[0].paths = ["./group1-shard1of1.bin"];
+    await rename(join(dir, "weights.bin"), join(dir, "group1-shard1of1.bin"));
+    await writeFile(join(dir, "model.json"), JSON.stringify(json));
+    expect(bits((await loadModel(dir)).predict(x)).equals(bits(m.predict(x)))).toBe(true);
+  });
+
   it("includeOptimizer keeps the loss, metrics and optimizer settings", async () => {
     const m = model();
     const dir = folder();
@@ -159,6 +170,7 @@ describe("untrusted model folders are rejected before anything is allocated", ()
     ["more weight bytes declared than weights.bin holds", (_d, j) => j.weightsManifest[0].weights[0].shape = [6, 13], /declares 872 bytes of weights but weights\.bin holds 848/],
     ["weights.bin longer than declared", (dir) => writeFile(join(dir, "weights.bin"), Buffer.alloc(852)), /declares 848 bytes of weights but weights\.bin holds 852/],
     ["weights path with ../", (_d, j) => (j.weightsManifest[0].paths = ["../weights.bin"]), /weight path "\.\.\/weights\.bin" must be a file name inside the model folder/],
+    ["a ./ path that still leaves the folder", (_d, j) => (j.weightsManifest[0].paths = ["./../weights.bin"]), /weight path "\.\/\.\.\/weights\.bin" must be a file name inside the model folder/],
     ["absolute weights path", (_d, j) => (j.weightsManifest[0].paths = ["/etc/passwd"]), /weight path "\/etc\/passwd" must be a file name inside the model folder/],
     ["a symlink that leaves the folder", async (dir, j) => {
       await writeFile(join(root, "outside.bin"), Buffer.alloc(848));

@@ -132,9 +132,11 @@ async function readWeights(dir: string, json: Record<string, unknown>, jsonPath:
   let declared = 0;
   manifest.forEach((group: { paths?: unknown; weights?: unknown }, g: number) => {
     if (!Array.isArray(group?.paths) || !Array.isArray(group?.weights)) throw new Error(`${jsonPath}: weightsManifest[${g}] must have paths and weights lists`);
-    for (const p of group.paths) {
+    for (const raw of group.paths) {
+      // TensorFlow.js writes "./name.weights.bin"; a leading "./" names the same file.
+      const p = typeof raw === "string" ? raw.replace(/^\.\//, "") : raw;
       if (typeof p !== "string" || p === "" || p.includes("/") || p.includes("\\") || p === "." || p === "..") {
-        throw new Error(`${jsonPath}: weight path ${describe(p)} must be a file name inside the model folder`);
+        throw new Error(`${jsonPath}: weight path ${describe(raw)} must be a file name inside the model folder`);
       }
       files.push(p);
     }
