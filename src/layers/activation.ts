@@ -34,17 +34,6 @@ export class Activation extends Layer {
     this.inputDim = resolveInputDim(`Activation("${kernel.name}")`, options.inputDim, options.inputShape);
   }
 
-  protected widthFor(inputDim: number): number {
-    return inputDim;
-  }
-
-  build(inputDim: number): number {
-    this.outputDimFor(inputDim);
-    this.inputDim = inputDim;
-    this.outputDim = inputDim;
-    return inputDim;
-  }
-
   forward(x: Matrix, _training: boolean): Matrix {
     this.x = x;
     const y = (this.y = workspace(this.y, x.rows, x.cols));

@@ -125,11 +125,11 @@ export class BatchNormalization extends Layer {
     this.inputDim = resolveInputDim("BatchNormalization", inputDim, inputShape);
   }
 
-  protected widthFor(inputDim: number): number {
+  protected override widthFor(inputDim: number): number {
     return inputDim;
   }
 
-  build(inputDim: number): number {
+  override build(inputDim: number): number {
     this.outputDimFor(inputDim);
     const c = inputDim;
     // Each weight is a vector of c values: fanIn = fanOut = c, as Keras.

@@ -99,11 +99,11 @@ export class Dense extends Layer {
     this.inputDim = resolveInputDim(`Dense(${units})`, inputDim, inputShape);
   }
 
-  protected widthFor(_inputDim: number): number {
+  protected override widthFor(_inputDim: number): number {
     return this.units;
   }
 
-  build(inputDim: number): number {
+  override build(inputDim: number): number {
     this.outputDimFor(inputDim);
     this.inputDim = inputDim;
     const w = new Matrix(inputDim, this.units);

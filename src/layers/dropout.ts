@@ -64,17 +64,6 @@ export class Dropout extends Layer {
     this.inputDim = resolveInputDim(`Dropout(${rate})`, inputDim, inputShape);
   }
 
-  protected widthFor(inputDim: number): number {
-    return inputDim;
-  }
-
-  build(inputDim: number): number {
-    this.outputDimFor(inputDim);
-    this.inputDim = inputDim;
-    this.outputDim = inputDim;
-    return inputDim;
-  }
-
   forward(x: Matrix, training: boolean): Matrix {
     this.dropped = training && this.rate > 0;
     if (!this.dropped) return x;

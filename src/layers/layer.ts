@@ -83,11 +83,20 @@ export abstract class Layer {
     return this.widthFor(inputDim);
   }
 
-  /** The output width for a (valid) input width. */
-  protected abstract widthFor(inputDim: number): number;
+  /** The output width for a (valid) input width; by default the same (Activation, Dropout, …). */
+  protected widthFor(inputDim: number): number {
+    return inputDim;
+  }
 
-  /** Creates the weights for an input of `inputDim` columns; returns the output width. */
-  abstract build(inputDim: number): number;
+  /**
+   * Fixes the input width and returns the output width. Layers with weights
+   * (Dense, BatchNormalization) override it to create them as well.
+   */
+  build(inputDim: number): number {
+    this.outputDim = this.outputDimFor(inputDim);
+    this.inputDim = inputDim;
+    return this.outputDim;
+  }
   abstract forward(x: Matrix, training: boolean): Matrix;
   /** Returns dx, or null when options.needInputGradient is false. */
   abstract backward(dy: Matrix, options?: BackwardOptions): Matrix | null;

@@ -26,6 +26,13 @@ import {
 import { summaryText } from "./summary.js";
 import * as check from "./checks.js";
 
+// backward's options, made once rather than per layer per batch; index 1: a layer below needs dx.
+const THROUGH = [{ needInputGradient: false }, { needInputGradient: true }] as const;
+const FROM_PRE_ACTIVATION = [
+  { fromPreActivation: true, needInputGradient: false },
+  { fromPreActivation: true, needInputGradient: true },
+] as const;
+
 export interface CompileOptions {
   /** An optimizer name ("sgd": SGD with learningRate 0.01) or an instance. */
   optimizer: string | Optimizer;
@@ -155,8 +162,8 @@ export class Sequential {
     else c.loss.backward(g, p, t);
     if (w) scaleRows(g, w);
     for (let l = this.layers.length - 1; l >= 0 && g; l--) {
-      const fromPreActivation = fused !== undefined && l === this.layers.length - 1;
-      g = this.layers[l].backward(g, { fromPreActivation, needInputGradient: l > 0 });
+      const isLast = l === this.layers.length - 1;
+      g = this.layers[l].backward(g, isLast && fused ? FROM_PRE_ACTIVATION[l > 0 ? 1 : 0] : THROUGH[l > 0 ? 1 : 0]);
     }
     c.optimizer.step(params);
     return loss;
