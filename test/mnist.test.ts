@@ -76,8 +76,10 @@ function counts(labels: Uint8Array): number[] {
 }
 
 function sameData(a: Mnist, b: Mnist): void {
-  expect(Buffer.from(a.xTrain.data.buffer).equals(Buffer.from(b.xTrain.data.buffer))).toBe(true);
-  expect(Buffer.from(a.xTest.data.buffer).equals(Buffer.from(b.xTest.data.buffer))).toBe(true);
+  // A matrix's data is a view into the shared heap: compare its own bytes, not the whole buffer.
+  const bytes = (d: Float32Array) => Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+  expect(bytes(a.xTrain.data).equals(bytes(b.xTrain.data))).toBe(true);
+  expect(bytes(a.xTest.data).equals(bytes(b.xTest.data))).toBe(true);
   expect(Buffer.from(a.yTrain).equals(Buffer.from(b.yTrain))).toBe(true);
   expect(Buffer.from(a.yTest).equals(Buffer.from(b.yTest))).toBe(true);
 }

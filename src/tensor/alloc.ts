@@ -3,11 +3,14 @@
  *
  * Every Float32Array that holds matrix values is created here and nowhere
  * else, for two reasons:
- *   1. a later kernel (WebAssembly SIMD) can place storage in its own memory
- *      by changing this one function, without touching any layer;
+ *   1. storage lives in one WebAssembly memory, the heap (heap.ts), where
+ *      worker threads and the WebAssembly kernel reach it by offset; no layer
+ *      needs to know;
  *   2. tests can count allocations, to prove that training allocates nothing
  *      per batch once the first batch has sized every buffer.
  */
+import { heapFloat32 } from "./heap.js";
+
 
 let allocations = 0;
 let allocatedFloats = 0;
@@ -16,7 +19,7 @@ let allocatedFloats = 0;
 export function allocFloat32(length: number): Float32Array {
   allocations++;
   allocatedFloats += length;
-  return new Float32Array(length);
+  return heapFloat32(length) ?? new Float32Array(length);
 }
 
 /** How many storage blocks (and float32 values) have been allocated so far. */
