@@ -1,6 +1,6 @@
 // Matmul split across worker threads: the same bits for 1, 2 and 4 threads.
 import { describe, it, expect, afterAll } from "vitest";
-import { Matrix, Sequential, Dense, Activation, setRandomSeed, matmul, matmulTransA, matmulTransB, setThreads, threadsReady } from "../src/index.js";
+import { Matrix, Sequential, Dense, Activation, SGD, setRandomSeed, matmul, matmulTransA, matmulTransB, setThreads, threadsReady } from "../src/index.js";
 import { parallelRunCount, getThreads } from "../src/tensor/threads.node.js";
 import { blobs, lcg, randomMatrix } from "./helpers/data.js";
 
@@ -65,6 +65,36 @@ describe("worker threads", () => {
     }
     expect(weights.get(2)!.equals(weights.get(1)!)).toBe(true);
     expect(weights.get(4)!.equals(weights.get(1)!)).toBe(true);
+  });
+
+  it("SGD with momentum and Nesterov (updates split between threads) trains bit-identically on 1 and 2 threads", async () => {
+    const { x, y } = blobs(256, 200, 10, 5);
+    for (const optimizer of [new SGD({ momentum: 0.9 }), new SGD({ momentum: 0.9, nesterov: true })]) {
+      const weights: Buffer[] = [];
+      for (const threads of [1, 2]) {
+        await useThreads(threads);
+        setRandomSeed(5);
+        // 200 x 256 = 51,200 kernel weights: long enough for the update to be split.
+        const model = new Sequential([new Dense(256, { inputDim: 200, activation: "relu" }), new Dense(10, { activation: "softmax" })]);
+        model.compile({ optimizer: new SGD({ momentum: optimizer.momentum, nesterov: optimizer.nesterov }), loss: "categorical_crossentropy" });
+        await model.fit(x, y, { epochs: 2, batchSize: 32, verbose: 0 });
+        weights.push(Buffer.concat(model.getWeights().map((w) => Buffer.from(bits(w)))));
+      }
+      expect(weights[1].equals(weights[0]), `nesterov ${optimizer.nesterov}`).toBe(true);
+    }
+  });
+
+  it("products of matrices outside the shared heap are computed on the caller, correctly", async () => {
+    await useThreads(2);
+    const r = lcg(3);
+    const a = randomMatrix(64, 300, r), b = randomMatrix(300, 200, r);
+    const plainA = new Matrix(64, 300, Float32Array.from(a.data)); // wraps an ordinary Float32Array
+    const inHeapResult = new Matrix(64, 200), plainResult = new Matrix(64, 200);
+    matmul(inHeapResult, a, b);
+    const before = parallelRunCount();
+    matmul(plainResult, plainA, b);
+    expect(parallelRunCount()).toBe(before);
+    expect(bits(plainResult).equals(bits(inHeapResult))).toBe(true);
   });
 
   it("setThreads rejects what is not a thread count", () => {

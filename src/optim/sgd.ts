@@ -13,6 +13,7 @@
  * remembers each step's own lr, theirs applies today's lr to all of b.
  */
 import { allocFloat32 } from "../tensor/alloc.js";
+import { elementwise, Loop } from "../tensor/elementwise.js";
 import { flag, fraction } from "./checks.js";
 import { Optimizer, type OptimizerOptions, type Trainable } from "./optimizer.js";
 
@@ -38,24 +39,15 @@ export class SGD extends Optimizer {
   }
 
   protected update(p: Trainable, lr: number): void {
+    // The loops themselves are in tensor/elementwise.ts, where threads can share them.
     const w = p.value.data, g = p.grad.data;
     const m = this.momentum;
     if (m === 0) {
-      for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
+      elementwise(Loop.Sgd, [w, g], [lr]);
       return;
     }
     let v = this.velocity.get(p);
     if (!v) this.velocity.set(p, (v = allocFloat32(w.length)));
-    if (this.nesterov) {
-      for (let i = 0; i < w.length; i++) {
-        v[i] = m * v[i] - lr * g[i];
-        w[i] += m * v[i] - lr * g[i];
-      }
-    } else {
-      for (let i = 0; i < w.length; i++) {
-        v[i] = m * v[i] - lr * g[i];
-        w[i] += v[i];
-      }
-    }
+    elementwise(this.nesterov ? Loop.Nesterov : Loop.Momentum, [w, g, v], [lr, m]);
   }
 }

@@ -1,37 +1,51 @@
 /**
- * A matmul worker thread: sleeps on the shared control block, computes its
- * share of each product's tiles from the shared packed panels, reports done.
- * (The protocol is described in threads.node.ts.)
+ * A matmul worker thread: sleeps on the shared control block, claims chunks
+ * of each product and computes them in the shared heap, reports done.
+ * (The protocol is described in threads.node.ts and thread-protocol.ts.)
  */
-import { workerData, parentPort, receiveMessageOnPort } from "node:worker_threads";
-import { gemmTiles, type GemmBuffers } from "./gemm.js";
-import { CONTROL, Command, threadRange } from "./thread-protocol.js";
+import { workerData } from "node:worker_threads";
+import type { WasmMemory } from "./webassembly.js";
+import { CONTROL, Command, problemFrom, runChunks, runLoopShare } from "./thread-protocol.js";
 
-const { control, index, threads } = workerData as { control: Int32Array; index: number; threads: number };
-let bufs: GemmBuffers = workerData as GemmBuffers;
+const { control, scalars, index, threads, memory } = workerData as {
+  control: Int32Array; scalars: Float64Array; index: number; threads: number; memory: WasmMemory;
+};
+let heap = new Float32Array(memory.buffer);
+let heapInt = new Int32Array(heap.buffer);
 
 // Read the generation BEFORE saying ready: the caller may send the first job the moment
 // `ready` counts this worker, and a job sent between the two lines must not be slept through.
+const SPIN_MS = 2;
 let seen = Atomics.load(control, CONTROL.generation);
 Atomics.add(control, CONTROL.ready, 1);
 for (;;) {
-  Atomics.wait(control, CONTROL.generation, seen);
+  awaitJob();
   seen = Atomics.load(control, CONTROL.generation);
   const command = control[CONTROL.command];
   if (command === Command.Exit) break;
-  if (command === Command.Reload) {
-    // The caller posted the new buffers before waking us; the message may still be in flight.
-    let message = receiveMessageOnPort(parentPort!);
-    while (!message) {
-      Atomics.wait(control, CONTROL.pending, Atomics.load(control, CONTROL.pending), 1);
-      message = receiveMessageOnPort(parentPort!);
-    }
-    bufs = message.message as GemmBuffers;
-  } else if (command === Command.Gemm) {
-    const m = control[CONTROL.m], n = control[CONTROL.n], k = control[CONTROL.k];
-    const [ip0, ip1, jp0, jp1] = threadRange(m, n, index, threads);
-    gemmTiles(bufs.c, m, n, k, bufs.packedA, bufs.packedB, ip0, ip1, jp0, jp1);
+  // The caller may have grown the heap since the last job: see all of it.
+  if (memory.buffer.byteLength !== heap.byteLength) {
+    heap = new Float32Array(memory.buffer);
+    heapInt = new Int32Array(heap.buffer);
   }
+  if (command === Command.Gemm) runChunks(control, heap, problemFrom(control, heap, heapInt), index);
+  else if (command === Command.Loop) runLoopShare(control, scalars, heap, index, threads);
   Atomics.sub(control, CONTROL.pending, 1);
   Atomics.notify(control, CONTROL.pending);
+}
+
+/**
+ * Waits for the generation to change. Products come in bursts (a training
+ * step asks for several within a millisecond or two), and waking a sleeping
+ * thread costs tens to hundreds of microseconds on a virtual machine: so spin
+ * first, for up to SPIN_MS, and only then sleep.
+ */
+function awaitJob(): void {
+  const until = performance.now() + SPIN_MS;
+  while (Atomics.load(control, CONTROL.generation) === seen) {
+    if (performance.now() > until) {
+      Atomics.wait(control, CONTROL.generation, seen);
+      return;
+    }
+  }
 }

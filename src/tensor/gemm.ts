@@ -33,37 +33,41 @@ import { allocFloat32 } from "./alloc.js";
 import type { Matrix } from "./matrix.js";
 
 /** Register tile: MR rows x NR columns of C held in locals. */
-const MR = 4;
-const NR = 4;
+export const MR = 4;
+export const NR = 4;
 /** Slice of the k sum kept hot in cache. */
 const KC = 256;
 
 const edgeTile = new Float64Array(MR * NR);
 
 /**
- * Where the packed panels live and who computes which tiles. The default runs
- * everything on the calling thread; `threads.node.ts` installs one that splits
- * the tiles between worker threads over shared memory (setThreads).
+ * One product, as the executors see it: C (m x n, row stride n) = A · B with
+ *   A(i, p) = transA ? a[p·lda + r(i)] : a[r(i)·lda + p]     r(i) = aRows ? aRows[i] : i
+ *   B(p, j) = transB ? b[j·ldb + p]    : b[p·ldb + j]
+ * and the sum over p running through ks when given (see Selection).
+ */
+export interface GemmProblem {
+  c: Float32Array; a: Float32Array; b: Float32Array;
+  lda: number; ldb: number; transA: boolean; transB: boolean;
+  m: number; n: number; k: number;
+  ks?: Int32Array; aRows?: Int32Array;
+}
+
+/**
+ * Who computes large products. The default is the calling thread alone;
+ * `threads.node.ts` installs an executor that splits the product between
+ * worker threads (setThreads). It may decline (workers still starting,
+ * operands outside the shared heap): the caller then computes it alone.
  */
 export interface GemmExecutor {
-  /** Buffers for the packed operands and the product, at least this long. */
-  buffers(aLength: number, bLength: number, cLength: number): GemmBuffers;
-  /**
-   * Computes the product held in the packed buffers into buffers().c. Only
-   * called for products of at least `minFlops` floating-point operations.
-   */
-  run(m: number, n: number, k: number): void;
+  /** Only products of at least this many floating-point operations are offered. */
   readonly minFlops: number;
+  run(problem: GemmProblem): boolean;
 }
 
-export interface GemmBuffers {
-  packedA: Float32Array;
-  packedB: Float32Array;
-  c: Float32Array;
-}
-
-const local: GemmBuffers = { packedA: new Float32Array(0), packedB: new Float32Array(0), c: new Float32Array(0) };
 let executor: GemmExecutor | undefined;
+let packedA: Float32Array = new Float32Array(0);
+let packedB: Float32Array = new Float32Array(0);
 
 /** Installs (or, with undefined, removes) a multi-threaded executor. */
 export function setGemmExecutor(e: GemmExecutor | undefined): void {
@@ -88,25 +92,16 @@ export function gemm(out: Matrix, a: Matrix, b: Matrix, transA: boolean, transB:
     out.data.fill(0);
     return;
   }
-  const aLength = Math.ceil(m / MR) * k * MR;
-  const bLength = Math.ceil(n / NR) * k * NR;
-  const parallel = executor !== undefined && 2 * m * n * k >= executor.minFlops;
-  const buf = parallel ? executor!.buffers(aLength, bLength, m * n) : localBuffers(aLength, bLength);
-  // A is (m x k): packed as itself. B is (k x n): packed as the rows of Bᵀ.
-  packPanels(buf.packedA, a.data, a.cols, m, k, !transA, sel.aRows, sel.ks);
-  packPanels(buf.packedB, b.data, b.cols, n, k, transB, undefined, sel.ks);
-  if (parallel) {
-    executor!.run(m, n, k);
-    out.data.set(buf.c.subarray(0, m * n));
-  } else {
-    gemmTiles(out.data, m, n, k, buf.packedA, buf.packedB, 0, Math.ceil(m / MR), 0, Math.ceil(n / NR));
-  }
-}
-
-function localBuffers(aLength: number, bLength: number): GemmBuffers {
-  if (local.packedA.length < aLength) local.packedA = allocFloat32(aLength);
-  if (local.packedB.length < bLength) local.packedB = allocFloat32(bLength);
-  return local;
+  const problem: GemmProblem = {
+    c: out.data, a: a.data, b: b.data, lda: a.cols, ldb: b.cols, transA, transB, m, n, k, ks: sel.ks, aRows: sel.aRows,
+  };
+  if (executor !== undefined && 2 * m * n * k >= executor.minFlops && executor.run(problem)) return;
+  const [pa, pb] = panelCounts(m, n);
+  if (packedA.length < pa * k * MR) packedA = allocFloat32(pa * k * MR);
+  if (packedB.length < pb * k * NR) packedB = allocFloat32(pb * k * NR);
+  packA(packedA, 0, problem, 0, pa);
+  packB(packedB, 0, problem, 0, pb);
+  gemmTiles(out.data, 0, problem, packedA, 0, 0, pa, packedB, 0, 0, pb);
 }
 
 /** The tile grid: MR-row panels of A and NR-column panels of B. */
@@ -114,44 +109,60 @@ export function panelCounts(m: number, n: number): [number, number] {
   return [Math.ceil(m / MR), Math.ceil(n / NR)];
 }
 
+/** Packs A's row panels [ip0, ip1) at dst[at..]: dst[at + ((ip − ip0)·k + p)·MR + r] = A(ip·MR + r, p). */
+export function packA(dst: Float32Array, at: number, g: GemmProblem, ip0: number, ip1: number): void {
+  packPanels(dst, at, g.a, g.lda, g.m, ip0 * MR, ip1 * MR, g.k, !g.transA, g.aRows, g.ks);
+}
+
+/** Packs B's column panels [jp0, jp1) at dst[at..]: dst[at + ((jp − jp0)·k + p)·NR + c] = B(p, jp·NR + c). */
+export function packB(dst: Float32Array, at: number, g: GemmProblem, jp0: number, jp1: number): void {
+  // B (k x n) is packed as the rows of Bᵀ, which is row-major exactly when B is stored transposed.
+  packPanels(dst, at, g.b, g.ldb, g.n, jp0 * NR, jp1 * NR, g.k, g.transB, undefined, g.ks);
+}
+
 /**
- * C tiles for A panels [ip0, ip1) x B panels [jp0, jp1), from packed operands.
- * Every tile is summed in the same order whichever thread computes it, so a
- * split between threads changes no bit of the result.
+ * C tiles for A panels [ip0, ip1) x B panels [jp0, jp1), from packed operands:
+ * ap holds A's panels from panel apFirst on, starting at ap[apAt]; likewise bp.
+ * C(i, j) is c[cAt + i·n + j]. Every tile is summed in the same order whichever
+ * thread computes it, so a split between threads changes no bit of the result.
  */
 export function gemmTiles(
-  c: Float32Array, m: number, n: number, k: number, ap: Float32Array, bp: Float32Array,
-  ip0: number, ip1: number, jp0: number, jp1: number,
+  c: Float32Array, cAt: number, g: GemmProblem,
+  ap: Float32Array, apAt: number, ip0: number, ip1: number,
+  bp: Float32Array, bpAt: number, jp0: number, jp1: number,
 ): void {
+  const { m, n, k } = g;
   for (let p0 = 0; p0 < k; p0 += KC) {
     const kc = Math.min(KC, k - p0);
     const accumulate = p0 > 0;
     for (let jp = jp0; jp < jp1; jp++) {
-      const bOff = (jp * k + p0) * NR;
+      const bOff = bpAt + ((jp - jp0) * k + p0) * NR;
       for (let ip = ip0; ip < ip1; ip++) {
-        const aOff = (ip * k + p0) * MR;
-        microKernel(c, m, n, ip * MR, jp * NR, ap, aOff, bp, bOff, kc, accumulate);
+        const aOff = apAt + ((ip - ip0) * k + p0) * MR;
+        microKernel(c, cAt, m, n, ip * MR, jp * NR, ap, aOff, bp, bOff, kc, accumulate);
       }
     }
   }
 }
 
 /**
- * Packs S (rows x k) into 4-row panels, p-major:  dst[(panel·k + p)·4 + r] = S(panel·4 + r, p).
+ * Packs rows [i0, i1) of S (rows x k; i0 a multiple of 4) into 4-row panels, p-major:
+ *   dst[at + ((i − i0)/4·k + p)·4 + i%4] = S(i, p)
  * S is stored row-major (S(i, p) = src[i·ld + p]) or column-major (S(i, p) = src[p·ld + i]).
  * With index lists, S's row i is stored row rowIdx[i] and its column p is stored column kIdx[p].
- * Rows past the end of S are packed as zeros. (MR = NR = 4.)
+ * Rows at or past `rows` are packed as zeros. (MR = NR = 4.)
  */
 function packPanels(
-  dst: Float32Array, src: Float32Array, ld: number, rows: number, k: number, rowMajor: boolean,
-  rowIdx?: Int32Array, kIdx?: Int32Array,
+  dst: Float32Array, at: number, src: Float32Array, ld: number, rows: number, i0: number, i1: number, k: number,
+  rowMajor: boolean, rowIdx?: Int32Array, kIdx?: Int32Array,
 ): void {
-  const whole = rows - (rows % 4); // rows in whole panels
+  const end = Math.min(i1, rows);
+  const whole = end - ((end - i0) % 4); // rows in whole panels end here
   const row = (i: number) => (rowIdx ? rowIdx[i] : i);
   if (rowMajor) {
     // Four rows of S side by side, panel after panel.
-    for (let i0 = 0, off = 0; i0 < whole; i0 += 4) {
-      const r0 = row(i0) * ld, r1 = row(i0 + 1) * ld, r2 = row(i0 + 2) * ld, r3 = row(i0 + 3) * ld;
+    for (let i = i0, off = at; i < whole; i += 4) {
+      const r0 = row(i) * ld, r1 = row(i + 1) * ld, r2 = row(i + 2) * ld, r3 = row(i + 3) * ld;
       for (let q = 0; q < k; q++, off += 4) {
         const p = kIdx ? kIdx[q] : q;
         dst[off] = src[r0 + p]; dst[off + 1] = src[r1 + p]; dst[off + 2] = src[r2 + p]; dst[off + 3] = src[r3 + p];
@@ -162,19 +173,19 @@ function packPanels(
     const panelStride = 4 * k;
     for (let q = 0; q < k; q++) {
       const base = (kIdx ? kIdx[q] : q) * ld;
-      for (let i0 = 0, off = q * 4; i0 < whole; i0 += 4, off += panelStride) {
+      for (let i = i0, off = at + q * 4; i < whole; i += 4, off += panelStride) {
         if (rowIdx) {
-          dst[off] = src[base + rowIdx[i0]]; dst[off + 1] = src[base + rowIdx[i0 + 1]];
-          dst[off + 2] = src[base + rowIdx[i0 + 2]]; dst[off + 3] = src[base + rowIdx[i0 + 3]];
+          dst[off] = src[base + rowIdx[i]]; dst[off + 1] = src[base + rowIdx[i + 1]];
+          dst[off + 2] = src[base + rowIdx[i + 2]]; dst[off + 3] = src[base + rowIdx[i + 3]];
         } else {
-          dst[off] = src[base + i0]; dst[off + 1] = src[base + i0 + 1]; dst[off + 2] = src[base + i0 + 2]; dst[off + 3] = src[base + i0 + 3];
+          dst[off] = src[base + i]; dst[off + 1] = src[base + i + 1]; dst[off + 2] = src[base + i + 2]; dst[off + 3] = src[base + i + 3];
         }
       }
     }
   }
-  if (whole === rows) return;
+  if (whole >= i1) return;
   // The last, partial panel: rows past the end of S are zeros.
-  for (let q = 0, off = whole * k; q < k; q++) {
+  for (let q = 0, off = at + ((whole - i0) / 4) * k * 4; q < k; q++) {
     const p = kIdx ? kIdx[q] : q;
     for (let r = 0; r < 4; r++, off++) {
       const i = whole + r;
@@ -188,7 +199,7 @@ function packPanels(
  * The 16 sums live in locals; the edge path stores only rows < m, cols < n.
  */
 function microKernel(
-  c: Float32Array, m: number, n: number, i0: number, j0: number,
+  c: Float32Array, cAt: number, m: number, n: number, i0: number, j0: number,
   ap: Float32Array, aOff: number, bp: Float32Array, bOff: number, kc: number, accumulate: boolean,
 ): void {
   let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
@@ -205,10 +216,11 @@ function microKernel(
   }
   if (i0 + 4 <= m && j0 + 4 <= n) {
     // Full tile: four rows of four, no bounds to test.
-    storeRow(c, i0 * n + j0, c00, c01, c02, c03, accumulate);
-    storeRow(c, (i0 + 1) * n + j0, c10, c11, c12, c13, accumulate);
-    storeRow(c, (i0 + 2) * n + j0, c20, c21, c22, c23, accumulate);
-    storeRow(c, (i0 + 3) * n + j0, c30, c31, c32, c33, accumulate);
+    const at = cAt + i0 * n + j0;
+    storeRow(c, at, c00, c01, c02, c03, accumulate);
+    storeRow(c, at + n, c10, c11, c12, c13, accumulate);
+    storeRow(c, at + 2 * n, c20, c21, c22, c23, accumulate);
+    storeRow(c, at + 3 * n, c30, c31, c32, c33, accumulate);
     return;
   }
   // Edge tile: the last rows or columns of C, fewer than 4 of them.
@@ -219,7 +231,7 @@ function microKernel(
   tile[12] = c30; tile[13] = c31; tile[14] = c32; tile[15] = c33;
   for (let r = 0; r < 4 && i0 + r < m; r++) {
     for (let col = 0; col < 4 && j0 + col < n; col++) {
-      const idx = (i0 + r) * n + j0 + col;
+      const idx = cAt + (i0 + r) * n + j0 + col;
       c[idx] = accumulate ? c[idx] + tile[r * 4 + col] : tile[r * 4 + col];
     }
   }

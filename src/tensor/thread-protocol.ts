@@ -1,8 +1,25 @@
 /**
- * The shared control block between the calling thread and matmul workers
- * (threads.node.ts, gemm-worker.node.ts), and how the tile grid is split.
+ * What the calling thread and the matmul workers share (threads.node.ts,
+ * gemm-worker.node.ts): the control block that describes one product, and the
+ * loop every thread runs on it.
+ *
+ * All operands live in the heap (heap.ts), one shared WebAssembly memory each
+ * worker received once at start, so a product is described by numbers alone:
+ * offsets (in float32 units) and sizes.
+ *
+ * How a product is split. Its tile grid has pa row panels (of A) and pb column
+ * panels (of B). The longer side is "big" and cut into chunks of a few panels
+ * (chunkPanels); the other side
+ * is "small" and packed once, by the caller, before the workers wake. Then
+ * every thread, the caller included, claims chunks one at a time with an
+ * atomic counter, packs that chunk's panels of the big operand into its own
+ * scratch and computes the chunk's tiles straight into C. Claiming balances
+ * the load (a worker that wakes late simply takes fewer chunks), and since a
+ * tile is summed in the same order whoever computes it, the result has the
+ * same bits for any number of threads.
  */
-import { panelCounts } from "./gemm.js";
+import { gemmTiles, packA, packB, panelCounts, type GemmProblem } from "./gemm.js";
+import { loopRange, loopElements } from "./elementwise.js";
 
 /** Int32 slots of the control block. */
 export const CONTROL = {
@@ -10,24 +27,98 @@ export const CONTROL = {
   pending: 1, // workers that have not finished the current job
   command: 2,
   ready: 3, // workers that have started
-  m: 4,
-  n: 5,
-  k: 6,
-  size: 8,
+  next: 4, // the next unclaimed chunk
+  chunks: 5,
+  m: 6, n: 7, k: 8,
+  transA: 9, transB: 10,
+  a: 11, lda: 12, b: 13, ldb: 14, c: 15, // offsets in the heap, in float32 units
+  ks: 16, aRows: 17, // offsets of index lists in int32 units, or −1
+  small: 18, // the packed small operand
+  scratch: 19, // thread t packs into the heap from control[scratch + t]
+  loop: 83, // an elementwise loop (elementwise.ts): which, over how many elements,
+  length: 84,
+  arrays: 85, // and the heap offsets of its arrays (its scalars are in a Float64Array beside)
+  size: 89,
 } as const;
 
 export const enum Command {
   Gemm = 1,
-  Reload = 2, // new shared buffers wait in the worker's message port
+  Loop = 2,
   Exit = 3,
 }
 
+/** Thread t's share of the elementwise loop in the control block. */
+export function runLoopShare(ctl: Int32Array, scalars: Float64Array, heap: Float32Array, t: number, threads: number): void {
+  const n = ctl[CONTROL.length];
+  const arrays: Float32Array[] = [];
+  for (let i = 0; i < 4 && ctl[CONTROL.arrays + i] >= 0; i++) arrays.push(heap.subarray(ctl[CONTROL.arrays + i], ctl[CONTROL.arrays + i] + n));
+  const [start, end] = loopRange(n, t, threads);
+  loopElements(ctl[CONTROL.loop], arrays, scalars, start, end);
+}
+
 /**
- * Thread t's share of the tile grid, as [ip0, ip1, jp0, jp1): contiguous
- * ranges of whichever panel count is larger, so even a 32-row batch splits.
+ * Panels per chunk. Small chunks even out the threads' finishing times; a
+ * column chunk is 4 panels (16 columns, 64 bytes of each row of C) so that no
+ * two threads write into the same cache line of C.
  */
-export function threadRange(m: number, n: number, t: number, threads: number): [number, number, number, number] {
+export function chunkPanels(m: number, n: number): number {
+  return splitsColumns(m, n) ? 4 : 1;
+}
+
+/** How many chunks the big side of the product is cut into. */
+export function chunkCount(m: number, n: number): number {
   const [pa, pb] = panelCounts(m, n);
-  if (pb >= pa) return [0, pa, Math.floor((t * pb) / threads), Math.floor(((t + 1) * pb) / threads)];
-  return [Math.floor((t * pa) / threads), Math.floor(((t + 1) * pa) / threads), 0, pb];
+  return Math.ceil(Math.max(pa, pb) / chunkPanels(m, n));
+}
+
+/** Panels [q0, q1) of chunk c, of `per` panels each, out of `panels`. */
+export function chunkRange(c: number, per: number, panels: number): [number, number] {
+  return [c * per, Math.min((c + 1) * per, panels)];
+}
+
+/** The product in the control block, with views of the heap. */
+export function problemFrom(ctl: Int32Array, heap: Float32Array, heapInt: Int32Array): GemmProblem {
+  const problem: GemmProblem = {
+    c: heap, a: heap, b: heap, lda: ctl[CONTROL.lda], ldb: ctl[CONTROL.ldb],
+    transA: ctl[CONTROL.transA] === 1, transB: ctl[CONTROL.transB] === 1,
+    m: ctl[CONTROL.m], n: ctl[CONTROL.n], k: ctl[CONTROL.k],
+  };
+  // Operands are addressed from their offset: a view that starts there is the simplest way.
+  problem.a = heap.subarray(ctl[CONTROL.a]);
+  problem.b = heap.subarray(ctl[CONTROL.b]);
+  if (ctl[CONTROL.ks] >= 0) problem.ks = heapInt.subarray(ctl[CONTROL.ks], ctl[CONTROL.ks] + problem.k);
+  if (ctl[CONTROL.aRows] >= 0) problem.aRows = heapInt.subarray(ctl[CONTROL.aRows], ctl[CONTROL.aRows] + problem.m);
+  return problem;
+}
+
+/** Whether the product is cut along B's column panels (else along A's row panels). */
+export function splitsColumns(m: number, n: number): boolean {
+  const [pa, pb] = panelCounts(m, n);
+  return pb >= pa;
+}
+
+/**
+ * Thread t's part of the product in the control block: claim chunks until none
+ * are left, pack each chunk's panels of the big operand, compute its tiles.
+ */
+export function runChunks(ctl: Int32Array, heap: Float32Array, problem: GemmProblem, t: number): void {
+  const { m, n } = problem;
+  const [pa, pb] = panelCounts(m, n);
+  const chunks = ctl[CONTROL.chunks];
+  const per = chunkPanels(m, n);
+  const small = ctl[CONTROL.small];
+  const scratch = ctl[CONTROL.scratch + t];
+  const c = ctl[CONTROL.c];
+  const byColumns = splitsColumns(m, n);
+  for (let chunk = Atomics.add(ctl, CONTROL.next, 1); chunk < chunks; chunk = Atomics.add(ctl, CONTROL.next, 1)) {
+    if (byColumns) {
+      const [jp0, jp1] = chunkRange(chunk, per, pb);
+      packB(heap, scratch, problem, jp0, jp1);
+      gemmTiles(heap, c, problem, heap, small, 0, pa, heap, scratch, jp0, jp1);
+    } else {
+      const [ip0, ip1] = chunkRange(chunk, per, pa);
+      packA(heap, scratch, problem, ip0, ip1);
+      gemmTiles(heap, c, problem, heap, scratch, ip0, ip1, heap, small, 0, pb);
+    }
+  }
 }

@@ -1,25 +1,32 @@
 /**
  * Matmul on several cores: worker threads over shared memory (Node only).
  *
- * The calling thread packs both operands into SharedArrayBuffer panels, then
- * the tile grid of C is cut into T contiguous ranges of panels (along whichever
- * of A's row panels or B's column panels is longer); thread 0 is the caller,
- * threads 1..T−1 are workers. Each tile is summed in the same order whoever
- * computes it, so results are bit-identical for any thread count.
+ * Every matrix lives in the heap (heap.ts), a shared WebAssembly memory that
+ * each worker receives once, at start. A product is then described by
+ * offsets in a small Int32Array control block, and split as
+ * thread-protocol.ts describes: the caller packs the small operand, every
+ * thread (caller included) claims chunks of the big one, packs them itself
+ * and writes its tiles straight into C. Each tile is summed in the same
+ * order whoever computes it, so results are bit-identical for any count.
  *
- * Hand-off: a small Int32Array control block in shared memory. The caller
- * writes the job, bumps `generation` and wakes the workers (Atomics.notify);
- * each worker computes its range, decrements `pending` and notifies; the
- * caller computes its own range, then waits for `pending` to reach 0. Products
- * below MIN_FLOPS stay on the caller: there a hand-off costs more than it saves.
+ * Hand-off: the caller writes the job into the control block, bumps
+ * `generation` and wakes the workers (Atomics.notify); each worker claims
+ * chunks until none are left, decrements `pending` and notifies; the caller
+ * claims chunks too, then waits for `pending` to reach 0. Products below
+ * MIN_FLOPS stay on the caller: there a hand-off costs more than it saves.
  */
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
-import { setGemmExecutor, gemmTiles, panelCounts, type GemmExecutor, type GemmBuffers } from "./gemm.js";
-import { CONTROL, Command, threadRange } from "./thread-protocol.js";
+import { setGemmExecutor, packA, packB, panelCounts, MR, NR, type GemmExecutor, type GemmProblem } from "./gemm.js";
+import { CONTROL, Command, chunkCount, chunkPanels, problemFrom, runChunks, splitsColumns } from "./thread-protocol.js";
+import { heapInt32, heapMemory, inHeap } from "./heap.js";
+import { allocFloat32 } from "./alloc.js";
+import { setLoopExecutor, loopRange, loopElements, type Loop, type LoopExecutor } from "./elementwise.js";
 
 /** Smallest product (in flops, 2·m·n·k) worth splitting; set by measurement (bench/threads.ts). */
 const MIN_FLOPS = 1 << 19;
+/** Shortest elementwise loop worth splitting (a hand-off costs about as much as 20,000 elements). */
+const MIN_LOOP = 1 << 15;
 
 let threads = 1;
 let pool: Pool | undefined;
@@ -35,9 +42,11 @@ export function setThreads(n: number): void {
   threads = n;
   if (n === 1) {
     setGemmExecutor(undefined);
+    setLoopExecutor(undefined);
   } else {
     pool = new Pool(n);
     setGemmExecutor(pool);
+    setLoopExecutor(pool);
   }
 }
 
@@ -69,26 +78,34 @@ export function defaultThreads(): number {
   return n;
 }
 
-class Pool implements GemmExecutor {
+class Pool implements GemmExecutor, LoopExecutor {
   readonly minFlops = MIN_FLOPS;
+  readonly minLength = MIN_LOOP;
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL.size * 4));
+  private readonly scalars = new Float64Array(new SharedArrayBuffer(4 * 8));
   private readonly workers: Worker[] = [];
-  private bufs: GemmBuffers = { packedA: shared(0), packedB: shared(0), c: shared(0) };
+  /** Heap blocks the pool owns: the packed small operand, index lists, one scratch per thread. */
+  private small: Float32Array = new Float32Array(0);
+  private indices: Int32Array = new Int32Array(0);
+  private readonly scratch: Float32Array[] = [];
 
   /** Products computed split across threads so far (tests use it to see the split happen). */
   parallelRuns = 0;
 
-  constructor(private readonly size: number) {}
+  constructor(private readonly size: number) {
+    for (let t = 0; t < size; t++) this.scratch.push(new Float32Array(0));
+  }
 
   /** Starts the workers, once; until they are up, products run on the caller. */
   start(): void {
     if (this.workers.length > 0) return;
-    const size = this.size;
+    const memory = heapMemory();
+    if (memory === undefined) return;
     const here = new URL(import.meta.url);
     const ts = here.pathname.endsWith(".ts");
     const file = new URL(`./gemm-worker.node.${ts ? "ts" : "js"}`, here);
-    for (let t = 1; t < size; t++) {
-      const workerData = { control: this.control, index: t, threads: size, ...this.bufs };
+    for (let t = 1; t < this.size; t++) {
+      const workerData = { control: this.control, scalars: this.scalars, index: t, threads: this.size, memory };
       // Under tsx or vitest the worker is TypeScript source: register tsx in it first.
       const worker = ts
         ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`, { eval: true, workerData })
@@ -102,22 +119,10 @@ class Pool implements GemmExecutor {
     }
   }
 
-  buffers(aLength: number, bLength: number, cLength: number): GemmBuffers {
-    const b = this.bufs;
-    if (b.packedA.length >= aLength && b.packedB.length >= bLength && b.c.length >= cLength) return b;
-    this.bufs = {
-      packedA: b.packedA.length >= aLength ? b.packedA : shared(aLength),
-      packedB: b.packedB.length >= bLength ? b.packedB : shared(bLength),
-      c: b.c.length >= cLength ? b.c : shared(cLength),
-    };
-    this.resend = true;
-    return this.bufs;
-  }
-  private resend = false;
-
   /** Resolves when every worker has started (polling; startup takes milliseconds, or seconds under tsx). */
   async ready(timeoutMs: number): Promise<void> {
     this.start();
+    if (this.workers.length === 0) return; // no shared heap: everything runs on the caller
     const until = Date.now() + timeoutMs;
     while (Atomics.load(this.control, CONTROL.ready) < this.size - 1) {
       if (Date.now() > until) throw new Error(`purenn: worker threads did not start within ${timeoutMs} ms`);
@@ -125,30 +130,69 @@ class Pool implements GemmExecutor {
     }
   }
 
-  run(m: number, n: number, k: number): void {
+  run(g: GemmProblem): boolean {
     const ctl = this.control;
-    const { packedA, packedB, c } = this.bufs;
     this.start();
-    if (Atomics.load(ctl, CONTROL.ready) < this.size - 1) {
-      // Workers still starting: compute everything here (same bits either way).
-      const [pa, pb] = panelCounts(m, n);
-      gemmTiles(c, m, n, k, packedA, packedB, 0, pa, 0, pb);
-      return;
+    if (Atomics.load(ctl, CONTROL.ready) < this.size - 1) return false; // workers still starting
+    if (!inHeap(g.a) || !inHeap(g.b) || !inHeap(g.c)) return false;
+    const { m, n, k } = g;
+    const [pa, pb] = panelCounts(m, n);
+    const byColumns = splitsColumns(m, n);
+    const chunks = chunkCount(m, n);
+    if (chunks < 2) return false;
+    // Heap blocks big enough for this product (they grow, rarely, and are then reused).
+    const smallLength = (byColumns ? pa * MR : pb * NR) * k;
+    const chunkLength = chunkPanels(m, n) * (byColumns ? NR : MR) * k;
+    if (this.small.length < smallLength) this.small = allocFloat32(smallLength);
+    for (let t = 0; t < this.size; t++) {
+      if (this.scratch[t].length < chunkLength) this.scratch[t] = allocFloat32(chunkLength);
     }
-    if (this.resend) {
-      this.resend = false;
-      for (const w of this.workers) w.postMessage(this.bufs);
-      this.dispatch(Command.Reload);
-      this.waitForWorkers();
-    }
-    ctl[CONTROL.m] = m;
-    ctl[CONTROL.n] = n;
-    ctl[CONTROL.k] = k;
+    const indexLength = (g.ks?.length ?? 0) + (g.aRows?.length ?? 0);
+    if (this.indices.length < indexLength) this.indices = heapInt32(indexLength) ?? this.indices;
+    if (this.indices.length < indexLength || !inHeap(this.small) || this.scratch.some((s) => !inHeap(s))) return false;
+
+    // The job, in offsets.
+    ctl[CONTROL.m] = m; ctl[CONTROL.n] = n; ctl[CONTROL.k] = k;
+    ctl[CONTROL.transA] = g.transA ? 1 : 0; ctl[CONTROL.transB] = g.transB ? 1 : 0;
+    ctl[CONTROL.a] = g.a.byteOffset / 4; ctl[CONTROL.lda] = g.lda;
+    ctl[CONTROL.b] = g.b.byteOffset / 4; ctl[CONTROL.ldb] = g.ldb;
+    ctl[CONTROL.c] = g.c.byteOffset / 4;
+    let at = 0;
+    ctl[CONTROL.ks] = -1; ctl[CONTROL.aRows] = -1;
+    if (g.ks) { this.indices.set(g.ks, at); ctl[CONTROL.ks] = this.indices.byteOffset / 4 + at; at += g.ks.length; }
+    if (g.aRows) { this.indices.set(g.aRows, at); ctl[CONTROL.aRows] = this.indices.byteOffset / 4 + at; }
+    ctl[CONTROL.small] = this.small.byteOffset / 4;
+    for (let t = 0; t < this.size; t++) ctl[CONTROL.scratch + t] = this.scratch[t].byteOffset / 4;
+    ctl[CONTROL.chunks] = chunks;
+    ctl[CONTROL.next] = 0;
+
+    // The caller packs the small operand, wakes the workers and claims chunks with them.
+    const heap = new Float32Array(heapMemory()!.buffer);
+    const heapInt = new Int32Array(heap.buffer);
+    const problem = problemFrom(ctl, heap, heapInt);
+    if (byColumns) packA(heap, ctl[CONTROL.small], problem, 0, pa);
+    else packB(heap, ctl[CONTROL.small], problem, 0, pb);
     this.dispatch(Command.Gemm);
-    const [ip0, ip1, jp0, jp1] = threadRange(m, n, 0, this.size);
-    gemmTiles(c, m, n, k, packedA, packedB, ip0, ip1, jp0, jp1);
+    runChunks(ctl, heap, problem, 0);
     this.waitForWorkers();
     this.parallelRuns++;
+    return true;
+  }
+
+  /** Splits an elementwise loop (elementwise.ts) between the threads, by contiguous ranges. */
+  runLoop(loop: Loop, arrays: Float32Array[], scalars: number[], length: number): boolean {
+    const ctl = this.control;
+    if (Atomics.load(ctl, CONTROL.ready) < this.size - 1 || arrays.length > 4 || scalars.length > this.scalars.length) return false;
+    if (!arrays.every((a) => inHeap(a))) return false;
+    ctl[CONTROL.loop] = loop;
+    ctl[CONTROL.length] = length;
+    for (let i = 0; i < 4; i++) ctl[CONTROL.arrays + i] = i < arrays.length ? arrays[i].byteOffset / 4 : -1;
+    this.scalars.set(scalars);
+    this.dispatch(Command.Loop);
+    const [start, end] = loopRange(length, 0, this.size);
+    loopElements(loop, arrays, scalars, start, end);
+    this.waitForWorkers();
+    return true;
   }
 
   close(): void {
@@ -165,14 +209,16 @@ class Pool implements GemmExecutor {
     Atomics.notify(ctl, CONTROL.generation);
   }
 
+  /**
+   * Waits for every worker to finish the job. The last chunks end within
+   * microseconds of each other, while waking a sleeping thread can cost far
+   * more on a virtual machine: so spin for a while, then sleep.
+   */
   private waitForWorkers(): void {
     const ctl = this.control;
+    const until = performance.now() + 1;
     for (let left = Atomics.load(ctl, CONTROL.pending); left !== 0; left = Atomics.load(ctl, CONTROL.pending)) {
-      Atomics.wait(ctl, CONTROL.pending, left);
+      if (performance.now() > until) Atomics.wait(ctl, CONTROL.pending, left);
     }
   }
-}
-
-function shared(length: number): Float32Array {
-  return new Float32Array(new SharedArrayBuffer(Math.max(length, 1) * 4));
 }
