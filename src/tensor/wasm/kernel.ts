@@ -1,0 +1,149 @@
+/**
+ * The WebAssembly SIMD matrix kernel: a module written byte by byte from this
+ * TypeScript at load time (binary.ts), compiled by the JavaScript engine, and
+ * run on matrices that live in one WebAssembly.Memory (the heap).
+ *
+ *   C(i, j) = Σ_{q<k} A(i, kk(q)) · B(kk(q), j)        kk(q) = ks ? ks[q] : q
+ *   A(i, p) = transA ? a[p·lda + r(i)] : a[r(i)·lda + p]     r(i) = aRows ? aRows[i] : i
+ *   B(p, j) = transB ? b[j·ldb + p]    : b[p·ldb + j]
+ *
+ * computed for a block i ∈ [i0, i1), j ∈ [j0, j1) of C (row stride ldc), so
+ * threads can share a product. It is the same scheme as the JavaScript kernel
+ * (../gemm.ts): pack, slice k, register tile — with the tile in v128 registers
+ * (microkernel.ts), the packing in SIMD copies and shuffles (pack.ts), and all
+ * the loops in WebAssembly (driver.ts), so a product is one call.
+ *
+ * The pieces:
+ *   binary.ts       the module format: sections, LEB128, opcodes
+ *   microkernel.ts  the MR x NR tile of f32x4 sums
+ *   pack.ts         panels of A and B in the order the tile reads them
+ *   driver.ts       the loops over k slices, row blocks and tiles
+ *   epilogue.ts     C += bias, then relu, fused
+ *
+ * Numbers: every C element is a float32 sum in increasing q, `s = s + a·b`
+ * with the product rounded (no fused multiply-add), so its bits do not depend
+ * on the tile, the slice or the split of C between threads. Against the
+ * JavaScript kernel (float64 sums per slice) results differ by rounding only.
+ *
+ * All addresses are byte offsets into the memory; ldc, lda, ldb count floats.
+ * The memory is imported as env.memory: a module is compiled once for shared
+ * memories and once for the others (the import's `shared` flag must match).
+ */
+import { ModuleWriter } from "./binary.js";
+import { emitMicroKernel, emitEdgeTile } from "./microkernel.js";
+import { emitPack } from "./pack.js";
+import { emitGemm, scratchBytes, type DriverOptions } from "./driver.js";
+import { emitBiasActivation } from "./epilogue.js";
+import { wasm, type WasmMemory } from "../webassembly.js";
+
+/**
+ * The tile and blocking, chosen by measurement on one thread of an AMD EPYC
+ * (x86-64: 16 xmm registers, of which V8 allocates 15), Node 20, medians of
+ * alternating rounds, GFLOP/s at 128x784x256 (and at 128x32x10, n = 10):
+ *   tile (rows x columns)   4x8: 28   3x16: 29   4x16: 32   6x8: 33   4x12: 34 (18)   8x8: 34 (21)
+ *   broadcast of A          load32_splat: 30 (4x12)   v128 load + shuffle: 34
+ *   steps per iteration     1: 27   2: 35   3: 31   4: 30   (4x12, shuffle)
+ *   kc 128 … 512, mc 64 … 256: within 2%, noise
+ * 8x8 and 4x12 tie at the large shapes; 8x8 wins on n = 10, and NR = 8
+ * divides every other width of the tutorial's network, so a split of C's
+ * columns between threads is even. Reading B in place (driver.ts) pays up to
+ * 32 rows (+7% at 16, +1% at 32) and costs from 48 on (−3% at 128 rows, −12%
+ * at 512³). bench/wasm-kernel.ts measures the result.
+ */
+export const DEFAULT_OPTIONS: DriverOptions = {
+  tile: { mr: 8, nv: 2, unroll: 2, splat: "shuffle" },
+  kc: 256,
+  mc: 128,
+  directRows: 32,
+};
+
+/** Rows and columns of C per register tile. */
+export const MR = DEFAULT_OPTIONS.tile.mr;
+export const NR = 4 * DEFAULT_OPTIONS.tile.nv;
+
+/** The module's bytes for a shared or an unshared memory. */
+export function kernelModuleBytes(shared: boolean, options: DriverOptions = DEFAULT_OPTIONS): Uint8Array {
+  // A shared memory import must state a maximum; 65536 pages (4 GiB) admits any memory.
+  const mod = new ModuleWriter(shared ? { minimum: 0, maximum: 65536, shared } : { minimum: 0, shared });
+  // The full tile, and the narrower ones (4, 8, … columns) for C's right edge.
+  const micros = Array.from({ length: options.tile.nv }, (_, w) => emitMicroKernel(mod, { ...options.tile, nv: w + 1 }));
+  const micro = micros[options.tile.nv - 1];
+  const edge = emitEdgeTile(mod, options.tile, micros);
+  const packA = emitPack(mod, options.tile.mr);
+  const packB = emitPack(mod, 4 * options.tile.nv);
+  emitGemm(mod, options, { micro, edge, packA, packB });
+  emitBiasActivation(mod);
+  return mod.encode();
+}
+
+let available: boolean | undefined;
+
+/**
+ * True when this runtime validates the emitted SIMD module (WebAssembly.validate),
+ * both for an unshared memory and for a shared one (which the threads proposal adds).
+ */
+export function wasmSimdAvailable(): boolean {
+  if (available === undefined) {
+    try {
+      available = wasm !== undefined && wasm.validate(kernelModuleBytes(false)) && wasm.validate(kernelModuleBytes(true));
+    } catch {
+      available = false;
+    }
+  }
+  return available;
+}
+
+/** Bytes of scratch one gemm call needs for its packed panels (for a C block of up to m x n and sum length k). */
+export function gemmScratchBytes(m: number, n: number, k: number): number {
+  return scratchBytes(DEFAULT_OPTIONS, m, n, k);
+}
+
+type Exported = (...args: number[]) => void;
+const compiled = new Map<string, object>();
+
+function isShared(memory: WasmMemory): boolean {
+  return typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+}
+
+export class WasmKernel {
+  private readonly gemmFn: Exported;
+  private readonly biasActivationFn: Exported;
+
+  /** Instantiates the emitted module (synchronously) against `memory`, imported as env.memory. */
+  constructor(readonly memory: WasmMemory, options: DriverOptions = DEFAULT_OPTIONS) {
+    if (wasm === undefined) throw new Error("WasmKernel: this runtime has no WebAssembly");
+    const shared = isShared(memory);
+    const key = JSON.stringify([shared, options]);
+    let module = compiled.get(key);
+    if (module === undefined) {
+      module = new wasm.Module(kernelModuleBytes(shared, options));
+      compiled.set(key, module);
+    }
+    const { exports } = new wasm.Instance(module, { env: { memory } });
+    this.gemmFn = exports.gemm as Exported;
+    this.biasActivationFn = exports.biasActivation as Exported;
+  }
+
+  /**
+   * C[i, j] for i in [i0, i1), j in [j0, j1) of C = A·B (m x n, sum length k), as
+   * defined at the top of this file. Byte offsets: cOff, aOff, bOff, ksOff and
+   * aRowsOff (Int32 lists, or −1 for none; with ks, k is ks's length), scratchOff
+   * (gemmScratchBytes(m, n, k) bytes this call may overwrite; one per thread).
+   * ldc, lda, ldb are row strides in floats. C is overwritten, not added to.
+   */
+  gemm(
+    cOff: number, ldc: number, aOff: number, lda: number, transA: boolean, bOff: number, ldb: number, transB: boolean,
+    m: number, n: number, k: number, i0: number, i1: number, j0: number, j1: number,
+    ksOff: number, aRowsOff: number, scratchOff: number,
+  ): void {
+    if (!(0 <= i0 && i0 <= i1 && i1 <= m && 0 <= j0 && j0 <= j1 && j1 <= n && k >= 0)) {
+      throw new Error(`WasmKernel.gemm: block [${i0}, ${i1}) x [${j0}, ${j1}) is not inside C [${m}, ${n}] (k ${k})`);
+    }
+    this.gemmFn(cOff, ldc, aOff, lda, transA ? 1 : 0, bOff, ldb, transB ? 1 : 0, k, i0, i1, j0, j1, ksOff, aRowsOff, scratchOff);
+  }
+
+  /** C[i, j] += bias[j] (when biasOff >= 0), then relu when activation is 1; C: rows x cols at cOff, row stride ldc. */
+  biasActivation(cOff: number, ldc: number, rows: number, cols: number, biasOff: number, activation: 0 | 1): void {
+    this.biasActivationFn(cOff, ldc, rows, cols, biasOff, activation);
+  }
+}
