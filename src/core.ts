@@ -8,6 +8,7 @@ export { matmul, matmulTransA, matmulTransB, matmulNaive } from "./tensor/matmul
 export { argmax } from "./tensor/ops.js";
 export { setRandomSeed } from "./tensor/random.js";
 export { allocationCount } from "./tensor/alloc.js";
+export { setKernel, getKernel, type KernelName } from "./tensor/kernel.js";
 
 export { Layer, type Param, type Weight, type BackwardOptions } from "./layers/layer.js";
 export { Dropout, type DropoutOptions } from "./layers/dropout.js";

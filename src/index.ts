@@ -6,6 +6,7 @@
  *   import { Sequential, Dense, Activation, loadMnist, toCategorical, argmax } from "purenn";
  */
 import { setThreads, defaultThreads } from "./tensor/threads.node.js";
+import { setKernel, type KernelName } from "./tensor/kernel.js";
 import { setFolderIO } from "./model/folder-io.js";
 import { saveModel } from "./model/io.node.js";
 
@@ -20,5 +21,7 @@ export type { ReportData } from "./report/analysis.js";
 
 // Split large matmuls across all cores (or PURENN_THREADS); workers start on first use.
 setThreads(defaultThreads());
+// PURENN_KERNEL=js|wasm chooses the matmul kernel (default: wasm where WebAssembly SIMD runs).
+if (process.env.PURENN_KERNEL) setKernel(process.env.PURENN_KERNEL as KernelName);
 // model.save(dir) writes folders through io.node.ts.
 setFolderIO({ save: saveModel });

@@ -1,6 +1,6 @@
 // Matmul split across worker threads: the same bits for 1, 2 and 4 threads.
 import { describe, it, expect, afterAll } from "vitest";
-import { Matrix, Sequential, Dense, Activation, SGD, setRandomSeed, matmul, matmulTransA, matmulTransB, setThreads, threadsReady } from "../src/index.js";
+import { Matrix, Sequential, Dense, Activation, SGD, setRandomSeed, getKernel, matmul, matmulTransA, matmulTransB, setThreads, threadsReady } from "../src/index.js";
 import { parallelRunCount, getThreads } from "../src/tensor/threads.node.js";
 import { blobs, lcg, randomMatrix } from "./helpers/data.js";
 
@@ -84,7 +84,7 @@ describe("worker threads", () => {
     }
   });
 
-  it("products of matrices outside the shared heap are computed on the caller, correctly", async () => {
+  it("products of matrices outside the shared heap give the same bits as those inside it", async () => {
     await useThreads(2);
     const r = lcg(3);
     const a = randomMatrix(64, 300, r), b = randomMatrix(300, 200, r);
@@ -93,7 +93,8 @@ describe("worker threads", () => {
     matmul(inHeapResult, a, b);
     const before = parallelRunCount();
     matmul(plainResult, plainA, b);
-    expect(parallelRunCount()).toBe(before);
+    // The JavaScript kernel computes such a product on the caller; the SIMD kernel copies it into the heap.
+    if (getKernel() === "js") expect(parallelRunCount()).toBe(before);
     expect(bits(plainResult).equals(bits(inHeapResult))).toBe(true);
   });
 

@@ -5,12 +5,14 @@
  */
 import { workerData } from "node:worker_threads";
 import type { WasmMemory } from "./webassembly.js";
-import { CONTROL, Command, problemFrom, runChunks, runLoopShare } from "./thread-protocol.js";
+import { CONTROL, Command, problemFrom, runChunks, runLoopShare, runSimdChunks } from "./thread-protocol.js";
+import { WasmKernel } from "./wasm/kernel.js";
 
 const { control, scalars, index, threads, memory } = workerData as {
   control: Int32Array; scalars: Float64Array; index: number; threads: number; memory: WasmMemory;
 };
 let heap = new Float32Array(memory.buffer);
+let kernel: WasmKernel | undefined; // this thread's instance of the SIMD kernel, made on first use
 let heapInt = new Int32Array(heap.buffer);
 
 // Read the generation BEFORE saying ready: the caller may send the first job the moment
@@ -28,7 +30,8 @@ for (;;) {
     heap = new Float32Array(memory.buffer);
     heapInt = new Int32Array(heap.buffer);
   }
-  if (command === Command.Gemm) runChunks(control, heap, problemFrom(control, heap, heapInt), index);
+  if (command === Command.Gemm && control[CONTROL.simd] === 1) runSimdChunks(control, (kernel ??= new WasmKernel(memory)), index);
+  else if (command === Command.Gemm) runChunks(control, heap, problemFrom(control, heap, heapInt), index);
   else if (command === Command.Loop) runLoopShare(control, scalars, heap, index, threads);
   Atomics.sub(control, CONTROL.pending, 1);
   Atomics.notify(control, CONTROL.pending);

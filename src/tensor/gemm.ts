@@ -30,6 +30,9 @@
  * between threads by tile (see GemmExecutor); small ones stay on the caller.
  */
 import { allocFloat32 } from "./alloc.js";
+import { heapInt32, inHeap } from "./heap.js";
+import { activeWasmKernel } from "./kernel.js";
+import { gemmScratchBytes, type WasmKernel } from "./wasm/kernel.js";
 import type { Matrix } from "./matrix.js";
 
 /** Register tile: MR rows x NR columns of C held in locals. */
@@ -62,7 +65,8 @@ export interface GemmProblem {
 export interface GemmExecutor {
   /** Only products of at least this many floating-point operations are offered. */
   readonly minFlops: number;
-  run(problem: GemmProblem): boolean;
+  /** `simd`: use the WebAssembly kernel (every operand is then in the heap). */
+  run(problem: GemmProblem, simd: boolean): boolean;
 }
 
 let executor: GemmExecutor | undefined;
@@ -88,6 +92,7 @@ export function gemm(out: Matrix, a: Matrix, b: Matrix, transA: boolean, transB:
   const m = out.rows;
   const n = out.cols;
   const k = sel.ks ? sel.ks.length : transA ? a.rows : a.cols;
+  if (m === 0 || n === 0) return;
   if (k === 0) {
     out.data.fill(0);
     return;
@@ -95,13 +100,63 @@ export function gemm(out: Matrix, a: Matrix, b: Matrix, transA: boolean, transB:
   const problem: GemmProblem = {
     c: out.data, a: a.data, b: b.data, lda: a.cols, ldb: b.cols, transA, transB, m, n, k, ks: sel.ks, aRows: sel.aRows,
   };
-  if (executor !== undefined && 2 * m * n * k >= executor.minFlops && executor.run(problem)) return;
+  const wasmKernel = activeWasmKernel();
+  if (wasmKernel !== undefined) {
+    // The SIMD kernel reaches operands by their offset in the heap: copy in any that live elsewhere.
+    const staged = { ...problem, a: inHeapCopy(a.data, 0, true), b: inHeapCopy(b.data, 1, true), c: inHeapCopy(out.data, 2, false) };
+    if (staged.a && staged.b && staged.c) {
+      const g = staged as GemmProblem;
+      const done = (executor !== undefined && 2 * m * n * k >= executor.minFlops && executor.run(g, true)) || wasmGemm(wasmKernel, g);
+      if (done) {
+        if (g.c !== out.data) out.data.set(g.c);
+        return;
+      }
+    }
+  }
+  if (executor !== undefined && 2 * m * n * k >= executor.minFlops && executor.run(problem, false)) return;
   const [pa, pb] = panelCounts(m, n);
   if (packedA.length < pa * k * MR) packedA = allocFloat32(pa * k * MR);
   if (packedB.length < pb * k * NR) packedB = allocFloat32(pb * k * NR);
   packA(packedA, 0, problem, 0, pa);
   packB(packedB, 0, problem, 0, pb);
   gemmTiles(out.data, 0, problem, packedA, 0, 0, pa, packedB, 0, 0, pb);
+}
+
+const staging: Float32Array[] = [];
+
+/** `x` itself when it lives in the heap, else a heap copy of it (of its values when `copy`); undefined if the heap is full. */
+function inHeapCopy(x: Float32Array, slot: number, copy: boolean): Float32Array | undefined {
+  if (inHeap(x)) return x;
+  if ((staging[slot]?.length ?? 0) < x.length) staging[slot] = allocFloat32(x.length);
+  if (!inHeap(staging[slot])) return undefined;
+  const view = staging[slot].subarray(0, x.length);
+  if (copy) view.set(x);
+  return view;
+}
+
+let indexScratch: Int32Array | undefined;
+let simdScratch: Float32Array | undefined;
+
+/**
+ * The whole product on this thread with the WebAssembly SIMD kernel
+ * (wasm/kernel.ts); false if the heap cannot hold its scratch.
+ */
+function wasmGemm(kernel: WasmKernel, g: GemmProblem): boolean {
+  const { m, n, k, ks, aRows } = g;
+  const indexLength = (ks?.length ?? 0) + (aRows?.length ?? 0);
+  if ((indexScratch?.length ?? 0) < indexLength) indexScratch = heapInt32(Math.max(indexLength, 1024));
+  const scratchFloats = Math.ceil(gemmScratchBytes(m, n, k) / 4);
+  if ((simdScratch?.length ?? 0) < scratchFloats) simdScratch = allocFloat32(scratchFloats);
+  if ((indexScratch?.length ?? 0) < indexLength || !inHeap(simdScratch!)) return false;
+  // Index lists go into the heap beside the kernel: ks first, then aRows.
+  let ksOff = -1, aRowsOff = -1;
+  if (ks) { indexScratch!.set(ks); ksOff = indexScratch!.byteOffset; }
+  if (aRows) { indexScratch!.set(aRows, ks?.length ?? 0); aRowsOff = indexScratch!.byteOffset + 4 * (ks?.length ?? 0); }
+  kernel.gemm(
+    g.c.byteOffset, n, g.a.byteOffset, g.lda, g.transA, g.b.byteOffset, g.ldb, g.transB,
+    m, n, k, 0, m, 0, n, ksOff, aRowsOff, simdScratch!.byteOffset,
+  );
+  return true;
 }
 
 /** The tile grid: MR-row panels of A and NR-column panels of B. */

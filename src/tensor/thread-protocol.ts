@@ -20,6 +20,7 @@
  */
 import { gemmTiles, packA, packB, panelCounts, type GemmProblem } from "./gemm.js";
 import { loopRange, loopElements } from "./elementwise.js";
+import type { WasmKernel } from "./wasm/kernel.js";
 
 /** Int32 slots of the control block. */
 export const CONTROL = {
@@ -35,10 +36,11 @@ export const CONTROL = {
   ks: 16, aRows: 17, // offsets of index lists in int32 units, or −1
   small: 18, // the packed small operand
   scratch: 19, // thread t packs into the heap from control[scratch + t]
+  simd: 89, // 1: the product runs on the WebAssembly kernel (scratch offsets are then in bytes)
   loop: 83, // an elementwise loop (elementwise.ts): which, over how many elements,
   length: 84,
   arrays: 85, // and the heap offsets of its arrays (its scalars are in a Float64Array beside)
-  size: 89,
+  size: 90,
 } as const;
 
 export const enum Command {
@@ -74,6 +76,36 @@ export function chunkCount(m: number, n: number): number {
 /** Panels [q0, q1) of chunk c, of `per` panels each, out of `panels`. */
 export function chunkRange(c: number, per: number, panels: number): [number, number] {
   return [c * per, Math.min((c + 1) * per, panels)];
+}
+
+/**
+ * For the WebAssembly kernel, which packs inside each call: fewer, larger
+ * chunks (its packing of the small operand is repeated per chunk), cut at
+ * multiples of 16 rows or columns (whole tiles, and 64-byte lines of C).
+ */
+export const SIMD_CHUNKS_PER_THREAD = 2;
+
+/** Rows [i0, i1) x columns [j0, j1) of C in SIMD chunk c. */
+export function simdChunk(m: number, n: number, c: number, chunks: number): [number, number, number, number] {
+  const cut = (size: number, q: number) => Math.min(size, Math.ceil((q * size) / chunks / 16) * 16);
+  return n >= m ? [0, m, cut(n, c), cut(n, c + 1)] : [cut(m, c), cut(m, c + 1), 0, n];
+}
+
+/** Thread t's part of a product on the WebAssembly kernel: claim chunks, compute each in one call. */
+export function runSimdChunks(ctl: Int32Array, kernel: WasmKernel, t: number): void {
+  const m = ctl[CONTROL.m], n = ctl[CONTROL.n], k = ctl[CONTROL.k];
+  const chunks = ctl[CONTROL.chunks];
+  const ks = ctl[CONTROL.ks] >= 0 ? ctl[CONTROL.ks] * 4 : -1;
+  const aRows = ctl[CONTROL.aRows] >= 0 ? ctl[CONTROL.aRows] * 4 : -1;
+  for (let chunk = Atomics.add(ctl, CONTROL.next, 1); chunk < chunks; chunk = Atomics.add(ctl, CONTROL.next, 1)) {
+    const [i0, i1, j0, j1] = simdChunk(m, n, chunk, chunks);
+    if (i0 >= i1 || j0 >= j1) continue;
+    kernel.gemm(
+      ctl[CONTROL.c] * 4, n, ctl[CONTROL.a] * 4, ctl[CONTROL.lda], ctl[CONTROL.transA] === 1,
+      ctl[CONTROL.b] * 4, ctl[CONTROL.ldb], ctl[CONTROL.transB] === 1,
+      m, n, k, i0, i1, j0, j1, ks, aRows, ctl[CONTROL.scratch + t],
+    );
+  }
 }
 
 /** The product in the control block, with views of the heap. */

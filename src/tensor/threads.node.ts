@@ -18,13 +18,18 @@
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { setGemmExecutor, packA, packB, panelCounts, MR, NR, type GemmExecutor, type GemmProblem } from "./gemm.js";
-import { CONTROL, Command, chunkCount, chunkPanels, problemFrom, runChunks, splitsColumns } from "./thread-protocol.js";
+import {
+  CONTROL, Command, SIMD_CHUNKS_PER_THREAD, chunkCount, chunkPanels, problemFrom, runChunks, runSimdChunks, splitsColumns,
+} from "./thread-protocol.js";
+import { WasmKernel, gemmScratchBytes } from "./wasm/kernel.js";
 import { heapInt32, heapMemory, inHeap } from "./heap.js";
 import { allocFloat32 } from "./alloc.js";
 import { setLoopExecutor, loopRange, loopElements, type Loop, type LoopExecutor } from "./elementwise.js";
 
 /** Smallest product (in flops, 2·m·n·k) worth splitting; set by measurement (bench/threads.ts). */
 const MIN_FLOPS = 1 << 19;
+/** The same for the WebAssembly kernel, which is about eight times faster. */
+const MIN_SIMD_FLOPS = 1 << 21;
 /** Shortest elementwise loop worth splitting (a hand-off costs about as much as 20,000 elements). */
 const MIN_LOOP = 1 << 15;
 
@@ -130,11 +135,13 @@ class Pool implements GemmExecutor, LoopExecutor {
     }
   }
 
-  run(g: GemmProblem): boolean {
+  run(g: GemmProblem, simd: boolean): boolean {
     const ctl = this.control;
     this.start();
     if (Atomics.load(ctl, CONTROL.ready) < this.size - 1) return false; // workers still starting
     if (!inHeap(g.a) || !inHeap(g.b) || !inHeap(g.c)) return false;
+    if (simd) return this.runSimd(g);
+    if (2 * g.m * g.n * g.k < MIN_FLOPS) return false;
     const { m, n, k } = g;
     const [pa, pb] = panelCounts(m, n);
     const byColumns = splitsColumns(m, n);
@@ -147,20 +154,8 @@ class Pool implements GemmExecutor, LoopExecutor {
     for (let t = 0; t < this.size; t++) {
       if (this.scratch[t].length < chunkLength) this.scratch[t] = allocFloat32(chunkLength);
     }
-    const indexLength = (g.ks?.length ?? 0) + (g.aRows?.length ?? 0);
-    if (this.indices.length < indexLength) this.indices = heapInt32(indexLength) ?? this.indices;
-    if (this.indices.length < indexLength || !inHeap(this.small) || this.scratch.some((s) => !inHeap(s))) return false;
-
-    // The job, in offsets.
-    ctl[CONTROL.m] = m; ctl[CONTROL.n] = n; ctl[CONTROL.k] = k;
-    ctl[CONTROL.transA] = g.transA ? 1 : 0; ctl[CONTROL.transB] = g.transB ? 1 : 0;
-    ctl[CONTROL.a] = g.a.byteOffset / 4; ctl[CONTROL.lda] = g.lda;
-    ctl[CONTROL.b] = g.b.byteOffset / 4; ctl[CONTROL.ldb] = g.ldb;
-    ctl[CONTROL.c] = g.c.byteOffset / 4;
-    let at = 0;
-    ctl[CONTROL.ks] = -1; ctl[CONTROL.aRows] = -1;
-    if (g.ks) { this.indices.set(g.ks, at); ctl[CONTROL.ks] = this.indices.byteOffset / 4 + at; at += g.ks.length; }
-    if (g.aRows) { this.indices.set(g.aRows, at); ctl[CONTROL.aRows] = this.indices.byteOffset / 4 + at; }
+    if (!inHeap(this.small) || !this.describe(g)) return false;
+    ctl[CONTROL.simd] = 0;
     ctl[CONTROL.small] = this.small.byteOffset / 4;
     for (let t = 0; t < this.size; t++) ctl[CONTROL.scratch + t] = this.scratch[t].byteOffset / 4;
     ctl[CONTROL.chunks] = chunks;
@@ -176,6 +171,47 @@ class Pool implements GemmExecutor, LoopExecutor {
     runChunks(ctl, heap, problem, 0);
     this.waitForWorkers();
     this.parallelRuns++;
+    return true;
+  }
+
+  /** The product on the WebAssembly kernel: every thread computes whole chunks with one call each. */
+  private runSimd(g: GemmProblem): boolean {
+    const ctl = this.control;
+    const { m, n, k } = g;
+    if (2 * m * n * k < MIN_SIMD_FLOPS) return false;
+    const chunks = SIMD_CHUNKS_PER_THREAD * this.size;
+    const scratchFloats = Math.ceil(gemmScratchBytes(m, n, k) / 4);
+    for (let t = 0; t < this.size; t++) {
+      if (this.scratch[t].length < scratchFloats) this.scratch[t] = allocFloat32(scratchFloats);
+    }
+    if (!this.describe(g)) return false;
+    ctl[CONTROL.simd] = 1;
+    ctl[CONTROL.chunks] = chunks;
+    ctl[CONTROL.next] = 0;
+    for (let t = 0; t < this.size; t++) ctl[CONTROL.scratch + t] = this.scratch[t].byteOffset; // bytes, for the SIMD kernel
+    this.dispatch(Command.Gemm);
+    runSimdChunks(ctl, (this.kernel ??= new WasmKernel(heapMemory()!)), 0);
+    this.waitForWorkers();
+    this.parallelRuns++;
+    return true;
+  }
+  private kernel: WasmKernel | undefined;
+
+  /** Writes the product's operands and index lists into the control block; false if the heap is full. */
+  private describe(g: GemmProblem): boolean {
+    const ctl = this.control;
+    const indexLength = (g.ks?.length ?? 0) + (g.aRows?.length ?? 0);
+    if (this.indices.length < indexLength) this.indices = heapInt32(Math.max(indexLength, 1024)) ?? this.indices;
+    if (this.indices.length < indexLength || this.scratch.some((s) => !inHeap(s))) return false;
+    ctl[CONTROL.m] = g.m; ctl[CONTROL.n] = g.n; ctl[CONTROL.k] = g.k;
+    ctl[CONTROL.transA] = g.transA ? 1 : 0; ctl[CONTROL.transB] = g.transB ? 1 : 0;
+    ctl[CONTROL.a] = g.a.byteOffset / 4; ctl[CONTROL.lda] = g.lda;
+    ctl[CONTROL.b] = g.b.byteOffset / 4; ctl[CONTROL.ldb] = g.ldb;
+    ctl[CONTROL.c] = g.c.byteOffset / 4;
+    ctl[CONTROL.ks] = -1; ctl[CONTROL.aRows] = -1;
+    let at = 0;
+    if (g.ks) { this.indices.set(g.ks, at); ctl[CONTROL.ks] = this.indices.byteOffset / 4 + at; at += g.ks.length; }
+    if (g.aRows) { this.indices.set(g.aRows, at); ctl[CONTROL.aRows] = this.indices.byteOffset / 4 + at; }
     return true;
   }
 

@@ -1,0 +1,48 @@
+/**
+ * Which kernel multiplies matrices: "wasm", the WebAssembly SIMD kernel
+ * emitted from TypeScript (wasm/kernel.ts), or "js", the plain TypeScript one
+ * (gemm.ts), which is the reference and the fallback.
+ *
+ * The default is "wasm" wherever the runtime validates the SIMD module and
+ * matrices live in the shared heap (heap.ts); otherwise "js". setKernel (or
+ * PURENN_KERNEL=js|wasm in Node) chooses. The two agree to rounding: the SIMD
+ * kernel sums in float32, the JavaScript one in float64 within each k slice.
+ */
+import { heapMemory } from "./heap.js";
+import { WasmKernel, wasmSimdAvailable } from "./wasm/kernel.js";
+
+export type KernelName = "js" | "wasm";
+
+let current: KernelName | undefined;
+let instance: WasmKernel | undefined;
+
+/** Whether this runtime can use the WebAssembly SIMD kernel, and if not, why. */
+export function wasmKernelProblem(): string | undefined {
+  if (!wasmSimdAvailable()) return "this runtime does not validate WebAssembly SIMD (or has no WebAssembly)";
+  if (heapMemory() === undefined) return "shared WebAssembly memory is unavailable here (a browser page needs cross-origin isolation)";
+  return undefined;
+}
+
+/** Chooses the matmul kernel: "wasm" (WebAssembly SIMD) or "js" (plain TypeScript). */
+export function setKernel(name: KernelName): void {
+  if (name !== "js" && name !== "wasm") {
+    throw new Error(`setKernel expects "js" or "wasm", got ${JSON.stringify(name)}`);
+  }
+  if (name === "wasm") {
+    const problem = wasmKernelProblem();
+    if (problem !== undefined) throw new Error(`setKernel("wasm"): ${problem}; use "js"`);
+    instance ??= new WasmKernel(heapMemory()!);
+  }
+  current = name;
+}
+
+/** The kernel in use ("wasm" by default where it can run, else "js"). */
+export function getKernel(): KernelName {
+  if (current === undefined) setKernel(wasmKernelProblem() === undefined ? "wasm" : "js");
+  return current!;
+}
+
+/** The WebAssembly kernel over the heap when it is the one in use, else undefined. */
+export function activeWasmKernel(): WasmKernel | undefined {
+  return getKernel() === "wasm" ? instance : undefined;
+}

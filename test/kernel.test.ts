@@ -1,0 +1,66 @@
+// The choice of matmul kernel (src/tensor/kernel.ts): WebAssembly SIMD or plain TypeScript.
+import { describe, it, expect, afterAll } from "vitest";
+import { Matrix, matmul, matmulTransA, matmulTransB, setKernel, getKernel, setRandomSeed, tutorialModel } from "../src/index.js";
+import { matmulSelectK, matmulTransASelectRows } from "../src/tensor/matmul.js";
+import { blobs, lcg, randomMatrix } from "./helpers/data.js";
+
+const initial = getKernel();
+afterAll(() => setKernel(initial));
+
+/** ‖x − y‖ / ‖y‖ over all elements. */
+function relativeError(x: Float32Array, y: Float32Array): number {
+  let num = 0, den = 0;
+  for (let i = 0; i < x.length; i++) {
+    num += (x[i] - y[i]) ** 2;
+    den += y[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+describe("kernel choice", () => {
+  it("defaults to the WebAssembly SIMD kernel in Node, or to what PURENN_KERNEL names", () => {
+    expect(initial).toBe(process.env.PURENN_KERNEL ?? "wasm");
+  });
+
+  it("rejects a kernel name it does not know, naming it", () => {
+    expect(() => setKernel("gpu" as "js")).toThrow(/setKernel expects "js" or "wasm", got "gpu"/);
+    expect(getKernel()).toBe(initial);
+  });
+
+  it("the two kernels agree to 1e-5 (relative) on every form at the tutorial's shapes", () => {
+    const r = lcg(11);
+    const x = randomMatrix(32, 784, r), W = randomMatrix(784, 256, r), dz = randomMatrix(32, 256, r);
+    const cols = new Int32Array(450).map((_, i) => Math.floor((i * 784) / 450));
+    const cases: [string, Matrix, () => void][] = [];
+    const z = new Matrix(32, 256), dW = new Matrix(784, 256), dx = new Matrix(32, 784), zs = new Matrix(32, 256), dWs = new Matrix(450, 256);
+    cases.push(["x·W", z, () => matmul(z, x, W)]);
+    cases.push(["xᵀ·dz", dW, () => matmulTransA(dW, x, dz)]);
+    cases.push(["dz·Wᵀ", dx, () => matmulTransB(dx, dz, W)]);
+    cases.push(["x·W over 450 columns", zs, () => matmulSelectK(zs, x, W, cols)]);
+    cases.push(["xᵀ·dz, 450 rows", dWs, () => matmulTransASelectRows(dWs, x, dz, cols)]);
+    for (const [name, out, run] of cases) {
+      setKernel("js");
+      run();
+      const js = Float32Array.from(out.data);
+      setKernel("wasm");
+      run();
+      const err = relativeError(out.data, js);
+      expect(err, name).toBeLessThan(1e-5);
+      expect(err, `${name}: the kernels really differ (float32 vs float64 sums)`).toBeGreaterThan(0);
+    }
+  });
+
+  it("an epoch of the tutorial's network gives the same losses under both kernels, to 1e-4", async () => {
+    const { x, y } = blobs(640, 784, 10, 4);
+    const losses: number[][] = [];
+    for (const kernel of ["js", "wasm"] as const) {
+      setKernel(kernel);
+      setRandomSeed(3);
+      const model = tutorialModel();
+      model.compile({ optimizer: "sgd", loss: "categorical_crossentropy", metrics: ["accuracy"] });
+      const history = await model.fit(x, y, { epochs: 2, batchSize: 32, verbose: 0 });
+      losses.push(history.history.loss as number[]);
+    }
+    losses[0].forEach((loss, i) => expect(Math.abs(losses[1][i] - loss) / loss).toBeLessThan(1e-4));
+  });
+});
