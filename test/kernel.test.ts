@@ -3,6 +3,10 @@ import { describe, it, expect, afterAll } from "vitest";
 import { Matrix, matmul, matmulTransA, matmulTransB, setKernel, getKernel, setRandomSeed, tutorialModel } from "../src/index.js";
 import { matmulSelectK, matmulTransASelectRows } from "../src/tensor/matmul.js";
 import { blobs, lcg, randomMatrix } from "./helpers/data.js";
+import { WasmKernel } from "../src/tensor/wasm/kernel.js";
+import { heapMemory } from "../src/tensor/heap.js";
+import { allocFloat32 } from "../src/tensor/alloc.js";
+import { loopElements, Loop } from "../src/tensor/elementwise.js";
 
 const initial = getKernel();
 afterAll(() => setKernel(initial));
@@ -47,6 +51,27 @@ describe("kernel choice", () => {
       const err = relativeError(out.data, js);
       expect(err, name).toBeLessThan(1e-5);
       expect(err, `${name}: the kernels really differ (float32 vs float64 sums)`).toBeGreaterThan(0);
+    }
+  });
+
+  it("the SIMD update loops give the JavaScript loops' bits, over any range, with odd lengths", () => {
+    const kernel = new WasmKernel(heapMemory()!);
+    const r = lcg(5);
+    for (const loop of [Loop.Sgd, Loop.Momentum, Loop.Nesterov]) {
+      for (const [n, start, end] of [[1, 0, 1], [7, 0, 7], [1031, 3, 1030], [4096, 0, 4096]]) {
+        const fill = (scale: number) => { const x = allocFloat32(n); for (let i = 0; i < n; i++) x[i] = scale * (2 * r() - 1); return x; };
+        const w = fill(1), g = fill(3), v = fill(0.1);
+        const [w2, g2, v2, w0] = [Float32Array.from(w), Float32Array.from(g), Float32Array.from(v), Float32Array.from(w)];
+        const scalars = [0.0123456789, 0.9];
+        for (let step = 0; step < 3; step++) {
+          loopElements(loop, [w, g, v], scalars, start, end, kernel);
+          loopElements(loop, [w2, g2, v2], scalars, start, end);
+        }
+        const same = (x: Float32Array, y: Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
+        expect(same(w, w2), `loop ${loop}, n ${n}: w`).toBe(true);
+        expect(same(v, v2), `loop ${loop}, n ${n}: v`).toBe(true);
+        expect(w[end - 1], "the loop changed w").not.toBe(w0[end - 1]);
+      }
     }
   });
 

@@ -12,6 +12,7 @@
  * backend), said next to it; TensorFlow.js differs at two of them (noted).
  */
 import { lookupName } from "../tensor/names.js";
+import { elementwise, Loop } from "../tensor/elementwise.js";
 
 export interface ActivationKernel {
   /** The Keras name, used by summary() and saved models. */
@@ -43,7 +44,8 @@ const linear: ActivationKernel = {
 const sigmoid: ActivationKernel = {
   name: "sigmoid",
   forward(y, x) {
-    for (let i = 0; i < x.length; i++) y[i] = 1 / (1 + Math.exp(-x[i]));
+    // y[i] = 1 / (1 + Math.exp(−x[i])), split between threads for long inputs (tensor/elementwise.ts).
+    elementwise(Loop.Sigmoid, [y.length === x.length ? y : y.subarray(0, x.length), x], []);
   },
   backward(dx, dy, _x, y) {
     for (let i = 0; i < dy.length; i++) dx[i] = dy[i] * y[i] * (1 - y[i]);

@@ -8,6 +8,9 @@
  * worker thread cannot receive a function: it runs `runLoop` from this module
  * on the same heap offsets (threads.node.ts).
  */
+import { inHeap } from "./heap.js";
+import { activeWasmKernel } from "./kernel.js";
+import type { WasmKernel } from "./wasm/kernel.js";
 
 export const enum Loop {
   /** w −= lr·g */
@@ -16,10 +19,26 @@ export const enum Loop {
   Momentum = 2,
   /** v = m·v − lr·g;  w += m·v − lr·g */
   Nesterov = 3,
+  /** y = 1 / (1 + exp(−x)), the sigmoid activation: costly per element, so split from short lengths on */
+  Sigmoid = 4,
 }
 
-/** Runs `loop` on elements [start, end) of the arrays, with scalars s. */
-export function loopElements(loop: Loop, a: Float32Array[], s: ArrayLike<number>, start: number, end: number): void {
+/** Shortest length worth splitting, per loop: exp costs ~40 times an update's arithmetic. */
+const MIN_LENGTH: Record<Loop, number> = { [Loop.Sgd]: 1 << 15, [Loop.Momentum]: 1 << 15, [Loop.Nesterov]: 1 << 15, [Loop.Sigmoid]: 1 << 11 };
+
+const RULES = { [Loop.Sgd]: "sgd", [Loop.Momentum]: "momentum", [Loop.Nesterov]: "nesterov", [Loop.Sigmoid]: undefined } as const;
+
+/**
+ * Runs `loop` on elements [start, end) of the arrays, with scalars s: in
+ * WebAssembly SIMD when `simd` is given (the arrays are then in the heap; same
+ * bits, see wasm/loops.ts), else in the plain loops below.
+ */
+export function loopElements(loop: Loop, a: Float32Array[], s: ArrayLike<number>, start: number, end: number, simd?: WasmKernel): void {
+  const rule = RULES[loop];
+  if (simd !== undefined && rule !== undefined) {
+    simd.update(rule, a[0].byteOffset, a[1].byteOffset, a[2]?.byteOffset ?? 0, start, end, s[0], s[1] ?? 0);
+    return;
+  }
   switch (loop) {
     case Loop.Sgd: {
       const [w, g] = a;
@@ -36,6 +55,11 @@ export function loopElements(loop: Loop, a: Float32Array[], s: ArrayLike<number>
       }
       return;
     }
+    case Loop.Sigmoid: {
+      const [y, x] = a;
+      for (let i = start; i < end; i++) y[i] = 1 / (1 + Math.exp(-x[i]));
+      return;
+    }
     case Loop.Nesterov: {
       const [w, g, v] = a;
       const lr = s[0], m = s[1];
@@ -50,9 +74,7 @@ export function loopElements(loop: Loop, a: Float32Array[], s: ArrayLike<number>
 
 /** Splits a loop between threads when it can; false to run it on the caller. */
 export interface LoopExecutor {
-  /** Loops shorter than this stay on the caller. */
-  readonly minLength: number;
-  runLoop(loop: Loop, arrays: Float32Array[], scalars: number[], length: number): boolean;
+  runLoop(loop: Loop, arrays: Float32Array[], scalars: number[], length: number, simd: boolean): boolean;
 }
 
 let executor: LoopExecutor | undefined;
@@ -65,8 +87,10 @@ export function setLoopExecutor(e: LoopExecutor | undefined): void {
 /** Runs `loop` over every element of the arrays (all of the same length), split between threads when worth it. */
 export function elementwise(loop: Loop, arrays: Float32Array[], scalars: number[]): void {
   const n = arrays[0].length;
-  if (executor !== undefined && n >= executor.minLength && executor.runLoop(loop, arrays, scalars, n)) return;
-  loopElements(loop, arrays, scalars, 0, n);
+  const kernel = RULES[loop] === undefined ? undefined : activeWasmKernel();
+  const simd = kernel !== undefined && arrays.every((x) => inHeap(x)) ? kernel : undefined;
+  if (executor !== undefined && n >= MIN_LENGTH[loop] && executor.runLoop(loop, arrays, scalars, n, simd !== undefined)) return;
+  loopElements(loop, arrays, scalars, 0, n, simd);
 }
 
 /** Thread t's share of n elements: contiguous, cut at multiples of 16 (whole cache lines). */

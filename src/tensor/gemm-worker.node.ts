@@ -32,7 +32,7 @@ for (;;) {
   }
   if (command === Command.Gemm && control[CONTROL.simd] === 1) runSimdChunks(control, (kernel ??= new WasmKernel(memory)), index);
   else if (command === Command.Gemm) runChunks(control, heap, problemFrom(control, heap, heapInt), index);
-  else if (command === Command.Loop) runLoopShare(control, scalars, heap, index, threads);
+  else if (command === Command.Loop) runLoopShare(control, scalars, heap, index, threads, () => (kernel ??= new WasmKernel(memory)));
   Atomics.sub(control, CONTROL.pending, 1);
   Atomics.notify(control, CONTROL.pending);
 }

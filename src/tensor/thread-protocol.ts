@@ -50,12 +50,14 @@ export const enum Command {
 }
 
 /** Thread t's share of the elementwise loop in the control block. */
-export function runLoopShare(ctl: Int32Array, scalars: Float64Array, heap: Float32Array, t: number, threads: number): void {
+export function runLoopShare(
+  ctl: Int32Array, scalars: Float64Array, heap: Float32Array, t: number, threads: number, simd: () => WasmKernel,
+): void {
   const n = ctl[CONTROL.length];
   const arrays: Float32Array[] = [];
   for (let i = 0; i < 4 && ctl[CONTROL.arrays + i] >= 0; i++) arrays.push(heap.subarray(ctl[CONTROL.arrays + i], ctl[CONTROL.arrays + i] + n));
   const [start, end] = loopRange(n, t, threads);
-  loopElements(ctl[CONTROL.loop], arrays, scalars, start, end);
+  loopElements(ctl[CONTROL.loop], arrays, scalars, start, end, ctl[CONTROL.simd] === 1 ? simd() : undefined);
 }
 
 /**

@@ -30,8 +30,6 @@ import { setLoopExecutor, loopRange, loopElements, type Loop, type LoopExecutor 
 const MIN_FLOPS = 1 << 19;
 /** The same for the WebAssembly kernel, which is about eight times faster. */
 const MIN_SIMD_FLOPS = 1 << 21;
-/** Shortest elementwise loop worth splitting (a hand-off costs about as much as 20,000 elements). */
-const MIN_LOOP = 1 << 15;
 
 let threads = 1;
 let pool: Pool | undefined;
@@ -85,7 +83,6 @@ export function defaultThreads(): number {
 
 class Pool implements GemmExecutor, LoopExecutor {
   readonly minFlops = MIN_FLOPS;
-  readonly minLength = MIN_LOOP;
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL.size * 4));
   private readonly scalars = new Float64Array(new SharedArrayBuffer(4 * 8));
   private readonly workers: Worker[] = [];
@@ -216,7 +213,7 @@ class Pool implements GemmExecutor, LoopExecutor {
   }
 
   /** Splits an elementwise loop (elementwise.ts) between the threads, by contiguous ranges. */
-  runLoop(loop: Loop, arrays: Float32Array[], scalars: number[], length: number): boolean {
+  runLoop(loop: Loop, arrays: Float32Array[], scalars: number[], length: number, simd: boolean): boolean {
     const ctl = this.control;
     if (Atomics.load(ctl, CONTROL.ready) < this.size - 1 || arrays.length > 4 || scalars.length > this.scalars.length) return false;
     if (!arrays.every((a) => inHeap(a))) return false;
@@ -224,9 +221,10 @@ class Pool implements GemmExecutor, LoopExecutor {
     ctl[CONTROL.length] = length;
     for (let i = 0; i < 4; i++) ctl[CONTROL.arrays + i] = i < arrays.length ? arrays[i].byteOffset / 4 : -1;
     this.scalars.set(scalars);
+    ctl[CONTROL.simd] = simd ? 1 : 0;
     this.dispatch(Command.Loop);
     const [start, end] = loopRange(length, 0, this.size);
-    loopElements(loop, arrays, scalars, start, end);
+    loopElements(loop, arrays, scalars, start, end, simd ? (this.kernel ??= new WasmKernel(heapMemory()!)) : undefined);
     this.waitForWorkers();
     return true;
   }

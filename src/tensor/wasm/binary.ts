@@ -32,8 +32,8 @@
  *   f.get(x).get(y).i32Add().set(z)
  */
 
-export type ValType = "i32" | "i64" | "f32" | "v128";
-const VALTYPE: Record<ValType, number> = { i32: 0x7f, i64: 0x7e, f32: 0x7d, v128: 0x7b };
+export type ValType = "i32" | "i64" | "f32" | "f64" | "v128";
+const VALTYPE: Record<ValType, number> = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b };
 
 /** Unsigned LEB128 of a non-negative integer below 2^32. */
 export function unsignedLEB128(value: number): number[] {
@@ -183,6 +183,13 @@ export class FunctionWriter {
   f32Mul(): this { return this.op(0x94); }
   f32Gt(): this { return this.op(0x5e); }
 
+  // f64 arithmetic, and the conversions between f32 and f64 (exact one way, rounded to nearest the other).
+  f64Add(): this { return this.op(0xa0); }
+  f64Sub(): this { return this.op(0xa1); }
+  f64Mul(): this { return this.op(0xa2); }
+  f32DemoteF64(): this { return this.op(0xb6); }
+  f64PromoteF32(): this { return this.op(0xbb); }
+
   // SIMD (prefix 0xfd). v128 memory accesses say 16-byte alignment; it is only a hint.
   private simd(sub: number, ...rest: number[]): this { return this.op(0xfd, ...unsignedLEB128(sub), ...rest); }
   v128Load(offset = 0): this { return this.simd(0x00, 4, ...unsignedLEB128(offset)); }
@@ -194,6 +201,14 @@ export class FunctionWriter {
   /** Picks 16 bytes out of two popped v128 (bytes 0-15 from the first, 16-31 from the second). */
   i8x16Shuffle(lanes: number[]): this { return this.simd(0x0d, ...lanes); }
   f32x4Splat(): this { return this.simd(0x13); }
+  f64x2Splat(): this { return this.simd(0x14); }
+  /** Lanes 0 and 1 of an f32x4 as an f64x2 (exact). */
+  f64x2PromoteLowF32x4(): this { return this.simd(0x5f); }
+  /** An f64x2 rounded to f32 in lanes 0 and 1; lanes 2 and 3 become +0. */
+  f32x4DemoteF64x2Zero(): this { return this.simd(0x5e); }
+  f64x2Add(): this { return this.simd(0xf0); }
+  f64x2Sub(): this { return this.simd(0xf1); }
+  f64x2Mul(): this { return this.simd(0xf2); }
   f32x4Add(): this { return this.simd(0xe4); }
   f32x4Mul(): this { return this.simd(0xe6); }
   /** pmax(a, b) = a < b ? b : a, lane-wise: pmax(0, x) is `x > 0 ? x : 0`, NaN giving 0. */

@@ -34,6 +34,9 @@ import { emitMicroKernel, emitEdgeTile } from "./microkernel.js";
 import { emitPack } from "./pack.js";
 import { emitGemm, scratchBytes, type DriverOptions } from "./driver.js";
 import { emitBiasActivation } from "./epilogue.js";
+import { emitUpdateLoop, type UpdateRule } from "./loops.js";
+
+const UPDATE_RULES: UpdateRule[] = ["sgd", "momentum", "nesterov"];
 import { wasm, type WasmMemory } from "../webassembly.js";
 
 /**
@@ -73,6 +76,7 @@ export function kernelModuleBytes(shared: boolean, options: DriverOptions = DEFA
   const packB = emitPack(mod, 4 * options.tile.nv);
   emitGemm(mod, options, { micro, edge, packA, packB });
   emitBiasActivation(mod);
+  for (const rule of UPDATE_RULES) emitUpdateLoop(mod, rule);
   return mod.encode();
 }
 
@@ -108,6 +112,7 @@ function isShared(memory: WasmMemory): boolean {
 export class WasmKernel {
   private readonly gemmFn: Exported;
   private readonly biasActivationFn: Exported;
+  private readonly updateFns: Record<UpdateRule, Exported>;
 
   /** Instantiates the emitted module (synchronously) against `memory`, imported as env.memory. */
   constructor(readonly memory: WasmMemory, options: DriverOptions = DEFAULT_OPTIONS) {
@@ -122,6 +127,7 @@ export class WasmKernel {
     const { exports } = new wasm.Instance(module, { env: { memory } });
     this.gemmFn = exports.gemm as Exported;
     this.biasActivationFn = exports.biasActivation as Exported;
+    this.updateFns = { sgd: exports.sgd as Exported, momentum: exports.momentum as Exported, nesterov: exports.nesterov as Exported };
   }
 
   /**
@@ -145,5 +151,14 @@ export class WasmKernel {
   /** C[i, j] += bias[j] (when biasOff >= 0), then relu when activation is 1; C: rows x cols at cOff, row stride ldc. */
   biasActivation(cOff: number, ldc: number, rows: number, cols: number, biasOff: number, activation: 0 | 1): void {
     this.biasActivationFn(cOff, ldc, rows, cols, biasOff, activation);
+  }
+
+  /**
+   * An optimizer update over elements [start, end) of float32 arrays at byte
+   * offsets w, g, v (v unused by "sgd"), with the bits of the JavaScript loop
+   * (loops.ts): sgd w −= lr·g; momentum and nesterov with velocity v and m.
+   */
+  update(rule: UpdateRule, w: number, g: number, v: number, start: number, end: number, lr: number, m: number): void {
+    this.updateFns[rule](w, g, v, start, end, lr, m);
   }
 }

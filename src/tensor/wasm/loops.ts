@@ -1,0 +1,99 @@
+/**
+ * The optimizer's update loops (../elementwise.ts) as WebAssembly SIMD, with
+ * the same bits as the JavaScript loops.
+ *
+ * JavaScript computes `w[i] -= lr * g[i]` in float64: w[i] and g[i] are
+ * widened (exactly), lr·g[i] and the difference are rounded to float64, and
+ * the store rounds once to float32. These loops do exactly those operations,
+ * two lanes at a time in f64x2:
+ *
+ *   four floats    v128.load                        w0 w1 w2 w3   (f32x4)
+ *   low two        f64x2.promote_low_f32x4          w0 w1         (f64x2, exact)
+ *   high two       i8x16.shuffle, then promote      w2 w3
+ *   arithmetic     f64x2.mul / sub / add            rounded to float64, as JavaScript
+ *   back to f32    f32x4.demote_f64x2_zero          r0 r1 0 0     (rounded to nearest)
+ *   rejoin         i8x16.shuffle                    r0 r1 r2 r3,  v128.store
+ *
+ * WebAssembly has no fused multiply-add in this instruction set and
+ * JavaScript never fuses, so every rounding happens in the same place. The
+ * last n mod 4 elements go one at a time with the scalar f64 instructions.
+ *
+ *   sgd(w, g, _, start, end, lr, _)        w = w − lr·g
+ *   momentum(w, g, v, start, end, lr, m)   v = m·v − lr·g;  w = w + v
+ *   nesterov(w, g, v, start, end, lr, m)   v = m·v − lr·g;  w = w + (m·v − lr·g)
+ * w, g, v are byte offsets of float32 arrays; [start, end) are element indices.
+ */
+import type { FunctionWriter, ModuleWriter } from "./binary.js";
+
+export type UpdateRule = "sgd" | "momentum" | "nesterov";
+
+const LOW_TO_HIGH = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]; // lanes 2, 3 moved to 0, 1
+const JOIN = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]; // lanes 0, 1 of each
+
+/** Emits one update loop; exported under the rule's name. */
+export function emitUpdateLoop(mod: ModuleWriter, rule: UpdateRule): FunctionWriter {
+  const f = mod.func(["i32", "i32", "i32", "i32", "i32", "f64", "f64"], [], rule);
+  const [w, g, v, start, end, lr, m] = [0, 1, 2, 3, 4, 5, 6];
+  const i = f.local("i32"), at = f.local("i32");
+  const W = f.local("v128"), G = f.local("v128"), V = f.local("v128"), lrs = f.local("v128"), ms = f.local("v128");
+  const half = [f.local("v128"), f.local("v128")]; // results of the low and high pair, demoted
+  const vHalf = [f.local("v128"), f.local("v128")];
+
+  /** Pushes lanes 0-1 (part 0) or 2-3 (part 1) of a local f32x4 as f64x2. */
+  const pair = (x: number, part: number) => {
+    f.get(x);
+    if (part === 1) f.get(x).i8x16Shuffle(LOW_TO_HIGH);
+    f.f64x2PromoteLowF32x4();
+  };
+  const address = (base: number) => f.get(base).get(at).i32Add();
+
+  f.get(lr).f64x2Splat().set(lrs);
+  f.get(m).f64x2Splat().set(ms);
+  // Four at a time while i + 4 <= end.
+  f.forLoop(i, () => f.get(start), () => f.get(end).i32(3).i32Sub(), 4, () => {
+    f.get(i).i32(4).i32Mul().set(at);
+    address(w).v128Load().set(W);
+    address(g).v128Load().set(G);
+    if (rule !== "sgd") address(v).v128Load().set(V);
+    for (const part of [0, 1]) {
+      if (rule === "sgd") {
+        // w − lr·g
+        pair(W, part); f.get(lrs); pair(G, part); f.f64x2Mul().f64x2Sub().f32x4DemoteF64x2Zero().set(half[part]);
+        continue;
+      }
+      // v = m·v − lr·g, rounded to float32 as the store into v rounds it.
+      f.get(ms); pair(V, part); f.f64x2Mul(); f.get(lrs); pair(G, part); f.f64x2Mul().f64x2Sub();
+      f.f32x4DemoteF64x2Zero().set(vHalf[part]);
+      pair(W, part);
+      if (rule === "momentum") {
+        f.get(vHalf[part]).f64x2PromoteLowF32x4().f64x2Add(); // w + v
+      } else {
+        f.get(ms).get(vHalf[part]).f64x2PromoteLowF32x4().f64x2Mul(); // m·v
+        f.get(lrs); pair(G, part); f.f64x2Mul().f64x2Sub().f64x2Add(); // w + (m·v − lr·g)
+      }
+      f.f32x4DemoteF64x2Zero().set(half[part]);
+    }
+    address(w).get(half[0]).get(half[1]).i8x16Shuffle(JOIN).v128Store();
+    if (rule !== "sgd") address(v).get(vHalf[0]).get(vHalf[1]).i8x16Shuffle(JOIN).v128Store();
+  });
+  // The rest one at a time, in the same operations (i continues from the loop above).
+  const wi = f.local("f64"), gi = f.local("f64"), vi = f.local("f64");
+  f.forLoop(i, () => f.get(i), () => f.get(end), 1, () => {
+    f.get(i).i32(4).i32Mul().set(at);
+    address(w).f32Load().f64PromoteF32().set(wi);
+    address(g).f32Load().f64PromoteF32().set(gi);
+    if (rule === "sgd") {
+      address(w).get(wi).get(lr).get(gi).f64Mul().f64Sub().f32DemoteF64().f32Store();
+      return;
+    }
+    address(v).f32Load().f64PromoteF32().set(vi);
+    // v = f32(m·v − lr·g), then read back widened
+    address(v).get(m).get(vi).f64Mul().get(lr).get(gi).f64Mul().f64Sub().f32DemoteF64().f32Store();
+    address(v).f32Load().f64PromoteF32().set(vi);
+    address(w).get(wi);
+    if (rule === "momentum") f.get(vi).f64Add();
+    else f.get(m).get(vi).f64Mul().get(lr).get(gi).f64Mul().f64Sub().f64Add();
+    f.f32DemoteF64().f32Store();
+  });
+  return f;
+}
