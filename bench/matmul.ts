@@ -1,7 +1,8 @@
-// Question: how fast is each matmul form at the tutorial's shapes, against the naive
-// loop, TensorFlow.js 'cpu' and 'wasm' (XNNPACK), measured in this run?
+// Question: how fast is each matmul form at the tutorial's shapes, on purenn's two
+// kernels (plain TypeScript "js", WebAssembly SIMD "simd"), against the naive loop,
+// TensorFlow.js 'cpu' and 'wasm' (XNNPACK), measured in this run?
 //   npm run bench -- matmul        (or: npx tsx bench/matmul.ts)
-import { Matrix, matmul, matmulTransA, matmulTransB, matmulNaive, setThreads, threadsReady } from "../src/index.js";
+import { Matrix, matmul, matmulTransA, matmulTransB, matmulNaive, setThreads, threadsReady, setKernel } from "../src/index.js";
 import { tf, timeMedian, machine, useTfBackend, table, fixed } from "./common.js";
 
 type Form = "A·B" | "A·Bᵀ" | "Aᵀ·B";
@@ -52,14 +53,18 @@ export async function benchMatmul(): Promise<void> {
     if (err > 1e-5 * scale) throw new Error(`matmul ${form} ${m}x${k}x${n} disagrees with the naive loop: ${err}`);
     results.push({ naive: timeMedian(() => matmulNaive(out, a, b, form === "Aᵀ·B", form === "A·Bᵀ"), { repeats: 3, warmup: 1 }) });
   }
-  for (const threads of [1, 2]) {
-    setThreads(threads);
-    await threadsReady();
-    CASES.forEach(([, form, m, k, n], i) => {
-      const [a, b] = operands(form, m, k, n);
-      const out = new Matrix(m, n);
-      results[i][`purenn${threads}`] = timeMedian(() => purenn(form)(out, a, b));
-    });
+  for (const kernel of ["js", "wasm"] as const) {
+    setKernel(kernel);
+    for (const threads of [1, 2]) {
+      setThreads(threads);
+      await threadsReady();
+      CASES.forEach(([, form, m, k, n], i) => {
+        const [a, b] = operands(form, m, k, n);
+        const out = new Matrix(m, n);
+        // The SIMD kernel needs about half a second of calls before V8 optimizes it: warm up longer.
+        results[i][`${kernel}${threads}`] = timeMedian(() => purenn(form)(out, a, b), { warmup: kernel === "wasm" ? 50 : 3 });
+      });
+    }
   }
   for (const backend of ["cpu", "wasm"] as const) {
     await useTfBackend(backend);
@@ -82,11 +87,14 @@ export async function benchMatmul(): Promise<void> {
     const r = results[i];
     const g = (ms: number) => (2 * m * k * n) / (ms * 1e6);
     rows.push([
-      `${label}: ${form} ${m}x${k}x${n}`, fixed(g(r.naive)), fixed(g(r.purenn1)), fixed(g(r.purenn2)), fixed(g(r.cpu)), fixed(g(r.wasm)),
-      `${fixed(r.cpu / r.purenn1, 1)}x`, `${fixed(r.wasm / r.purenn1, 1)}x`,
+      `${label}: ${form} ${m}x${k}x${n}`, fixed(g(r.naive)), fixed(g(r.js1)), fixed(g(r.js2)), fixed(g(r.wasm1)), fixed(g(r.wasm2)),
+      fixed(g(r.cpu)), fixed(g(r.wasm)), `${fixed(r.cpu / r.js1, 1)}x`, `${fixed(r.wasm / r.wasm1, 1)}x`,
     ]);
   });
-  table(["product (C is m x n, sum over k)", "naive", "purenn 1T", "purenn 2T", "tfjs cpu", "tfjs wasm", "1T vs cpu", "1T vs wasm"], rows);
+  table([
+    "product (C is m x n, sum over k)", "naive", "purenn js 1T", "js 2T", "purenn simd 1T", "simd 2T", "tfjs cpu", "tfjs wasm",
+    "js 1T vs tfjs cpu", "simd 1T vs tfjs wasm",
+  ], rows);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

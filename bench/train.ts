@@ -1,11 +1,12 @@
 // Question: how long does one epoch of the tutorial's network on MNIST take, in
-// purenn on 1 and 2 threads and in TensorFlow.js 'cpu' and 'wasm', in this run?
+// purenn (SIMD and plain TypeScript kernels, 1 and 2 threads), TensorFlow.js 'cpu'
+// and 'wasm', and PyTorch (when installed), in this run?
 // And what test accuracy does each reach after it (speed is never bought with
 // wrong answers)? All engines start from the same weights.
 //   npm run bench -- train            full epochs (tfjs 'cpu' is timed on a subset, see below)
 //   npm run bench -- train --quick    every engine timed on a subset of batches
 import {
-  tutorialModel, SGD, loadMnist, toCategorical, setRandomSeed, setThreads, threadsReady, type Matrix, type Sequential,
+  tutorialModel, SGD, loadMnist, toCategorical, setRandomSeed, setThreads, threadsReady, setKernel, type Matrix, type Sequential,
 } from "../src/index.js";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -92,19 +93,26 @@ export async function benchTrain(): Promise<Result[]> {
 
   for (const batchSize of [32, 128]) {
     const subset = quick ? Math.min(n, 200 * batchSize) : n;
-    for (const threads of [1, 2]) {
-      setThreads(threads);
-      await threadsReady();
-      const model = tutorial(1);
-      const x = subset === n ? mnist.xTrain : mnist.xTrain.slice(0, subset);
-      const y = subset === n ? yTrain : yTrain.slice(0, subset);
-      const t = performance.now();
-      await model.fit(x, y, { epochs: 1, batchSize, verbose: 0 });
-      const seconds = ((performance.now() - t) / 1000) * (n / subset);
-      const accuracy = subset === n ? model.evaluate(mnist.xTest, yTest, { verbose: 0 })[1] : undefined;
-      results.push({ engine: `purenn, ${threads} thread${threads > 1 ? "s" : ""}`, batchSize, secondsPerEpoch: seconds, scaled: subset !== n, accuracy });
-      console.log(`  purenn ${threads}T batch ${batchSize}: ${fixed(seconds, 1)} s/epoch${accuracy === undefined ? "" : `, test accuracy ${fixed(accuracy, 4)}`}`);
+    for (const kernel of ["wasm", "js"] as const) {
+      setKernel(kernel);
+      for (const threads of [1, 2]) {
+        setThreads(threads);
+        await threadsReady();
+        // Warm-up (as PyTorch's run gets): V8 optimizes the SIMD kernel after about half a second of calls.
+        await tutorial(2).fit(mnist.xTrain.slice(0, 100 * batchSize), yTrain.slice(0, 100 * batchSize), { epochs: 1, batchSize, verbose: 0 });
+        const model = tutorial(1);
+        const x = subset === n ? mnist.xTrain : mnist.xTrain.slice(0, subset);
+        const y = subset === n ? yTrain : yTrain.slice(0, subset);
+        const t = performance.now();
+        await model.fit(x, y, { epochs: 1, batchSize, verbose: 0 });
+        const seconds = ((performance.now() - t) / 1000) * (n / subset);
+        const accuracy = subset === n ? model.evaluate(mnist.xTest, yTest, { verbose: 0 })[1] : undefined;
+        const engine = `purenn ${kernel === "wasm" ? "simd" : "js"}, ${threads} thread${threads > 1 ? "s" : ""}`;
+        results.push({ engine, batchSize, secondsPerEpoch: seconds, scaled: subset !== n, accuracy });
+        console.log(`  ${engine} batch ${batchSize}: ${fixed(seconds, 2)} s/epoch${accuracy === undefined ? "" : `, test accuracy ${fixed(accuracy, 4)}`}`);
+      }
     }
+    setKernel("wasm");
     const weights = tutorial(1).getWeights();
     for (const backend of ["wasm", "cpu"] as const) {
       await useTfBackend(backend);
@@ -135,14 +143,16 @@ export async function benchTrain(): Promise<Result[]> {
   }
 
   const rows = results.map((r) => {
-    const base = results.find((b) => b.batchSize === r.batchSize && b.engine === "purenn, 1 thread")!;
+    const base = results.find((b) => b.batchSize === r.batchSize && b.engine === "purenn js, 1 thread")!;
+    const simd2 = results.find((b) => b.batchSize === r.batchSize && b.engine === "purenn simd, 2 threads")!;
     return [
-      r.engine, r.batchSize, `${fixed(r.secondsPerEpoch, 1)}${r.scaled ? " *" : ""}`, Math.round(60000 / r.secondsPerEpoch),
+      r.engine, r.batchSize, `${fixed(r.secondsPerEpoch, 2)}${r.scaled ? " *" : ""}`, Math.round(60000 / r.secondsPerEpoch),
       r.accuracy === undefined ? "n/a *" : fixed(r.accuracy, 4), `${fixed(r.secondsPerEpoch / base.secondsPerEpoch, 2)}x`,
+      `${fixed(r.secondsPerEpoch / simd2.secondsPerEpoch, 2)}x`,
     ];
   });
   console.log("");
-  table(["engine", "batch", "s/epoch", "samples/s", "test accuracy", "time vs purenn 1T"], rows);
+  table(["engine", "batch", "s/epoch", "samples/s", "test accuracy", "time vs purenn js 1T", "time vs purenn simd 2T"], rows);
   console.log("\n* timed on a subset of batches and scaled to 60000 samples; no test accuracy for a partial epoch.");
   return results;
 }
