@@ -154,12 +154,53 @@ describe("a save that dies half way leaves the old model or the new one", () => 
 });
 
 describe("untrusted model folders are rejected before anything is allocated", () => {
-  async function valid(): Promise<{ dir: string; json: Record<string, any> }> {
+  /** A saved model; with the optimizer, after one epoch of SGD with momentum (iter, 5 "momentum", 5 "velocity"). */
+  async function valid(withOptimizer = false): Promise<{ dir: string; json: Record<string, any> }> {
     const dir = folder();
-    await model(8).save(dir);
+    const m = model(8);
+    if (withOptimizer) await m.fit(x, randomOneHot(20, 3, lcg(4)), { epochs: 1, verbose: 0 });
+    await m.save(dir, { includeOptimizer: withOptimizer });
     return { dir, json: JSON.parse(await readFile(join(dir, "model.json"), "utf8")) };
   }
-  const cases: [string, (dir: string, json: Record<string, any>) => Promise<unknown> | unknown, RegExp][] = [
+  type Corrupt = (dir: string, json: Record<string, any>) => Promise<unknown> | unknown;
+  /** The optimizer's weight specs (group "optimizer"), in order: iter first. */
+  const optimizerSpecs = (j: Record<string, any>) => j.weightsManifest[0].weights.filter((w: { group?: string }) => w.group === "optimizer");
+  /** Appends bytes to weights.bin and drops purenn's checksum, as a hand-edited or TF.js folder would have none. */
+  async function appendBytes(dir: string, j: Record<string, any>, extra: Buffer): Promise<void> {
+    await writeFile(join(dir, "weights.bin"), Buffer.concat([await readFile(join(dir, "weights.bin")), extra]));
+    delete j.purenn;
+  }
+  const withOptimizer: [string, Corrupt, RegExp][] = [
+    ["includeOptimizer, but no trainingConfig", (_d, j) => delete j.trainingConfig, /includeOptimizer needs a trainingConfig with loss and optimizer_config, got undefined/],
+    ["an optimizer purenn does not know", (_d, j) => (j.trainingConfig.optimizer_config.class_name = "Adadelta"),
+      /trainingConfig\.optimizer_config\.class_name: unknown optimizer "Adadelta"; known: SGD, Momentum, Adam, AdamW, RMSProp \(or RMSprop\), Adagrad/],
+    ["an optimizer setting out of range", (_d, j) => (j.trainingConfig.optimizer_config.config.momentum = 1.5),
+      /trainingConfig\.optimizer_config: SGD momentum must be a number in \[0, 1\), got 1\.5/],
+    ["a learning-rate schedule purenn does not know", (_d, j) => (j.trainingConfig.optimizer_config.config.learningRate = { class_name: "InverseTimeDecay", config: {} }),
+      /optimizer_config\.config\.learningRate must be a number or a schedule \{ class_name, config \} \(ExponentialDecay, PiecewiseConstantDecay, CosineDecay\), got "InverseTimeDecay"/],
+    ["another optimizer's weights (the trainingConfig says Adam)", (_d, j) => (j.trainingConfig.optimizer_config = { class_name: "Adam", config: {} }),
+      /optimizer weights: Adam keeps "m", "v" for each weight, got "momentum", "velocity"/],
+    ["an optimizer weight of the wrong shape", (_d, j) => (optimizerSpecs(j)[1].shape = [12, 6]),
+      /optimizer weight dense_\d+\/kernel\/momentum has shape \[12, 6\] but dense_\d+\/kernel has \[6, 12\]/],
+    ["a weight of another slot among the momentum ones", (_d, j) => (optimizerSpecs(j)[2].name = optimizerSpecs(j)[2].name.replace("momentum", "m")),
+      /optimizer weight dense_\d+\/bias\/m: expected slot "momentum" of dense_\d+\/bias here/],
+    ["a step count that is not one number", (_d, j) => { optimizerSpecs(j)[0].shape = [2]; optimizerSpecs(j)[1].shape = [71]; },
+      /optimizer weight iter: the first must be the step count "iter", one number, got shape \[2\]/],
+    ["a negative step count", async (dir, j) => {
+      const bytes = await readFile(join(dir, "weights.bin"));
+      bytes.writeInt32LE(-3, 4 * (72 + 12 + 96 + 8 + 24));
+      await writeFile(join(dir, "weights.bin"), bytes);
+      delete j.purenn;
+    }, /optimizer weights: the step count \(iter\) must be an integer >= 0, got -3/],
+    ["an extra optimizer weight", async (dir, j) => {
+      j.weightsManifest[0].weights.push({ name: "extra/momentum", shape: [1], dtype: "float32", group: "optimizer" });
+      await appendBytes(dir, j, Buffer.alloc(4));
+    }, /optimizer weights: 11 after "iter", not a whole number of slots for the model's 5 trainable weights/],
+    ["an optimizer weight named like a model weight", (_d, j) => (optimizerSpecs(j)[1].name = j.weightsManifest[0].weights[0].name),
+      /the weights manifest names dense_\d+\/kernel twice/],
+    ["an int32 slot", (_d, j) => (optimizerSpecs(j)[1].dtype = "int32"), /optimizer weight dense_\d+\/kernel\/momentum has dtype "int32"; slots are float32/],
+  ];
+  const cases: [string, Corrupt, RegExp][] = [
     ["model.json is not JSON", (dir) => writeFile(join(dir, "model.json"), "{ not json"), /model\.json: not valid JSON/],
     ["no model.json", (dir) => rm(join(dir, "model.json")), /model\.json: file not found/],
     ["unknown layer class", (_d, j) => (j.modelTopology.config.layers[1].class_name = "Conv2D"), /layers\[1\]: unknown layer class "Conv2D"; known: Dense, Dropout, BatchNormalization, Activation/],
@@ -192,6 +233,14 @@ describe("untrusted model folders are rejected before anything is allocated", ()
       void modified;
       if (!name.includes("JSON") && !name.includes("no model.json")) await writeFile(join(dir, "model.json"), JSON.stringify(json));
       await expect(loadModel(dir)).rejects.toThrow(message);
+    });
+  }
+  for (const [name, corrupt, message] of withOptimizer) {
+    it(`with includeOptimizer: ${name}`, async () => {
+      const { dir, json } = await valid(true);
+      await corrupt(dir, json);
+      await writeFile(join(dir, "model.json"), JSON.stringify(json));
+      await expect(loadModel(dir, { includeOptimizer: true })).rejects.toThrow(message);
     });
   }
 });

@@ -22,26 +22,30 @@ import { join, sep } from "node:path";
 import { describe } from "../tensor/matrix.js";
 import type { Sequential } from "./sequential.js";
 import { toArtifacts, fromArtifacts, type WeightSpec } from "./serialize.js";
-import { getOptimizer } from "../optim/index.js";
+import { withOptimizer, compileWithOptimizer } from "./training-config.js";
 
 const VERSION = "0.1.0";
 
 export interface SaveOptions {
-  /** Also write the optimizer's settings (trainingConfig); default false. */
+  /**
+   * Also write the compile settings (trainingConfig) and the optimizer's state
+   * (step count, moments, accumulators) as TensorFlow.js does; default false.
+   */
   includeOptimizer?: boolean;
 }
 
 /** Writes `dir/model.json` and `dir/weights.bin`, creating dir if needed, atomically. */
 export async function saveModel(model: Sequential, dir: string, options: SaveOptions = {}): Promise<void> {
   if (typeof dir !== "string" || dir === "") throw new Error(`save expects a folder path, got ${describe(dir)}`);
-  const artifacts = toArtifacts(model, VERSION);
+  const plain = toArtifacts(model, VERSION);
+  const artifacts = options.includeOptimizer ? withOptimizer(plain, model) : plain;
   const weights = new Uint8Array(artifacts.weightData);
   const json = {
     format: artifacts.format,
     generatedBy: artifacts.generatedBy,
     convertedBy: artifacts.convertedBy,
     modelTopology: artifacts.modelTopology,
-    ...(options.includeOptimizer ? { trainingConfig: model.trainingConfig() } : {}),
+    ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
     weightsManifest: [{ paths: ["weights.bin"], weights: artifacts.weightSpecs }],
     purenn: { weightsSha256: sha256(weights) },
   };
@@ -65,7 +69,11 @@ export async function saveModel(model: Sequential, dir: string, options: SaveOpt
 }
 
 export interface LoadOptions {
-  /** Compile the model with the saved loss, metrics and optimizer settings (trainingConfig); default false. */
+  /**
+   * Compile the model with the saved loss, metrics and optimizer settings
+   * (trainingConfig) and restore the optimizer's state when the file has it;
+   * default false.
+   */
   includeOptimizer?: boolean;
 }
 
@@ -85,23 +93,9 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
     weights = await readWeights(dir, json, nextPath);
   }
   const bytes = weights.data.buffer.slice(weights.data.byteOffset, weights.data.byteOffset + weights.data.byteLength) as ArrayBuffer;
-  const model = fromArtifacts(json.modelTopology, weights.specs, bytes, jsonPath);
-  if (options.includeOptimizer) compileFromConfig(model, json.trainingConfig, jsonPath);
+  const model = fromArtifacts(json.modelTopology, weights.specs, bytes, jsonPath, json.generatedBy);
+  if (options.includeOptimizer) compileWithOptimizer(model, json.trainingConfig, weights.specs, bytes, jsonPath);
   return model;
-}
-
-/** compile() from a saved trainingConfig: { loss, metrics, optimizer_config: { class_name, config } }. */
-function compileFromConfig(model: Sequential, config: unknown, where: string): void {
-  const c = config as { loss?: unknown; metrics?: unknown; optimizer_config?: { class_name?: unknown; config?: Record<string, unknown> } } | undefined;
-  if (!c || typeof c.loss !== "string" || typeof c.optimizer_config?.class_name !== "string") {
-    throw new Error(`${where}: includeOptimizer needs a trainingConfig with loss and optimizer_config, got ${describe(config)}`);
-  }
-  const optimizer = getOptimizer(c.optimizer_config.class_name.toLowerCase());
-  for (const [k, v] of Object.entries(c.optimizer_config.config ?? {})) {
-    if ((typeof v === "number" || typeof v === "boolean") && k in optimizer) (optimizer as unknown as Record<string, unknown>)[k] = v;
-  }
-  const metrics = Array.isArray(c.metrics) ? c.metrics.map(String) : [];
-  model.compile({ optimizer, loss: c.loss, metrics });
 }
 
 async function readJson(path: string): Promise<Record<string, unknown>> {
@@ -143,7 +137,11 @@ async function readWeights(dir: string, json: Record<string, unknown>, jsonPath:
     group.weights.forEach((w: WeightSpec, i: number) => {
       const at = `${jsonPath}: weightsManifest[${g}].weights[${i}]`;
       if (typeof w?.name !== "string") throw new Error(`${at}.name must be a string`);
-      if (w.dtype !== undefined && w.dtype !== "float32") throw new Error(`${at} (${w.name}) has dtype ${describe(w.dtype)}; purenn reads float32 weights`);
+      // TF.js saves the optimizer's step count as int32; every other weight is float32.
+      const int32Ok = w.group === "optimizer" && w.dtype === "int32";
+      if (w.dtype !== undefined && w.dtype !== "float32" && !int32Ok) {
+        throw new Error(`${at} (${w.name}) has dtype ${describe(w.dtype)}; purenn reads float32 weights (and an int32 optimizer step count)`);
+      }
       if (!Array.isArray(w.shape) || w.shape.some((d) => !Number.isInteger(d) || d < 0 || d > 2 ** 31)) {
         throw new Error(`${at} (${w.name}) has shape ${JSON.stringify(w.shape)}; expected a list of sizes`);
       }

@@ -16,6 +16,7 @@ import { Layer, uniqueName, type Param } from "../layers/layer.js";
 import { getLoss, resolveMetric, toClassIndices, type Loss, type Metric } from "../losses/index.js";
 export type { FitOptions } from "./fit.js";
 import { getOptimizer, type Optimizer } from "../optim/index.js";
+import { optimizerToConfig } from "../optim/serialize.js";
 import { History } from "./history.js";
 import { ProgressBar } from "./progress.js";
 import { CallbackList } from "./callbacks.js";
@@ -234,22 +235,25 @@ export class Sequential {
   /**
    * Saves the model to a folder as TensorFlow.js's layers-model files
    * (model.json + weights.bin), atomically; load it with loadModel(dir) or
-   * tf.loadLayersModel. Node only.
+   * tf.loadLayersModel. With includeOptimizer, also the compile settings and
+   * the optimizer's state, so that training resumes exactly. Node only.
    */
   async save(dir: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
     await folderIO().save(this, dir, options);
   }
 
-  /** Keras's training_config: the loss, metrics and optimizer settings given to compile. */
+  /**
+   * Keras's training_config, as TensorFlow.js saves it: the loss, the metrics
+   * and the optimizer's { class_name, config } (optim/serialize.ts); null
+   * before compile. The optimizer's state is saved beside it (training-config.ts).
+   */
   trainingConfig(): Record<string, unknown> | null {
     const c = this.compiled;
     if (!c) return null;
-    const settings: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(c.optimizer)) if (typeof v === "number" || typeof v === "boolean") settings[k] = v;
     return {
       loss: c.loss.name,
       metrics: c.metrics.map(([name]) => name),
-      optimizer_config: { class_name: c.optimizer.className, config: settings },
+      optimizer_config: optimizerToConfig(c.optimizer),
     };
   }
 

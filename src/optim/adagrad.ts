@@ -10,8 +10,9 @@
  * follows the same rule and the same initial value 0.1, with ε fixed at its
  * backend epsilon (1e-7 on 'cpu', Keras's default too); PyTorch starts s at 0
  * and puts ε outside the root: w = w − lr·g / (√s + ε).
+ *
+ * State per parameter (slot, TF.js's name): "accumulator" (s).
  */
-import { allocFloat32 } from "../tensor/alloc.js";
 import { nonNegative, positive } from "./checks.js";
 import { Optimizer, type OptimizerOptions, type Trainable } from "./optimizer.js";
 
@@ -27,7 +28,6 @@ export interface AdagradOptions extends OptimizerOptions {
 export class Adagrad extends Optimizer {
   readonly initialAccumulatorValue: number;
   readonly epsilon: number;
-  private readonly accumulators = new Map<Trainable, Float32Array>();
 
   constructor(options: AdagradOptions = {}) {
     super("Adagrad", options, 0.001, ["initialAccumulatorValue", "epsilon"]);
@@ -38,14 +38,18 @@ export class Adagrad extends Optimizer {
 
   protected update(p: Trainable, lr: number): void {
     const w = p.value.data, g = p.grad.data, eps = this.epsilon;
-    let s = this.accumulators.get(p);
-    if (!s) {
-      s = allocFloat32(w.length).fill(this.initialAccumulatorValue);
-      this.accumulators.set(p, s);
-    }
+    const [s] = this.slots(p);
     for (let i = 0; i < w.length; i++) {
       s[i] += g[i] * g[i];
       w[i] -= (lr * g[i]) / Math.sqrt(s[i] + eps);
     }
+  }
+
+  get slotNames(): readonly string[] {
+    return ["accumulator"];
+  }
+
+  protected override initialSlotValue(): number {
+    return this.initialAccumulatorValue;
   }
 }

@@ -18,8 +18,9 @@
  * which is the rule above with ε replaced by ε·√(1 − β2^t): the same ε weighs
  * 1/√(1 − β2^t) times less here (≈ 32 times at t = 1 with β2 = 0.999, tending
  * to 1 as t grows). The two agree as ε → 0. TF.js has no amsgrad.
+ *
+ * State per parameter (slots, TF.js's names): "m", "v", and "vhat" (vMax) with amsgrad.
  */
-import { allocFloat32 } from "../tensor/alloc.js";
 import { flag, fraction, positive } from "./checks.js";
 import { Optimizer, type OptimizerOptions, type Trainable } from "./optimizer.js";
 
@@ -36,19 +37,11 @@ export interface AdamOptions extends OptimizerOptions {
   amsgrad?: boolean;
 }
 
-/** An Adam parameter's state: the moving averages, and vMax for amsgrad. */
-interface Moments {
-  m: Float32Array;
-  v: Float32Array;
-  vMax: Float32Array | null;
-}
-
 export class Adam extends Optimizer {
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
   readonly amsgrad: boolean;
-  private readonly moments = new Map<Trainable, Moments>();
 
   /** `className` and `ownOptions` are for subclasses (AdamW): its name in messages, its extra option names. */
   constructor(options: AdamOptions = {}, className = "Adam", ownOptions: readonly string[] = []) {
@@ -65,7 +58,7 @@ export class Adam extends Optimizer {
     const { beta1: b1, beta2: b2, epsilon: eps } = this;
     const t = this.iterations + 1;
     const alpha = (lr * Math.sqrt(1 - Math.pow(b2, t))) / (1 - Math.pow(b1, t));
-    const { m, v, vMax } = this.state(p);
+    const [m, v, vMax] = this.slots(p);
     for (let i = 0; i < w.length; i++) {
       m[i] = b1 * m[i] + (1 - b1) * g[i];
       v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
@@ -80,13 +73,7 @@ export class Adam extends Optimizer {
     }
   }
 
-  private state(p: Trainable): Moments {
-    let s = this.moments.get(p);
-    if (!s) {
-      const n = p.value.data.length;
-      s = { m: allocFloat32(n), v: allocFloat32(n), vMax: this.amsgrad ? allocFloat32(n) : null };
-      this.moments.set(p, s);
-    }
-    return s;
+  get slotNames(): readonly string[] {
+    return this.amsgrad ? ["m", "v", "vhat"] : ["m", "v"];
   }
 }

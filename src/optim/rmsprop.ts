@@ -14,8 +14,12 @@
  * same rule (its "decay" is ρ) except in the centered form, where it takes
  * d = v − (a² + ε): ε subtracted, so where a gradient has stayed 0 it gives
  * √(−ε) = NaN. PyTorch puts ε outside the root: step = lr·g / (√d + ε).
+ *
+ * State per parameter (slots, in TF.js's order and names): "rms" (v),
+ * "momentum" (b), and "mg" (a) when centered. TF.js keeps b even at momentum 0
+ * (where it holds the last step, which it never reads); this class does not,
+ * and saves zeros there so that files keep TF.js's layout.
  */
-import { allocFloat32 } from "../tensor/alloc.js";
 import { flag, fraction, positive } from "./checks.js";
 import { Optimizer, type OptimizerOptions, type Trainable } from "./optimizer.js";
 
@@ -32,19 +36,11 @@ export interface RMSpropOptions extends OptimizerOptions {
   centered?: boolean;
 }
 
-/** An RMSprop parameter's state: mean square v; mean gradient a (centered); momentum b. */
-interface Averages {
-  v: Float32Array;
-  a: Float32Array | null;
-  b: Float32Array | null;
-}
-
 export class RMSprop extends Optimizer {
   readonly rho: number;
   readonly momentum: number;
   readonly epsilon: number;
   readonly centered: boolean;
-  private readonly averages = new Map<Trainable, Averages>();
 
   constructor(options: RMSpropOptions = {}) {
     super("RMSprop", options, 0.001, ["rho", "momentum", "epsilon", "centered"]);
@@ -58,18 +54,18 @@ export class RMSprop extends Optimizer {
   protected update(p: Trainable, lr: number): void {
     const w = p.value.data, g = p.grad.data;
     const { rho, momentum: mu, epsilon: eps } = this;
-    const { v, a, b } = this.state(p);
+    const [v, b, a] = this.slots(p);
     for (let i = 0; i < w.length; i++) {
       v[i] = rho * v[i] + (1 - rho) * g[i] * g[i];
       let d: number;
-      if (a) {
+      if (a) { // centered
         a[i] = rho * a[i] + (1 - rho) * g[i];
         d = v[i] - a[i] * a[i] + eps;
       } else {
         d = v[i] + eps;
       }
       const step = (lr * g[i]) / Math.sqrt(d);
-      if (b) {
+      if (mu > 0) {
         b[i] = mu * b[i] + step;
         w[i] -= b[i];
       } else {
@@ -78,13 +74,11 @@ export class RMSprop extends Optimizer {
     }
   }
 
-  private state(p: Trainable): Averages {
-    let s = this.averages.get(p);
-    if (!s) {
-      const n = p.value.data.length;
-      s = { v: allocFloat32(n), a: this.centered ? allocFloat32(n) : null, b: this.momentum > 0 ? allocFloat32(n) : null };
-      this.averages.set(p, s);
-    }
-    return s;
+  get slotNames(): readonly string[] {
+    return this.centered ? ["rms", "momentum", "mg"] : ["rms", "momentum"];
+  }
+
+  protected override usesSlot(slot: string): boolean {
+    return slot !== "momentum" || this.momentum > 0;
   }
 }

@@ -21,6 +21,14 @@ export abstract class LearningRateSchedule {
   abstract readonly className: string;
   /** The learning rate for the update at step `step` (0 for the first update). */
   abstract at(step: number): number;
+  /**
+   * Keras's get_config(), snake_case keys, which a saved model holds; a
+   * schedule of your own returns undefined (the default) and is saved as its
+   * current rate (see optim/serialize.ts).
+   */
+  getConfig(): Record<string, unknown> | undefined {
+    return undefined;
+  }
 }
 
 export interface ExponentialDecayOptions {
@@ -52,6 +60,11 @@ export class ExponentialDecay extends LearningRateSchedule {
     this.decaySteps = positive(who, "decaySteps", decaySteps);
     this.decayRate = positive(who, "decayRate", decayRate);
     this.staircase = flag(who, "staircase", staircase);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    const { initialLearningRate, decaySteps, decayRate, staircase } = this;
+    return { initial_learning_rate: initialLearningRate, decay_steps: decaySteps, decay_rate: decayRate, staircase };
   }
 
   at(step: number): number {
@@ -94,6 +107,10 @@ export class PiecewiseConstantDecay extends LearningRateSchedule {
     values.forEach((v, i) => nonNegative(who, `values[${i}]`, v));
     this.boundaries = [...boundaries];
     this.values = [...values];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { boundaries: [...this.boundaries], values: [...this.values] };
   }
 
   at(step: number): number {
@@ -146,6 +163,14 @@ export class CosineDecay extends LearningRateSchedule {
     if (this.warmupTarget === undefined && this.warmupSteps > 0) {
       throw new Error(`${who} warmupSteps ${this.warmupSteps} needs a warmupTarget (the rate to warm up to), got undefined`);
     }
+  }
+
+  override getConfig(): Record<string, unknown> {
+    const { initialLearningRate, decaySteps, alpha, warmupTarget, warmupSteps } = this;
+    return {
+      initial_learning_rate: initialLearningRate, decay_steps: decaySteps, alpha,
+      warmup_target: warmupTarget ?? null, warmup_steps: warmupSteps,
+    };
   }
 
   at(step: number): number {
