@@ -14,6 +14,8 @@
  * Saved for backward: the input x, z and y (and which columns of x are non-zero:
  * terms from all-zero columns are skipped in x·W and xᵀ·dz, since they add exactly 0).
  */
+import { activeWasmKernel } from "../tensor/kernel.js";
+import { inHeap } from "../tensor/heap.js";
 import { Matrix, workspace, describe } from "../tensor/matrix.js";
 import { matmul, matmulTransA, matmulTransB, matmulSelectK, matmulTransASelectRows } from "../tensor/matmul.js";
 import { addRowVector, sumRows, nonzeroColumns, scatterRows } from "../tensor/ops.js";
@@ -129,8 +131,17 @@ export class Dense extends Layer {
     this.colCount = nonzeroColumns(x, cols);
     if (this.colCount < SPARSE_FRACTION * x.cols) matmulSelectK(z, x, W, cols.subarray(0, this.colCount));
     else matmul(z, x, W);
+    // With the SIMD kernel, bias and relu are one pass over z (the fused epilogue,
+    // tensor/wasm/epilogue.ts), in place: relu's backward reads only y, so y can be z.
+    const act = this.activation.name;
+    const simd = activeWasmKernel();
+    const bias = this.bias?.value.data;
+    if (simd && (act === "linear" || act === "relu") && inHeap(z.data) && (bias === undefined || inHeap(bias))) {
+      simd.biasActivation(z.data.byteOffset, this.units, n, this.units, bias === undefined ? -1 : bias.byteOffset, act === "relu" ? 1 : 0);
+      return (this.y = z);
+    }
     if (this.bias) addRowVector(z, z, this.bias.value);
-    if (this.activation.name === "linear") return (this.y = z);
+    if (act === "linear") return (this.y = z);
     const y = (this.y = workspace(this.y === z ? undefined : this.y, n, this.units));
     this.activation.forward(y.data, z.data, n, this.units);
     return y;
