@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { Matrix, matmul, matmulTransA, matmulTransB, matmulNaive } from "../src/core.js";
-import { lcg, randomMatrix } from "./helpers/data.js";
+import { lcg, randomMatrix, maxRelativeError } from "./helpers/data.js";
 
 /** float64 reference: C(i, j) = Σ_p A(i, p)·B(p, j), with A, B possibly transposed. */
 function reference(a: Matrix, b: Matrix, transA: boolean, transB: boolean): Float64Array {
@@ -19,15 +19,6 @@ function reference(a: Matrix, b: Matrix, transA: boolean, transB: boolean): Floa
   return out;
 }
 
-/** Largest |out − ref| divided by the largest |ref|: a relative error for the whole product. */
-function relativeError(out: Float32Array, ref: Float64Array): number {
-  let diff = 0, scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    diff = Math.max(diff, Math.abs(out[i] - ref[i]));
-    scale = Math.max(scale, Math.abs(ref[i]));
-  }
-  return diff / (scale || 1);
-}
 
 // (m, k, n): awkward shapes (1x1x1, one past a 4x4 tile, one past the 256 k-slice) and the MNIST shapes.
 const SHAPES: [number, number, number][] = [
@@ -42,20 +33,20 @@ describe("matmul forms agree with a float64 triple loop to 1e-5 relative", () =>
       const b = randomMatrix(k, n, rand);
       const out = new Matrix(m, n);
       matmul(out, a, b);
-      expect(relativeError(out.data, reference(a, b, false, false))).toBeLessThan(1e-5);
+      expect(maxRelativeError(out.data, reference(a, b, false, false))).toBeLessThan(1e-5);
 
       const bt = randomMatrix(n, k, rand); // b stored as (n, k): out = a·btᵀ
       matmulTransB(out, a, bt);
-      expect(relativeError(out.data, reference(a, bt, false, true))).toBeLessThan(1e-5);
+      expect(maxRelativeError(out.data, reference(a, bt, false, true))).toBeLessThan(1e-5);
 
       const at = randomMatrix(k, m, rand); // a stored as (k, m): out = atᵀ·b
       matmulTransA(out, at, b);
-      expect(relativeError(out.data, reference(at, b, true, false))).toBeLessThan(1e-5);
+      expect(maxRelativeError(out.data, reference(at, b, true, false))).toBeLessThan(1e-5);
 
       // The naive kernel is the definition: it agrees too.
       const naive = new Matrix(m, n);
       matmulNaive(naive, a, b);
-      expect(relativeError(naive.data, reference(a, b, false, false))).toBeLessThan(1e-6);
+      expect(maxRelativeError(naive.data, reference(a, b, false, false))).toBeLessThan(1e-6);
     });
   }
 
@@ -94,8 +85,8 @@ describe("products that skip all-zero columns of the input", () => {
       const full = new Matrix(n, dout), picked = new Matrix(n, dout);
       matmul(full, x, w);
       matmulSelectK(picked, x, w, cols.subarray(0, count));
-      expect(relativeError(picked.data, reference(x, w, false, false))).toBeLessThan(1e-6);
-      expect(relativeError(full.data, reference(x, w, false, false))).toBeLessThan(1e-6);
+      expect(maxRelativeError(picked.data, reference(x, w, false, false))).toBeLessThan(1e-6);
+      expect(maxRelativeError(full.data, reference(x, w, false, false))).toBeLessThan(1e-6);
 
       const dy = randomMatrix(n, dout, rand);
       const rows = new Matrix(count, dout);
@@ -103,7 +94,7 @@ describe("products that skip all-zero columns of the input", () => {
       const ref = reference(x, dy, true, false); // (din x dout)
       const expected = new Float64Array(count * dout);
       for (let r = 0; r < count; r++) expected.set(ref.subarray(cols[r] * dout, (cols[r] + 1) * dout), r * dout);
-      expect(relativeError(rows.data, expected)).toBeLessThan(1e-6);
+      expect(maxRelativeError(rows.data, expected)).toBeLessThan(1e-6);
     }
   });
 });

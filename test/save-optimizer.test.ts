@@ -14,7 +14,7 @@ import {
   ExponentialDecay, PiecewiseConstantDecay, CosineDecay, LearningRateSchedule, setRandomSeed, loadModel, type Optimizer,
 } from "../src/index.js";
 import { lcg, randomMatrix, randomOneHot } from "./helpers/data.js";
-import { useTfjsCpu, toTensor, copyWeights } from "./helpers/tfjs.js";
+import { useTfjsCpu, toTensor, copyWeights, saveTfjsFolder } from "./helpers/tfjs.js";
 
 let root: string;
 let count = 0;
@@ -82,17 +82,7 @@ async function tfjsLoad(dir: string): Promise<tf.LayersModel> {
 }
 
 /** A TF.js model saved with includeOptimizer as model.json + weights.bin in a new folder. */
-async function saveTfjs(t: tf.LayersModel): Promise<string> {
-  const dir = folder();
-  await mkdir(dir);
-  await t.save(tf.io.withSaveHandler(async (a) => {
-    const { weightData, weightSpecs, ...rest } = a;
-    await writeFile(join(dir, "model.json"), JSON.stringify({ ...rest, weightsManifest: [{ paths: ["weights.bin"], weights: weightSpecs }] }));
-    await writeFile(join(dir, "weights.bin"), new Uint8Array(weightData as ArrayBuffer));
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-  }), { includeOptimizer: true });
-  return dir;
-}
+const saveTfjs = (t: tf.LayersModel): Promise<string> => saveTfjsFolder(t, folder(), true);
 
 const RESUMABLE: [string, () => Optimizer][] = [
   ["SGD, momentum 0.9", () => new SGD({ learningRate: 0.05, momentum: 0.9 })],

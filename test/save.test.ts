@@ -7,6 +7,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { Matrix, Sequential, Dense, Activation, SGD, setRandomSeed, loadModel } from "../src/index.js";
 import { lcg, randomMatrix, randomOneHot } from "./helpers/data.js";
+import { saveTfjsFolder } from "./helpers/tfjs.js";
 
 let root: string;
 beforeAll(async () => {
@@ -22,17 +23,7 @@ let count = 0;
 const folder = () => join(root, `m${count++}`);
 
 /** Saves a TensorFlow.js model as model.json + weights.bin in a new folder (what tfjs-node's file:// writes). */
-async function saveTfjs(t: tf.LayersModel): Promise<string> {
-  const dir = folder();
-  await mkdir(dir);
-  await t.save(tf.io.withSaveHandler(async (a) => {
-    const { weightData, weightSpecs, ...rest } = a;
-    await writeFile(join(dir, "model.json"), JSON.stringify({ ...rest, weightsManifest: [{ paths: ["weights.bin"], weights: weightSpecs }] }));
-    await writeFile(join(dir, "weights.bin"), new Uint8Array(weightData as ArrayBuffer));
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-  }));
-  return dir;
-}
+const saveTfjs = (t: tf.LayersModel): Promise<string> => saveTfjsFolder(t, folder());
 
 function model(seed = 1): Sequential {
   setRandomSeed(seed);

@@ -6,7 +6,7 @@ import { signedLEB128, unsignedLEB128 } from "../src/tensor/wasm/binary.js";
 import { WasmKernel, wasmSimdAvailable, gemmScratchBytes, kernelModuleBytes, DEFAULT_OPTIONS, MR, NR } from "../src/tensor/wasm/kernel.js";
 import { scratchBytes, type DriverOptions } from "../src/tensor/wasm/driver.js";
 import { wasm, type WasmMemory } from "../src/tensor/webassembly.js";
-import { lcg } from "./helpers/data.js";
+import { lcg, maxRelativeError } from "./helpers/data.js";
 
 const WA = wasm!;
 const PAGE = 65536;
@@ -112,14 +112,6 @@ function readC(f: Float32Array, p: Problem): Float32Array {
 /** The values' bit patterns: equal exactly when every float is the same float. */
 const bits = (x: Float32Array) => new Uint32Array(x.buffer, x.byteOffset, x.length);
 
-function relativeError(out: Float32Array, ref: Float64Array): number {
-  let diff = 0, scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    diff = Math.max(diff, Math.abs(out[i] - ref[i]));
-    scale = Math.max(scale, Math.abs(ref[i]));
-  }
-  return diff / (scale || 1);
-}
 
 function newArena(shared: boolean, initial = 64): Arena {
   return new Arena(new WA.Memory(shared ? { initial, maximum: 4096, shared: true } : { initial }));
@@ -180,7 +172,7 @@ describe("gemm agrees with a float64 triple loop to 1e-5 relative", () => {
             const p = problem(ar, rand, m, k, n, transA, transB, sel);
             const scratch = ar.alloc(gemmScratchBytes(m, n, k));
             run(K, p, scratch);
-            const err = relativeError(readC(ar.f32(), p), reference(ar.f32(), p));
+            const err = maxRelativeError(readC(ar.f32(), p), reference(ar.f32(), p));
             expect(err, `transA ${transA} transB ${transB} ${JSON.stringify(sel)}`).toBeLessThan(1e-5);
             ar.top = mark;
           }
@@ -195,7 +187,7 @@ describe("gemm agrees with a float64 triple loop to 1e-5 relative", () => {
       const f = ar.f32();
       for (let i = 0; i < p.m * p.ldc; i++) f[p.c / 4 + i] = 777; // the padding must keep this
       run(K, p, ar.alloc(gemmScratchBytes(p.m, p.n, p.k), 4));
-      expect(relativeError(readC(ar.f32(), p), reference(ar.f32(), p))).toBeLessThan(1e-5);
+      expect(maxRelativeError(readC(ar.f32(), p), reference(ar.f32(), p))).toBeLessThan(1e-5);
       for (let i = 0; i < p.m; i++) {
         for (let j = p.n; j < p.ldc; j++) expect(f[p.c / 4 + i * p.ldc + j]).toBe(777);
       }
@@ -318,16 +310,16 @@ describe("memories", () => {
       const rand = lcg(shared ? 1 : 2);
       const small = problem(ar, rand, 6, 10, 14, false, false);
       run(K, small, ar.alloc(gemmScratchBytes(6, 10, 14)));
-      expect(relativeError(readC(ar.f32(), small), reference(ar.f32(), small))).toBeLessThan(1e-5);
+      expect(maxRelativeError(readC(ar.f32(), small), reference(ar.f32(), small))).toBeLessThan(1e-5);
       // Operands placed past the first size: the arena grows the memory to hold them.
       const pages = ar.memory.buffer.byteLength / PAGE;
       const big = problem(ar, rand, 40, 300, 70, true, true, { ks: true });
       const scratch = ar.alloc(gemmScratchBytes(40, 70, 300));
       expect(ar.memory.buffer.byteLength / PAGE).toBeGreaterThan(pages);
       run(K, big, scratch);
-      expect(relativeError(readC(ar.f32(), big), reference(ar.f32(), big))).toBeLessThan(1e-5);
+      expect(maxRelativeError(readC(ar.f32(), big), reference(ar.f32(), big))).toBeLessThan(1e-5);
       run(K, small, scratch);
-      expect(relativeError(readC(ar.f32(), small), reference(ar.f32(), small))).toBeLessThan(1e-5);
+      expect(maxRelativeError(readC(ar.f32(), small), reference(ar.f32(), small))).toBeLessThan(1e-5);
     });
   }
 

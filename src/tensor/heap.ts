@@ -66,18 +66,20 @@ export function heapMemory(): WasmMemory | undefined {
  * the heap cannot hold it. Its block is reused once the array is collected.
  */
 export function heapFloat32(length: number): Float32Array | undefined {
-  const block = allocate(length * 4);
-  if (block === undefined) return undefined;
-  const view = new Float32Array(currentBuffer(), block.offset, length);
-  registry.register(view, block);
-  return view;
+  return heapArray(Float32Array, length);
 }
 
 /** A zero-filled Int32Array of `length` values in the heap (index lists for the kernels), or undefined. */
 export function heapInt32(length: number): Int32Array | undefined {
+  return heapArray(Int32Array, length);
+}
+
+function heapArray<T extends Float32Array | Int32Array>(
+  View: new (buffer: ArrayBufferLike, byteOffset: number, length: number) => T, length: number,
+): T | undefined {
   const block = allocate(length * 4);
   if (block === undefined) return undefined;
-  const view = new Int32Array(currentBuffer(), block.offset, length);
+  const view = new View(currentBuffer(), block.offset, length);
   registry.register(view, block);
   return view;
 }

@@ -42,3 +42,13 @@ export function blobs(n: number, dim: number, classes: number, seed: number, spr
   }
   return { x, y };
 }
+
+/** Largest |out − ref| divided by the largest |ref|: a relative error for a whole product. */
+export function maxRelativeError(out: Float32Array, ref: Float64Array): number {
+  let diff = 0, scale = 0;
+  for (let i = 0; i < ref.length; i++) {
+    diff = Math.max(diff, Math.abs(out[i] - ref[i]));
+    scale = Math.max(scale, Math.abs(ref[i]));
+  }
+  return diff / (scale || 1);
+}

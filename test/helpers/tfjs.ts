@@ -1,6 +1,8 @@
 // TensorFlow.js as the reference engine for the parity tests: the same network
 // built in both engines from the same weights, and the small conversions
 // between purenn's Matrix and tfjs tensors. Only tests import this file.
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { Matrix, Sequential, Dense, Activation, setRandomSeed } from "../../src/core.js";
 
@@ -109,4 +111,19 @@ export function tfjsGradients(
   const result = { loss: value.dataSync()[0], grads: vars.map((v) => grads[v.name].dataSync() as Float32Array) };
   tf.dispose([xT, yT, value, ...Object.values(grads)]);
   return result;
+}
+
+/**
+ * Saves a TensorFlow.js model as model.json + weights.bin in a new folder `dir`
+ * (what tfjs-node's file:// handler writes), with its optimizer when asked.
+ */
+export async function saveTfjsFolder(t: tf.LayersModel, dir: string, includeOptimizer = false): Promise<string> {
+  await mkdir(dir);
+  await t.save(tf.io.withSaveHandler(async (a) => {
+    const { weightData, weightSpecs, ...rest } = a;
+    await writeFile(join(dir, "model.json"), JSON.stringify({ ...rest, weightsManifest: [{ paths: ["weights.bin"], weights: weightSpecs }] }));
+    await writeFile(join(dir, "weights.bin"), new Uint8Array(weightData as ArrayBuffer));
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+  }), { includeOptimizer });
+  return dir;
 }
