@@ -97,4 +97,16 @@ describe("products that skip all-zero columns of the input", () => {
       expect(maxRelativeError(rows.data, expected)).toBeLessThan(1e-6);
     }
   });
+
+  it("scatterRows puts each computed row in place and zeroes every other row, once each", async () => {
+    const { scatterRows } = await import("../src/tensor/ops.js");
+    const out = new Matrix(6, 3);
+    out.data.fill(9); // stale values from a previous batch must not survive
+    const rows = Matrix.fromArray([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+    scatterRows(out, rows, Int32Array.from([1, 2, 4]));
+    expect(out.toArray()).toEqual([[0, 0, 0], [1, 2, 3], [4, 5, 6], [0, 0, 0], [7, 8, 9], [0, 0, 0]]);
+    scatterRows(out, new Matrix(0, 3), new Int32Array(0));
+    expect(out.data.every((v) => v === 0)).toBe(true);
+    expect(() => scatterRows(out, rows, Int32Array.from([2, 1, 4]))).toThrow(/cols must be increasing, got 2 then 1/);
+  });
 });

@@ -98,9 +98,20 @@ export function nonzeroColumns(x: Matrix, out: Int32Array): number {
   return count;
 }
 
-/** out = 0, then out[cols[r]] = rows[r] for each r: rows computed for some rows of out only. */
+/**
+ * out[cols[r]] = rows[r] for each r, and 0 in every other row: rows computed
+ * for some rows of out only. `cols` is increasing (as nonzeroColumns writes
+ * it), so each row of out is written once: the gaps are zeroed as we pass them.
+ */
 export function scatterRows(out: Matrix, rows: Matrix, cols: Int32Array): void {
-  out.data.fill(0);
-  const c = out.cols;
-  for (let r = 0; r < cols.length; r++) out.data.set(rows.data.subarray(r * c, (r + 1) * c), cols[r] * c);
+  const c = out.cols, o = out.data;
+  let next = 0; // the first row of out not yet written
+  for (let r = 0; r < cols.length; r++) {
+    const at = cols[r];
+    if (at < next) throw new Error(`scatterRows: cols must be increasing, got ${cols[r - 1]} then ${at}`);
+    o.fill(0, next * c, at * c);
+    o.set(rows.data.subarray(r * c, (r + 1) * c), at * c);
+    next = at + 1;
+  }
+  o.fill(0, next * c);
 }
