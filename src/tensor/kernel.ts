@@ -5,7 +5,7 @@
  *
  * The default is "wasm" wherever the runtime validates the SIMD module and
  * matrices live in the shared heap (heap.ts); otherwise "js". setKernel (or
- * PURENN_KERNEL=js|wasm in Node) chooses. The two agree to rounding: the SIMD
+ * PURENN_KERNEL=js|wasm, read on first use) chooses. The two agree to rounding: the SIMD
  * kernel sums in float32, the JavaScript one in float64 within each k slice.
  */
 import { heapMemory } from "./heap.js";
@@ -36,9 +36,17 @@ export function setKernel(name: KernelName): void {
   current = name;
 }
 
-/** The kernel in use ("wasm" by default where it can run, else "js"). */
+/** The kernel in use: PURENN_KERNEL's where set (Node), else "wasm" where it can run, else "js". */
 export function getKernel(): KernelName {
-  if (current === undefined) setKernel(wasmKernelProblem() === undefined ? "wasm" : "js");
+  if (current === undefined) {
+    // Read without importing node:process, so the core stays browser-safe.
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.PURENN_KERNEL;
+    if (env !== undefined && env !== "" && env !== "js" && env !== "wasm") {
+      throw new Error(`PURENN_KERNEL must be "js" or "wasm", got ${JSON.stringify(env)}`);
+    }
+    if (env === "js" || env === "wasm") setKernel(env);
+    else setKernel(wasmKernelProblem() === undefined ? "wasm" : "js");
+  }
   return current!;
 }
 
