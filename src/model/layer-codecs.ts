@@ -136,7 +136,7 @@ export const LAYER_CODECS: Record<string, LayerCodec> = {
   Dropout: {
     toJson: (layer) => ({ class_name: "Dropout", config: { rate: (layer as Dropout).rate, noise_shape: null, seed: (layer as Dropout).seed ?? null } }),
     fromConfig: (c, where) => {
-      if (c.noise_shape !== undefined && c.noise_shape !== null) throw new Error(`${where}.noise_shape must be null; purenn drops values independently`);
+      if (c.noise_shape !== undefined && c.noise_shape !== null) throw new Error(`${where}.noise_shape must be null (purenn drops values independently), got ${describe(c.noise_shape)}`);
       const seed = c.seed === null || c.seed === undefined ? undefined : nonNegative(c.seed, `${where}.seed`);
       return new Dropout(nonNegative(c.rate, `${where}.rate`), { name: optionalString(c.name, `${where}.name`), seed });
     },

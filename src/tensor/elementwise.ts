@@ -1,12 +1,15 @@
 /**
  * Element-by-element loops over long arrays that may be split between threads:
  * the optimizer updates, which touch every weight once per batch (235,146 of
- * them in the tutorial's network). Each element is computed by the same
- * expression whichever thread runs it, so a split changes no bit.
+ * them in the tutorial's network), and the sigmoid activation. Each element is
+ * computed by the same expression whichever thread runs it, so a split changes
+ * no bit.
  *
  * A loop is named by a number (Loop), not passed as a function, because a
- * worker thread cannot receive a function: it runs `runLoop` from this module
- * on the same heap offsets (threads.node.ts).
+ * worker thread cannot receive a function: it runs `loopElements` from this
+ * module on the same heap offsets (threads.node.ts). Under the SIMD kernel the
+ * update rules run as WebAssembly with the same bits (wasm/loops.ts); the
+ * sigmoid stays in JavaScript, for Math.exp.
  */
 import { inHeap } from "./heap.js";
 import { activeWasmKernel } from "./kernel.js";
@@ -23,9 +26,10 @@ export const enum Loop {
   Sigmoid = 4,
 }
 
-/** Shortest length worth splitting, per loop: exp costs ~40 times an update's arithmetic. */
+/** Shortest length worth splitting, per loop: an exp costs about ten times an update's arithmetic. */
 const MIN_LENGTH: Record<Loop, number> = { [Loop.Sgd]: 1 << 15, [Loop.Momentum]: 1 << 15, [Loop.Nesterov]: 1 << 15, [Loop.Sigmoid]: 1 << 11 };
 
+/** The SIMD kernel's name for each update rule (wasm/loops.ts); the sigmoid has none. */
 const RULES = { [Loop.Sgd]: "sgd", [Loop.Momentum]: "momentum", [Loop.Nesterov]: "nesterov", [Loop.Sigmoid]: undefined } as const;
 
 /**
@@ -88,7 +92,7 @@ export function setLoopExecutor(e: LoopExecutor | undefined): void {
 export function elementwise(loop: Loop, arrays: Float32Array[], scalars: number[]): void {
   const n = arrays[0].length;
   const kernel = RULES[loop] === undefined ? undefined : activeWasmKernel();
-  const simd = kernel !== undefined && arrays.every((x) => inHeap(x)) ? kernel : undefined;
+  const simd = kernel !== undefined && arrays.every(inHeap) ? kernel : undefined;
   if (executor !== undefined && n >= MIN_LENGTH[loop] && executor.runLoop(loop, arrays, scalars, n, simd !== undefined)) return;
   loopElements(loop, arrays, scalars, 0, n, simd);
 }

@@ -11,13 +11,16 @@ import { WasmKernel } from "./wasm/kernel.js";
 const { control, scalars, index, threads, memory } = workerData as {
   control: Int32Array; scalars: Float64Array; index: number; threads: number; memory: WasmMemory;
 };
+/** How long to spin for the next job before sleeping (see awaitJob). */
+const SPIN_MS = 2;
 let heap = new Float32Array(memory.buffer);
-let kernel: WasmKernel | undefined; // this thread's instance of the SIMD kernel, made on first use
 let heapInt = new Int32Array(heap.buffer);
+let kernel: WasmKernel | undefined;
+/** This thread's instance of the SIMD kernel, made on first use. */
+const simdKernel = (): WasmKernel => (kernel ??= new WasmKernel(memory));
 
 // Read the generation BEFORE saying ready: the caller may send the first job the moment
 // `ready` counts this worker, and a job sent between the two lines must not be slept through.
-const SPIN_MS = 2;
 let seen = Atomics.load(control, CONTROL.generation);
 Atomics.add(control, CONTROL.ready, 1);
 for (;;) {
@@ -30,9 +33,9 @@ for (;;) {
     heap = new Float32Array(memory.buffer);
     heapInt = new Int32Array(heap.buffer);
   }
-  if (command === Command.Gemm && control[CONTROL.simd] === 1) runSimdChunks(control, (kernel ??= new WasmKernel(memory)), index);
+  if (command === Command.Gemm && control[CONTROL.simd] === 1) runSimdChunks(control, simdKernel(), index);
   else if (command === Command.Gemm) runChunks(control, heap, problemFrom(control, heap, heapInt), index);
-  else if (command === Command.Loop) runLoopShare(control, scalars, heap, index, threads, () => (kernel ??= new WasmKernel(memory)));
+  else if (command === Command.Loop) runLoopShare(control, scalars, heap, index, threads, simdKernel);
   Atomics.sub(control, CONTROL.pending, 1);
   Atomics.notify(control, CONTROL.pending);
 }

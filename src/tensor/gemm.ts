@@ -28,6 +28,10 @@
  * The scratch panels are allocated once and grow only when a larger product
  * comes along: nothing is allocated per call. Large products can be split
  * between threads by tile (see GemmExecutor); small ones stay on the caller.
+ *
+ * `gemm` below is also where the kernel is chosen (kernel.ts): with the
+ * WebAssembly SIMD kernel (wasm/kernel.ts), the same product is one call into
+ * WebAssembly, on operands addressed by their offset in the heap (heap.ts).
  */
 import { allocFloat32 } from "./alloc.js";
 import { heapInt32, inHeap } from "./heap.js";
@@ -88,6 +92,12 @@ export interface Selection {
   aRows?: Int32Array;
 }
 
+/**
+ * out = A · B with A = a or aᵀ and B = b or bᵀ (the flags), narrowed by `sel`:
+ * on the SIMD kernel when it is the one in use, else on the packed tiles
+ * below; split between threads when an executor is installed and the product
+ * is large enough.
+ */
 export function gemm(out: Matrix, a: Matrix, b: Matrix, transA: boolean, transB: boolean, sel: Selection = {}): void {
   const m = out.rows;
   const n = out.cols;
@@ -100,20 +110,17 @@ export function gemm(out: Matrix, a: Matrix, b: Matrix, transA: boolean, transB:
   const problem: GemmProblem = {
     c: out.data, a: a.data, b: b.data, lda: a.cols, ldb: b.cols, transA, transB, m, n, k, ks: sel.ks, aRows: sel.aRows,
   };
+  const large = executor !== undefined && 2 * m * n * k >= executor.minFlops;
   const wasmKernel = activeWasmKernel();
   if (wasmKernel !== undefined) {
     // The SIMD kernel reaches operands by their offset in the heap: copy in any that live elsewhere.
-    const staged = { ...problem, a: inHeapCopy(a.data, 0, true), b: inHeapCopy(b.data, 1, true), c: inHeapCopy(out.data, 2, false) };
-    if (staged.a && staged.b && staged.c) {
-      const g = staged as GemmProblem;
-      const done = (executor !== undefined && 2 * m * n * k >= executor.minFlops && executor.run(g, true)) || wasmGemm(wasmKernel, g);
-      if (done) {
-        if (g.c !== out.data) out.data.set(g.c);
-        return;
-      }
+    const g = inHeapProblem(problem);
+    if (g !== undefined && ((large && executor!.run(g, true)) || wasmGemm(wasmKernel, g))) {
+      if (g.c !== out.data) out.data.set(g.c);
+      return;
     }
   }
-  if (executor !== undefined && 2 * m * n * k >= executor.minFlops && executor.run(problem, false)) return;
+  if (large && executor!.run(problem, false)) return;
   const [pa, pb] = panelCounts(m, n);
   if (packedA.length < pa * k * MR) packedA = allocFloat32(pa * k * MR);
   if (packedB.length < pb * k * NR) packedB = allocFloat32(pb * k * NR);
@@ -122,19 +129,42 @@ export function gemm(out: Matrix, a: Matrix, b: Matrix, transA: boolean, transB:
   gemmTiles(out.data, 0, problem, packedA, 0, 0, pa, packedB, 0, 0, pb);
 }
 
+/** Heap copies of a, b and c, reused from product to product (c's is written back by gemm). */
 const staging: Float32Array[] = [];
 
-/** `x` itself when it lives in the heap, else a heap copy of it (of its values when `copy`); undefined if the heap is full. */
-function inHeapCopy(x: Float32Array, slot: number, copy: boolean): Float32Array | undefined {
-  if (inHeap(x)) return x;
-  if ((staging[slot]?.length ?? 0) < x.length) staging[slot] = allocFloat32(x.length);
-  if (!inHeap(staging[slot])) return undefined;
-  const view = staging[slot].subarray(0, x.length);
-  if (copy) view.set(x);
-  return view;
+/** The problem itself when a, b and c live in the heap, else one on heap copies of them; undefined if the heap is full. */
+function inHeapProblem(g: GemmProblem): GemmProblem | undefined {
+  if (inHeap(g.a) && inHeap(g.b) && inHeap(g.c)) return g;
+  const [a, b, c] = [g.a, g.b, g.c].map((x, slot) => {
+    if (inHeap(x)) return x;
+    if ((staging[slot]?.length ?? 0) < x.length) staging[slot] = allocFloat32(x.length);
+    const copy = staging[slot].subarray(0, x.length);
+    if (slot < 2) copy.set(x); // C's values are only written
+    return copy;
+  });
+  return inHeap(a) && inHeap(b) && inHeap(c) ? { ...g, a, b, c } : undefined;
 }
 
-let indexScratch: Int32Array | undefined;
+let indexLists: Int32Array | undefined;
+
+/**
+ * Copies a product's index lists (ks, then aRows) into the heap, where the
+ * SIMD kernel and worker threads read them; returns their offsets in int32
+ * units (−1 for a list that is absent), or undefined if the heap is full.
+ * One buffer serves every product: products run one after another.
+ */
+export function indexListsInHeap(g: GemmProblem): [number, number] | undefined {
+  const ksLength = g.ks?.length ?? 0;
+  const length = ksLength + (g.aRows?.length ?? 0);
+  if (length === 0) return [-1, -1];
+  if ((indexLists?.length ?? 0) < length) indexLists = heapInt32(Math.max(length, 1024));
+  if (indexLists === undefined || indexLists.length < length) return undefined;
+  const base = indexLists.byteOffset / 4;
+  if (g.ks) indexLists.set(g.ks);
+  if (g.aRows) indexLists.set(g.aRows, ksLength);
+  return [g.ks ? base : -1, g.aRows ? base + ksLength : -1];
+}
+
 let simdScratch: Float32Array | undefined;
 
 /**
@@ -142,19 +172,15 @@ let simdScratch: Float32Array | undefined;
  * (wasm/kernel.ts); false if the heap cannot hold its scratch.
  */
 function wasmGemm(kernel: WasmKernel, g: GemmProblem): boolean {
-  const { m, n, k, ks, aRows } = g;
-  const indexLength = (ks?.length ?? 0) + (aRows?.length ?? 0);
-  if ((indexScratch?.length ?? 0) < indexLength) indexScratch = heapInt32(Math.max(indexLength, 1024));
+  const { m, n, k } = g;
   const scratchFloats = Math.ceil(gemmScratchBytes(m, n, k) / 4);
   if ((simdScratch?.length ?? 0) < scratchFloats) simdScratch = allocFloat32(scratchFloats);
-  if ((indexScratch?.length ?? 0) < indexLength || !inHeap(simdScratch!)) return false;
-  // Index lists go into the heap beside the kernel: ks first, then aRows.
-  let ksOff = -1, aRowsOff = -1;
-  if (ks) { indexScratch!.set(ks); ksOff = indexScratch!.byteOffset; }
-  if (aRows) { indexScratch!.set(aRows, ks?.length ?? 0); aRowsOff = indexScratch!.byteOffset + 4 * (ks?.length ?? 0); }
+  const lists = indexListsInHeap(g);
+  if (lists === undefined || !inHeap(simdScratch!)) return false;
+  const [ks, aRows] = lists;
   kernel.gemm(
     g.c.byteOffset, n, g.a.byteOffset, g.lda, g.transA, g.b.byteOffset, g.ldb, g.transB,
-    m, n, k, 0, m, 0, n, ksOff, aRowsOff, simdScratch!.byteOffset,
+    m, n, k, 0, m, 0, n, ks < 0 ? -1 : ks * 4, aRows < 0 ? -1 : aRows * 4, simdScratch!.byteOffset,
   );
   return true;
 }

@@ -17,6 +17,8 @@
  * when needed). A block goes back on its free list when the Float32Array
  * handed out for it is garbage-collected (a FinalizationRegistry sees that),
  * so a model or a matrix that is no longer referenced gives its memory back.
+ * (A `subarray` of that array shares its bytes but does not keep the block:
+ * whoever holds values keeps the array itself, as Matrix and workspace do.)
  * Every block starts at a multiple of 64 bytes (a cache line, and four v128).
  *
  * Where shared WebAssembly memory is missing (a browser page without cross-

@@ -9,6 +9,7 @@
  * kernel sums in float32, the JavaScript one in float64 within each k slice.
  */
 import { heapMemory } from "./heap.js";
+import { describe } from "./matrix.js";
 import { WasmKernel, wasmSimdAvailable } from "./wasm/kernel.js";
 
 export type KernelName = "js" | "wasm";
@@ -26,7 +27,7 @@ export function wasmKernelProblem(): string | undefined {
 /** Chooses the matmul kernel: "wasm" (WebAssembly SIMD) or "js" (plain TypeScript). */
 export function setKernel(name: KernelName): void {
   if (name !== "js" && name !== "wasm") {
-    throw new Error(`setKernel expects "js" or "wasm", got ${JSON.stringify(name)}`);
+    throw new Error(`setKernel expects "js" or "wasm", got ${describe(name)}`);
   }
   if (name === "wasm") {
     const problem = wasmKernelProblem();

@@ -104,11 +104,13 @@ export function nonzeroColumns(x: Matrix, out: Int32Array): number {
  * it), so each row of out is written once: the gaps are zeroed as we pass them.
  */
 export function scatterRows(out: Matrix, rows: Matrix, cols: Int32Array): void {
+  for (let r = 1; r < cols.length; r++) {
+    if (cols[r] <= cols[r - 1]) throw new Error(`scatterRows: cols must be increasing, got ${cols[r - 1]} then ${cols[r]}`);
+  }
   const c = out.cols, o = out.data;
   let next = 0; // the first row of out not yet written
   for (let r = 0; r < cols.length; r++) {
     const at = cols[r];
-    if (at < next) throw new Error(`scatterRows: cols must be increasing, got ${cols[r - 1]} then ${at}`);
     o.fill(0, next * c, at * c);
     o.set(rows.data.subarray(r * c, (r + 1) * c), at * c);
     next = at + 1;

@@ -9,14 +9,16 @@
  *
  * How a product is split. Its tile grid has pa row panels (of A) and pb column
  * panels (of B). The longer side is "big" and cut into chunks of a few panels
- * (chunkPanels); the other side
- * is "small" and packed once, by the caller, before the workers wake. Then
+ * (chunkPanels); the other side is "small" and packed once, by the caller,
+ * before the workers wake. Then
  * every thread, the caller included, claims chunks one at a time with an
  * atomic counter, packs that chunk's panels of the big operand into its own
  * scratch and computes the chunk's tiles straight into C. Claiming balances
  * the load (a worker that wakes late simply takes fewer chunks), and since a
  * tile is summed in the same order whoever computes it, the result has the
- * same bits for any number of threads.
+ * same bits for any number of threads. On the SIMD kernel a chunk is a block
+ * of C that one WebAssembly call packs and computes (runSimdChunks), and an
+ * elementwise loop is cut into one contiguous range per thread (runLoopShare).
  */
 import { gemmTiles, packA, packB, panelCounts, type GemmProblem } from "./gemm.js";
 import { loopRange, loopElements } from "./elementwise.js";
@@ -35,11 +37,11 @@ export const CONTROL = {
   a: 11, lda: 12, b: 13, ldb: 14, c: 15, // offsets in the heap, in float32 units
   ks: 16, aRows: 17, // offsets of index lists in int32 units, or −1
   small: 18, // the packed small operand
-  scratch: 19, // thread t packs into the heap from control[scratch + t]
-  simd: 89, // 1: the product runs on the WebAssembly kernel (scratch offsets are then in bytes)
+  scratch: 19, // thread t packs into the heap from control[scratch + t], t < 64
   loop: 83, // an elementwise loop (elementwise.ts): which, over how many elements,
   length: 84,
-  arrays: 85, // and the heap offsets of its arrays (its scalars are in a Float64Array beside)
+  arrays: 85, // and the heap offsets of its (up to 4) arrays; its scalars are in a Float64Array beside
+  simd: 89, // 1: the job runs on the WebAssembly kernel (a product's scratch offsets are then in bytes)
   size: 90,
 } as const;
 

@@ -14,21 +14,32 @@
  * chunks until none are left, decrements `pending` and notifies; the caller
  * claims chunks too, then waits for `pending` to reach 0. Products below
  * MIN_FLOPS stay on the caller: there a hand-off costs more than it saves.
+ *
+ * On the SIMD kernel (kernel.ts) the same protocol hands out bigger chunks,
+ * each a block of C that one call into WebAssembly packs and computes
+ * (runSimdChunks). Elementwise loops (elementwise.ts) are split the same way,
+ * by contiguous ranges (Command.Loop).
  */
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
-import { setGemmExecutor, packA, packB, panelCounts, MR, NR, type GemmExecutor, type GemmProblem } from "./gemm.js";
+import { setGemmExecutor, indexListsInHeap, packA, packB, panelCounts, MR, NR, type GemmExecutor, type GemmProblem } from "./gemm.js";
 import {
   CONTROL, Command, SIMD_CHUNKS_PER_THREAD, chunkCount, chunkPanels, problemFrom, runChunks, runSimdChunks, splitsColumns,
 } from "./thread-protocol.js";
 import { WasmKernel, gemmScratchBytes } from "./wasm/kernel.js";
-import { heapInt32, heapMemory, inHeap } from "./heap.js";
+import { heapMemory, inHeap } from "./heap.js";
 import { allocFloat32 } from "./alloc.js";
 import { setLoopExecutor, loopRange, loopElements, type Loop, type LoopExecutor } from "./elementwise.js";
 
-/** Smallest product (in flops, 2·m·n·k) worth splitting; set by measurement (bench/threads.ts). */
+/**
+ * Smallest product (in flops, 2·m·n·k) worth splitting on the js kernel, found
+ * by timing products on 1 and 2 threads: below it the hand-off costs more.
+ */
 const MIN_FLOPS = 1 << 19;
-/** The same for the WebAssembly kernel, which is about eight times faster. */
+/**
+ * The same for the SIMD kernel, about nine times faster per product: the
+ * tutorial's 32x256x128 products (2^21) still gain on two threads (bench/matmul.ts).
+ */
 const MIN_SIMD_FLOPS = 1 << 21;
 
 let threads = 1;
@@ -86,10 +97,14 @@ class Pool implements GemmExecutor, LoopExecutor {
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL.size * 4));
   private readonly scalars = new Float64Array(new SharedArrayBuffer(4 * 8));
   private readonly workers: Worker[] = [];
-  /** Heap blocks the pool owns: the packed small operand, index lists, one scratch per thread. */
+  /** Heap blocks the pool owns: the packed small operand, and one scratch per thread. */
   private small: Float32Array = new Float32Array(0);
-  private indices: Int32Array = new Int32Array(0);
   private readonly scratch: Float32Array[] = [];
+  /** Views of the whole heap, made again only when it has grown. */
+  private heap: Float32Array = new Float32Array(0);
+  private heapInt: Int32Array = new Int32Array(0);
+  /** This thread's instance of the SIMD kernel, made on first use. */
+  private kernel: WasmKernel | undefined;
 
   /** Products computed split across threads so far (tests use it to see the split happen). */
   parallelRuns = 0;
@@ -159,9 +174,13 @@ class Pool implements GemmExecutor, LoopExecutor {
     ctl[CONTROL.next] = 0;
 
     // The caller packs the small operand, wakes the workers and claims chunks with them.
-    const heap = new Float32Array(heapMemory()!.buffer);
-    const heapInt = new Int32Array(heap.buffer);
-    const problem = problemFrom(ctl, heap, heapInt);
+    const buffer = heapMemory()!.buffer;
+    if (buffer.byteLength !== this.heap.byteLength) {
+      this.heap = new Float32Array(buffer);
+      this.heapInt = new Int32Array(buffer);
+    }
+    const heap = this.heap;
+    const problem = problemFrom(ctl, heap, this.heapInt);
     if (byColumns) packA(heap, ctl[CONTROL.small], problem, 0, pa);
     else packB(heap, ctl[CONTROL.small], problem, 0, pb);
     this.dispatch(Command.Gemm);
@@ -192,23 +211,18 @@ class Pool implements GemmExecutor, LoopExecutor {
     this.parallelRuns++;
     return true;
   }
-  private kernel: WasmKernel | undefined;
 
   /** Writes the product's operands and index lists into the control block; false if the heap is full. */
   private describe(g: GemmProblem): boolean {
     const ctl = this.control;
-    const indexLength = (g.ks?.length ?? 0) + (g.aRows?.length ?? 0);
-    if (this.indices.length < indexLength) this.indices = heapInt32(Math.max(indexLength, 1024)) ?? this.indices;
-    if (this.indices.length < indexLength || this.scratch.some((s) => !inHeap(s))) return false;
+    const lists = indexListsInHeap(g);
+    if (lists === undefined || !this.scratch.every(inHeap)) return false;
     ctl[CONTROL.m] = g.m; ctl[CONTROL.n] = g.n; ctl[CONTROL.k] = g.k;
     ctl[CONTROL.transA] = g.transA ? 1 : 0; ctl[CONTROL.transB] = g.transB ? 1 : 0;
     ctl[CONTROL.a] = g.a.byteOffset / 4; ctl[CONTROL.lda] = g.lda;
     ctl[CONTROL.b] = g.b.byteOffset / 4; ctl[CONTROL.ldb] = g.ldb;
     ctl[CONTROL.c] = g.c.byteOffset / 4;
-    ctl[CONTROL.ks] = -1; ctl[CONTROL.aRows] = -1;
-    let at = 0;
-    if (g.ks) { this.indices.set(g.ks, at); ctl[CONTROL.ks] = this.indices.byteOffset / 4 + at; at += g.ks.length; }
-    if (g.aRows) { this.indices.set(g.aRows, at); ctl[CONTROL.aRows] = this.indices.byteOffset / 4 + at; }
+    [ctl[CONTROL.ks], ctl[CONTROL.aRows]] = lists;
     return true;
   }
 
@@ -216,7 +230,7 @@ class Pool implements GemmExecutor, LoopExecutor {
   runLoop(loop: Loop, arrays: Float32Array[], scalars: number[], length: number, simd: boolean): boolean {
     const ctl = this.control;
     if (Atomics.load(ctl, CONTROL.ready) < this.size - 1 || arrays.length > 4 || scalars.length > this.scalars.length) return false;
-    if (!arrays.every((a) => inHeap(a))) return false;
+    if (!arrays.every(inHeap)) return false;
     ctl[CONTROL.loop] = loop;
     ctl[CONTROL.length] = length;
     for (let i = 0; i < 4; i++) ctl[CONTROL.arrays + i] = i < arrays.length ? arrays[i].byteOffset / 4 : -1;
