@@ -44,7 +44,8 @@ const linear: ActivationKernel = {
 const sigmoid: ActivationKernel = {
   name: "sigmoid",
   forward(y, x) {
-    // y[i] = 1 / (1 + Math.exp(−x[i])), split between threads for long inputs (tensor/elementwise.ts).
+    // y[i] = 1 / (1 + Math.exp(−x[i])), split between threads for long inputs, and in WebAssembly
+    // SIMD under the wasm kernel (tensor/elementwise.ts).
     elementwise(Loop.Sigmoid, [y.length === x.length ? y : y.subarray(0, x.length), x], []);
   },
   backward(dx, dy, _x, y) {

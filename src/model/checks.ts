@@ -5,6 +5,7 @@
  */
 import { Matrix, type MatrixLike, toMatrix, describe } from "../tensor/matrix.js";
 import { findNonFinite } from "../tensor/ops.js";
+import { allFinite } from "../tensor/finite.js";
 
 /** A positive integer option, e.g. batchSize. */
 export function checkPositiveInt(who: string, name: string, v: unknown): number {
@@ -46,7 +47,8 @@ export function checkOptions<T extends object>(who: string, options: T | undefin
 export function checkData(who: string, name: string, value: MatrixLike): Matrix {
   const m = toMatrix(value, `${who} ${name}`);
   if (m.rows === 0 || m.cols === 0) throw new Error(`${who}: ${name} is empty, shape ${m.shapeString}`);
-  const bad = findNonFinite(m);
+  // One fast pass over the values (tensor/finite.ts); only when it fails, the plain loop finds the first bad one to name it.
+  const bad = allFinite(m.data) ? null : findNonFinite(m);
   if (bad) {
     const [i, j] = bad;
     throw new Error(

@@ -8,8 +8,10 @@
  * A loop is named by a number (Loop), not passed as a function, because a
  * worker thread cannot receive a function: it runs `loopElements` from this
  * module on the same heap offsets (threads.node.ts). Under the SIMD kernel the
- * update rules run as WebAssembly with the same bits (wasm/loops.ts); the
- * sigmoid stays in JavaScript, for Math.exp.
+ * update rules run as WebAssembly with the same bits (wasm/loops.ts), and the
+ * sigmoid as WebAssembly in float64, within one ulp of Math.exp's result and in
+ * practice with its bits (wasm/sigmoid.ts). The loops below are the reference,
+ * and what the js kernel runs.
  */
 import { inHeap } from "./heap.js";
 import { activeWasmKernel } from "./kernel.js";
@@ -29,18 +31,18 @@ export const enum Loop {
 /** Shortest length worth splitting, per loop: an exp costs about ten times an update's arithmetic. */
 const MIN_LENGTH: Record<Loop, number> = { [Loop.Sgd]: 1 << 15, [Loop.Momentum]: 1 << 15, [Loop.Nesterov]: 1 << 15, [Loop.Sigmoid]: 1 << 11 };
 
-/** The SIMD kernel's name for each update rule (wasm/loops.ts); the sigmoid has none. */
-const RULES = { [Loop.Sgd]: "sgd", [Loop.Momentum]: "momentum", [Loop.Nesterov]: "nesterov", [Loop.Sigmoid]: undefined } as const;
+/** The SIMD kernel's name for each update rule (wasm/loops.ts). */
+const RULES = { [Loop.Sgd]: "sgd", [Loop.Momentum]: "momentum", [Loop.Nesterov]: "nesterov" } as const;
 
 /**
  * Runs `loop` on elements [start, end) of the arrays, with scalars s: in
- * WebAssembly SIMD when `simd` is given (the arrays are then in the heap; same
- * bits, see wasm/loops.ts), else in the plain loops below.
+ * WebAssembly SIMD when `simd` is given (the arrays are then in the heap; see
+ * wasm/loops.ts and wasm/sigmoid.ts), else in the plain loops below.
  */
 export function loopElements(loop: Loop, a: Float32Array[], s: ArrayLike<number>, start: number, end: number, simd?: WasmKernel): void {
-  const rule = RULES[loop];
-  if (simd !== undefined && rule !== undefined) {
-    simd.update(rule, a[0].byteOffset, a[1].byteOffset, a[2]?.byteOffset ?? 0, start, end, s[0], s[1] ?? 0);
+  if (simd !== undefined) {
+    if (loop === Loop.Sigmoid) simd.sigmoid(a[0].byteOffset, a[1].byteOffset, start, end);
+    else simd.update(RULES[loop], a[0].byteOffset, a[1].byteOffset, a[2]?.byteOffset ?? 0, start, end, s[0], s[1] ?? 0);
     return;
   }
   switch (loop) {
@@ -91,7 +93,7 @@ export function setLoopExecutor(e: LoopExecutor | undefined): void {
 /** Runs `loop` over every element of the arrays (all of the same length), split between threads when worth it. */
 export function elementwise(loop: Loop, arrays: Float32Array[], scalars: number[]): void {
   const n = arrays[0].length;
-  const kernel = RULES[loop] === undefined ? undefined : activeWasmKernel();
+  const kernel = activeWasmKernel();
   const simd = kernel !== undefined && arrays.every(inHeap) ? kernel : undefined;
   if (executor !== undefined && n >= MIN_LENGTH[loop] && executor.runLoop(loop, arrays, scalars, n, simd !== undefined)) return;
   loopElements(loop, arrays, scalars, 0, n, simd);

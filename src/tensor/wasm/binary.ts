@@ -24,8 +24,9 @@
  * type 0x40): an `if` cannot consume values pushed before it, so each branch
  * pushes its own operands. Memory instructions carry a `memarg`: an
  * alignment hint (log2 of bytes) and a constant byte offset added to the
- * address on the stack. SIMD instructions (v128: four f32 lanes) are 0xfd and
- * a LEB128 sub-opcode. Spec: https://webassembly.github.io/spec/core/binary/
+ * address on the stack. SIMD instructions (v128: 16 bytes, read as four f32
+ * lanes, or two f64 or two i64) are 0xfd and a LEB128 sub-opcode.
+ * Spec: https://webassembly.github.io/spec/core/binary/
  *
  * Every method appends one instruction and returns `this`, so a line of
  * emitting code reads like the assembly it writes:
@@ -103,6 +104,9 @@ export class FunctionWriter {
     const bytes = new Uint8Array(new Float32Array([value]).buffer); // IEEE 754, little-endian
     return this.op(0x43, ...bytes);
   }
+  f64(value: number): this { return this.op(0x44, ...new Uint8Array(new Float64Array([value]).buffer)); }
+  /** i64.const of a value in the i32 range (its signed LEB128 is the same). */
+  i64(value: number): this { return this.op(0x42, ...signedLEB128(value)); }
 
   // Structured control. The body receives its own label.
   block(body: (end: Label) => void): this { return this.structured(0x02, body); }
@@ -180,15 +184,26 @@ export class FunctionWriter {
   i64Store(offset = 0): this { return this.op(0x37, 3, ...unsignedLEB128(offset)); }
   f32Store(offset = 0): this { return this.op(0x38, 2, ...unsignedLEB128(offset)); }
   f32Add(): this { return this.op(0x92); }
+  f32Sub(): this { return this.op(0x93); }
   f32Mul(): this { return this.op(0x94); }
+  f32Eq(): this { return this.op(0x5b); }
   f32Gt(): this { return this.op(0x5e); }
 
   // f64 arithmetic, and the conversions between f32 and f64 (exact one way, rounded to nearest the other).
   f64Add(): this { return this.op(0xa0); }
   f64Sub(): this { return this.op(0xa1); }
   f64Mul(): this { return this.op(0xa2); }
+  f64Div(): this { return this.op(0xa3); }
+  f64Lt(): this { return this.op(0x63); }
+  f64Neg(): this { return this.op(0x9a); }
   f32DemoteF64(): this { return this.op(0xb6); }
   f64PromoteF32(): this { return this.op(0xbb); }
+
+  // i64, and the reinterpretations that read a float's bits as an integer and back (no conversion).
+  i64Add(): this { return this.op(0x7c); }
+  i64Shl(): this { return this.op(0x86); }
+  i64ReinterpretF64(): this { return this.op(0xbd); }
+  f64ReinterpretI64(): this { return this.op(0xbf); }
 
   // SIMD (prefix 0xfd). v128 memory accesses say 16-byte alignment; it is only a hint.
   private simd(sub: number, ...rest: number[]): this { return this.op(0xfd, ...unsignedLEB128(sub), ...rest); }
@@ -196,8 +211,12 @@ export class FunctionWriter {
   /** Loads one f32 and copies it into all four lanes. */
   v128Load32Splat(offset = 0): this { return this.simd(0x09, 2, ...unsignedLEB128(offset)); }
   v128Store(offset = 0): this { return this.simd(0x0b, 4, ...unsignedLEB128(offset)); }
+  /** v128.const: the 16 bytes, lowest first. */
+  v128Const(bytes: ArrayLike<number>): this { return this.simd(0x0c, ...Array.from(bytes)); }
   /** The v128 whose 16 bytes are all zero (four f32 lanes of +0). */
-  v128Zero(): this { return this.simd(0x0c, ...new Array<number>(16).fill(0)); }
+  v128Zero(): this { return this.v128Const(new Uint8Array(16)); }
+  /** The v128 with `value` in both f64 lanes. */
+  f64x2Const(value: number): this { return this.v128Const(new Uint8Array(new Float64Array([value, value]).buffer)); }
   /** Picks 16 bytes out of two popped v128 (bytes 0-15 from the first, 16-31 from the second). */
   i8x16Shuffle(lanes: number[]): this { return this.simd(0x0d, ...lanes); }
   f32x4Splat(): this { return this.simd(0x13); }
@@ -209,7 +228,19 @@ export class FunctionWriter {
   f64x2Add(): this { return this.simd(0xf0); }
   f64x2Sub(): this { return this.simd(0xf1); }
   f64x2Mul(): this { return this.simd(0xf2); }
+  f64x2Div(): this { return this.simd(0xf3); }
+  f64x2Neg(): this { return this.simd(0xed); }
+  /** pmin(a, b) = b < a ? b : a and pmax(a, b) = a < b ? b : a, lane-wise: with a NaN the comparison fails, giving a. */
+  f64x2Pmin(): this { return this.simd(0xf6); }
+  f64x2Pmax(): this { return this.simd(0xf7); }
+  /** Shifts each 64-bit lane left by a popped i32 (mod 64). */
+  i64x2Shl(): this { return this.simd(0xcb); }
+  i64x2Add(): this { return this.simd(0xce); }
+  v128Or(): this { return this.simd(0x50); }
+  /** 1 when any bit of the popped v128 is set, else 0 (an i32). */
+  v128AnyTrue(): this { return this.simd(0x53); }
   f32x4Add(): this { return this.simd(0xe4); }
+  f32x4Sub(): this { return this.simd(0xe5); }
   f32x4Mul(): this { return this.simd(0xe6); }
   /** pmax(a, b) = a < b ? b : a, lane-wise: pmax(0, x) is `x > 0 ? x : 0`, NaN giving 0. */
   f32x4Pmax(): this { return this.simd(0xeb); }

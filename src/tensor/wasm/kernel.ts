@@ -19,6 +19,9 @@
  *   pack.ts         panels of A and B in the order the tile reads them
  *   driver.ts       the loops over k slices, row blocks and tiles
  *   epilogue.ts     C += bias, then relu, fused
+ *   loops.ts        the optimizers' update loops, with JavaScript's bits
+ *   sigmoid.ts      1/(1 + exp(−x)) in float64, with (nearly always) JavaScript's bits
+ *   finite.ts       whether an array holds only finite numbers
  *
  * Numbers: every C element is a float32 sum in increasing q, `s = s + a·b`
  * with the product rounded (no fused multiply-add), so its bits do not depend
@@ -35,9 +38,11 @@ import { emitPack } from "./pack.js";
 import { emitGemm, scratchBytes, type DriverOptions } from "./driver.js";
 import { emitBiasActivation } from "./epilogue.js";
 import { emitUpdateLoop, type UpdateRule } from "./loops.js";
+import { emitSigmoid } from "./sigmoid.js";
+import { emitAllFinite } from "./finite.js";
+import { wasm, type WasmMemory } from "../webassembly.js";
 
 const UPDATE_RULES: UpdateRule[] = ["sgd", "momentum", "nesterov"];
-import { wasm, type WasmMemory } from "../webassembly.js";
 
 /**
  * The tile and blocking, chosen by measurement on one thread of an AMD EPYC
@@ -77,6 +82,8 @@ export function kernelModuleBytes(shared: boolean, options: DriverOptions = DEFA
   emitGemm(mod, options, { micro, edge, packA, packB });
   emitBiasActivation(mod);
   for (const rule of UPDATE_RULES) emitUpdateLoop(mod, rule);
+  emitSigmoid(mod);
+  emitAllFinite(mod);
   return mod.encode();
 }
 
@@ -113,6 +120,8 @@ export class WasmKernel {
   private readonly gemmFn: Exported;
   private readonly biasActivationFn: Exported;
   private readonly updateFns: Record<UpdateRule, Exported>;
+  private readonly sigmoidFn: Exported;
+  private readonly allFiniteFn: (ptr: number, count: number) => number;
 
   /** Instantiates the emitted module (synchronously) against `memory`, imported as env.memory. */
   constructor(readonly memory: WasmMemory, options: DriverOptions = DEFAULT_OPTIONS) {
@@ -128,6 +137,8 @@ export class WasmKernel {
     this.gemmFn = exports.gemm as Exported;
     this.biasActivationFn = exports.biasActivation as Exported;
     this.updateFns = { sgd: exports.sgd as Exported, momentum: exports.momentum as Exported, nesterov: exports.nesterov as Exported };
+    this.sigmoidFn = exports.sigmoid as Exported;
+    this.allFiniteFn = exports.allFinite as (ptr: number, count: number) => number;
   }
 
   /**
@@ -160,5 +171,19 @@ export class WasmKernel {
    */
   update(rule: UpdateRule, w: number, g: number, v: number, start: number, end: number, lr: number, m: number): void {
     this.updateFns[rule](w, g, v, start, end, lr, m);
+  }
+
+  /**
+   * y[i] = 1 / (1 + exp(−x[i])) for i in [start, end), float32 arrays at byte
+   * offsets y and x (y may be x), computed in float64 (sigmoid.ts): within one
+   * ulp of the JavaScript loop, and in practice its bits.
+   */
+  sigmoid(y: number, x: number, start: number, end: number): void {
+    this.sigmoidFn(y, x, start, end);
+  }
+
+  /** Whether the `count` float32 values at byte offset ptr are all finite (no NaN, no ±Infinity); finite.ts. */
+  allFinite(ptr: number, count: number): boolean {
+    return this.allFiniteFn(ptr, count) === 1;
   }
 }
