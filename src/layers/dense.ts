@@ -15,14 +15,15 @@
  * terms from all-zero columns are skipped in x·W and xᵀ·dz, since they add exactly 0).
  */
 import { activeWasmKernel } from "../tensor/kernel.js";
-import { inHeap } from "../tensor/heap.js";
+import { heapInt32, inHeap } from "../tensor/heap.js";
 import { Matrix, workspace, describe } from "../tensor/matrix.js";
 import { matmul, matmulTransA, matmulTransB, matmulSelectK, matmulTransASelectRows } from "../tensor/matmul.js";
-import { addRowVector, sumRows, nonzeroColumns, scatterRows } from "../tensor/ops.js";
+import { addRowVector, sumRows, nonzeroColumns } from "../tensor/ops.js";
 import { Layer, type Param, type BackwardOptions } from "./layer.js";
 import { getActivation, type ActivationKernel } from "./activations.js";
 import { getInitializer, initializerName, type Initializer } from "./initializers.js";
 import { getRegularizer, type Regularizer } from "./regularizers.js";
+import { RowGradientParam } from "./row-gradient.js";
 
 /** Below this fraction of non-zero input columns, products skip the zero ones. */
 const SPARSE_FRACTION = 0.8;
@@ -64,7 +65,7 @@ export class Dense extends Layer {
   readonly biasRegularizer: Regularizer | undefined;
   private readonly kernelInit: Initializer;
   private readonly biasInit: Initializer;
-  private kernel: Param | undefined;
+  private kernel: RowGradientParam | undefined;
   private bias: Param | undefined;
   // Working buffers, sized on the first batch (see workspace()).
   private x: Matrix | undefined;
@@ -110,7 +111,7 @@ export class Dense extends Layer {
     this.inputDim = inputDim;
     const w = new Matrix(inputDim, this.units);
     this.kernelInit(w, inputDim, this.units);
-    this.kernel = { name: "kernel", value: w, grad: new Matrix(inputDim, this.units) };
+    this.kernel = new RowGradientParam(w);
     if (this.useBias) {
       const b = new Matrix(1, this.units);
       this.biasInit(b, this.units, this.units); // a 1-D weight: fanIn = fanOut = units, as Keras
@@ -127,7 +128,7 @@ export class Dense extends Layer {
     const z = (this.z = workspace(this.z, n, this.units));
     // When many input columns are 0 in every row of the batch (an MNIST batch of 32 leaves
     // ~42% of its pixels black in all images), sum only over the others: same result, fewer flops.
-    const cols = (this.cols ??= new Int32Array(x.cols));
+    const cols = (this.cols ??= heapInt32(x.cols) ?? new Int32Array(x.cols)); // in the heap, for the SIMD kernel
     this.colCount = nonzeroColumns(x, cols);
     if (this.colCount < SPARSE_FRACTION * x.cols) matmulSelectK(z, x, W, cols.subarray(0, this.colCount));
     else matmul(z, x, W);
@@ -159,13 +160,14 @@ export class Dense extends Layer {
       this.activation.backward(dz.data, dy.data, z.data, y.data, n, this.units);
     }
     if (this.cols && this.colCount < SPARSE_FRACTION * x.cols) {
-      // dW rows of all-zero input columns are 0; compute the others, then put them in place.
+      // dW rows of all-zero input columns are 0: compute the others, and keep dW as those
+      // rows (row-gradient.ts); it is written out whole only for whoever reads kernel.grad.
       const cols = this.cols.subarray(0, this.colCount);
       const rows = (this.dWRows = workspace(this.dWRows, cols.length, this.units));
       matmulTransASelectRows(rows, x, dz, cols);
-      scatterRows(kernel.grad, rows, cols);
+      kernel.setRows(rows, cols);
     } else {
-      matmulTransA(kernel.grad, x, dz);
+      matmulTransA(kernel.denseForWriting(), x, dz);
     }
     if (this.bias) sumRows(this.bias.grad, dz);
     if (this.kernelRegularizer) this.kernelRegularizer.addGradient(kernel.grad, kernel.value);
@@ -196,7 +198,7 @@ export class Dense extends Layer {
     return `Dense(${this.units})`;
   }
 
-  private mustBeBuilt(): Param {
+  private mustBeBuilt(): RowGradientParam {
     if (!this.kernel) throw new Error(`${this} is not built yet: its input width is unknown`);
     return this.kernel;
   }

@@ -30,6 +30,13 @@ import { LearningRateSchedule } from "./schedules.js";
 export interface Trainable {
   readonly value: Matrix;
   readonly grad: Matrix;
+  /**
+   * Optional: the gradient as its non-zero rows, grad(cols[q], :) = rows(q, :) and
+   * every other row 0 (a Dense kernel on inputs with all-zero columns, see
+   * layers/row-gradient.ts); undefined when only the whole `grad` is current.
+   * An update that leaves zero-gradient weights as they are may use it instead of grad.
+   */
+  rowGradient?(): { readonly rows: Matrix; readonly cols: Int32Array } | undefined;
 }
 
 /** Options every optimizer takes (Keras's base optimizer arguments). Set at most one clip option. */

@@ -20,6 +20,7 @@
  * (no one has trained the saved b further), else v = −lr·b.
  */
 import { elementwise, Loop } from "../tensor/elementwise.js";
+import { sgdRows } from "../tensor/row-update.js";
 import { flag, fraction } from "./checks.js";
 import { Optimizer, type OptimizerOptions, type OptimizerState, type Trainable } from "./optimizer.js";
 
@@ -45,14 +46,17 @@ export class SGD extends Optimizer {
 
   protected update(p: Trainable, lr: number): void {
     // The loops themselves are in tensor/elementwise.ts, where threads can share them.
-    const w = p.value.data, g = p.grad.data;
+    const w = p.value.data;
     const m = this.momentum;
     if (m === 0) {
-      elementwise(Loop.Sgd, [w, g], [lr]);
+      // w − lr·0 = w: a gradient held as its non-zero rows updates only those rows, same bits.
+      const sparse = p.rowGradient?.();
+      if (sparse) sgdRows(w, sparse.rows.data, sparse.cols, p.value.cols, lr);
+      else elementwise(Loop.Sgd, [w, p.grad.data], [lr]);
       return;
     }
     const [v] = this.slots(p);
-    elementwise(this.nesterov ? Loop.Nesterov : Loop.Momentum, [w, g, v], [lr, m]);
+    elementwise(this.nesterov ? Loop.Nesterov : Loop.Momentum, [w, p.grad.data, v], [lr, m]);
   }
 
   get slotNames(): readonly string[] {

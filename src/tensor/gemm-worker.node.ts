@@ -5,7 +5,7 @@
  */
 import { workerData } from "node:worker_threads";
 import type { WasmMemory } from "./webassembly.js";
-import { CONTROL, Command, problemFrom, runChunks, runLoopShare, runSimdChunks } from "./thread-protocol.js";
+import { CONTROL, Command, problemFrom, runChunks, runLoopShare, runSgdRowsShare, runSimdChunks } from "./thread-protocol.js";
 import { WasmKernel } from "./wasm/kernel.js";
 
 const { control, scalars, index, threads, memory } = workerData as {
@@ -36,6 +36,7 @@ for (;;) {
   if (command === Command.Gemm && control[CONTROL.simd] === 1) runSimdChunks(control, simdKernel(), index);
   else if (command === Command.Gemm) runChunks(control, heap, problemFrom(control, heap, heapInt), index);
   else if (command === Command.Loop) runLoopShare(control, scalars, heap, index, threads, simdKernel);
+  else if (command === Command.SgdRows) runSgdRowsShare(control, scalars, index, threads, simdKernel());
   Atomics.sub(control, CONTROL.pending, 1);
   Atomics.notify(control, CONTROL.pending);
 }

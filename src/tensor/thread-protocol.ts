@@ -42,13 +42,16 @@ export const CONTROL = {
   length: 84,
   arrays: 85, // and the heap offsets of its (up to 4) arrays; its scalars are in a Float64Array beside
   simd: 89, // 1: the job runs on the WebAssembly kernel (a product's scratch offsets are then in bytes)
-  size: 90,
+  count: 90, // a row update (row-update.ts): how many rows; `length` holds their width, `arrays` W, G, cols
+  size: 91,
 } as const;
 
 export const enum Command {
   Gemm = 1,
   Loop = 2,
   Exit = 3,
+  /** Plain SGD on a gradient held as rows, by blocks of columns (row-update.ts) */
+  SgdRows = 4,
 }
 
 /** Thread t's share of the elementwise loop in the control block. */
@@ -60,6 +63,14 @@ export function runLoopShare(
   for (let i = 0; i < 4 && ctl[CONTROL.arrays + i] >= 0; i++) arrays.push(heap.subarray(ctl[CONTROL.arrays + i], ctl[CONTROL.arrays + i] + n));
   const [start, end] = loopRange(n, t, threads);
   loopElements(ctl[CONTROL.loop], arrays, scalars, start, end, ctl[CONTROL.simd] === 1 ? simd() : undefined);
+}
+
+/** Thread t's share of the row update in the control block: its block of columns (columnShare), in one call. */
+export function runSgdRowsShare(ctl: Int32Array, scalars: Float64Array, t: number, threads: number, kernel: WasmKernel): void {
+  const width = ctl[CONTROL.length];
+  const [j0, j1] = columnShare(width, t, threads);
+  const [w, g, cols] = [0, 1, 2].map((i) => ctl[CONTROL.arrays + i] * 4);
+  kernel.sgdRows(w, g, cols, ctl[CONTROL.count], width, j0, j1, scalars[0]);
 }
 
 /**
@@ -83,33 +94,46 @@ export function chunkRange(c: number, per: number, panels: number): [number, num
 }
 
 /**
- * For the WebAssembly kernel, which packs inside each call: fewer, larger
- * chunks (its packing of the small operand is repeated per chunk), cut at
- * multiples of 16 rows or columns (whole tiles, and 64-byte lines of C).
+ * For the WebAssembly kernel, which packs inside each call: one chunk per
+ * thread, and thread t always computes chunk t. A product is cut along C's
+ * columns whenever there are at least 16 of them per thread (else along its
+ * rows), at multiples of 16 (whole tiles, and 64-byte lines of C). Fixed
+ * ownership keeps data in one core's cache: the first layer's x·W, xᵀ·dz and
+ * SGD step (row-update.ts, cut the same way) all touch the same columns of W
+ * on the same thread, so W's half stays in that core's L2 from batch to batch
+ * instead of crossing to the other core each time (measured: with chunks
+ * claimed by whoever came first, an epoch took ~10% longer on two threads).
  */
-export const SIMD_CHUNKS_PER_THREAD = 2;
+export const SIMD_CHUNKS_PER_THREAD = 1;
+
+/** Columns [j0, j1) of thread t's share of n columns, cut at multiples of 16: the same cut for products and row updates. */
+export function columnShare(n: number, t: number, threads: number): [number, number] {
+  const cut = (q: number) => Math.min(n, Math.ceil((q * n) / threads / 16) * 16);
+  return [cut(t), cut(t + 1)];
+}
 
 /** Rows [i0, i1) x columns [j0, j1) of C in SIMD chunk c. */
 export function simdChunk(m: number, n: number, c: number, chunks: number): [number, number, number, number] {
-  const cut = (size: number, q: number) => Math.min(size, Math.ceil((q * size) / chunks / 16) * 16);
-  return n >= m ? [0, m, cut(n, c), cut(n, c + 1)] : [cut(m, c), cut(m, c + 1), 0, n];
+  if (n >= 16 * chunks) {
+    const [j0, j1] = columnShare(n, c, chunks);
+    return [0, m, j0, j1];
+  }
+  const [i0, i1] = columnShare(m, c, chunks); // the same cut, along the rows
+  return [i0, i1, 0, n];
 }
 
-/** Thread t's part of a product on the WebAssembly kernel: claim chunks, compute each in one call. */
+/** Thread t's part of a product on the WebAssembly kernel: chunk t, in one call. */
 export function runSimdChunks(ctl: Int32Array, kernel: WasmKernel, t: number): void {
   const m = ctl[CONTROL.m], n = ctl[CONTROL.n], k = ctl[CONTROL.k];
-  const chunks = ctl[CONTROL.chunks];
   const ks = ctl[CONTROL.ks] >= 0 ? ctl[CONTROL.ks] * 4 : -1;
   const aRows = ctl[CONTROL.aRows] >= 0 ? ctl[CONTROL.aRows] * 4 : -1;
-  for (let chunk = Atomics.add(ctl, CONTROL.next, 1); chunk < chunks; chunk = Atomics.add(ctl, CONTROL.next, 1)) {
-    const [i0, i1, j0, j1] = simdChunk(m, n, chunk, chunks);
-    if (i0 >= i1 || j0 >= j1) continue;
-    kernel.gemm(
-      ctl[CONTROL.c] * 4, n, ctl[CONTROL.a] * 4, ctl[CONTROL.lda], ctl[CONTROL.transA] === 1,
-      ctl[CONTROL.b] * 4, ctl[CONTROL.ldb], ctl[CONTROL.transB] === 1,
-      m, n, k, i0, i1, j0, j1, ks, aRows, ctl[CONTROL.scratch + t],
-    );
-  }
+  const [i0, i1, j0, j1] = simdChunk(m, n, t, ctl[CONTROL.chunks]);
+  if (i0 >= i1 || j0 >= j1) return;
+  kernel.gemm(
+    ctl[CONTROL.c] * 4, n, ctl[CONTROL.a] * 4, ctl[CONTROL.lda], ctl[CONTROL.transA] === 1,
+    ctl[CONTROL.b] * 4, ctl[CONTROL.ldb], ctl[CONTROL.transB] === 1,
+    m, n, k, i0, i1, j0, j1, ks, aRows, ctl[CONTROL.scratch + t],
+  );
 }
 
 /** The product in the control block, with views of the heap. */

@@ -24,8 +24,9 @@ import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { setGemmExecutor, indexListsInHeap, packA, packB, panelCounts, MR, NR, type GemmExecutor, type GemmProblem } from "./gemm.js";
 import {
-  CONTROL, Command, SIMD_CHUNKS_PER_THREAD, chunkCount, chunkPanels, problemFrom, runChunks, runSimdChunks, splitsColumns,
+  CONTROL, Command, SIMD_CHUNKS_PER_THREAD, chunkCount, chunkPanels, columnShare, problemFrom, runChunks, runSimdChunks, splitsColumns,
 } from "./thread-protocol.js";
+import { setRowUpdateExecutor, type RowUpdateExecutor } from "./row-update.js";
 import { WasmKernel, gemmScratchBytes } from "./wasm/kernel.js";
 import { heapMemory, inHeap } from "./heap.js";
 import { allocFloat32 } from "./alloc.js";
@@ -57,10 +58,12 @@ export function setThreads(n: number): void {
   if (n === 1) {
     setGemmExecutor(undefined);
     setLoopExecutor(undefined);
+    setRowUpdateExecutor(undefined);
   } else {
     pool = new Pool(n);
     setGemmExecutor(pool);
     setLoopExecutor(pool);
+    setRowUpdateExecutor(pool);
   }
 }
 
@@ -92,7 +95,7 @@ export function defaultThreads(): number {
   return n;
 }
 
-class Pool implements GemmExecutor, LoopExecutor {
+class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
   readonly minFlops = MIN_FLOPS;
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL.size * 4));
   private readonly scalars = new Float64Array(new SharedArrayBuffer(4 * 8));
@@ -106,7 +109,7 @@ class Pool implements GemmExecutor, LoopExecutor {
   /** This thread's instance of the SIMD kernel, made on first use. */
   private kernel: WasmKernel | undefined;
 
-  /** Products computed split across threads so far (tests use it to see the split happen). */
+  /** Products and row updates computed split across threads so far (tests use it to see the split happen). */
   parallelRuns = 0;
 
   constructor(private readonly size: number) {
@@ -240,6 +243,24 @@ class Pool implements GemmExecutor, LoopExecutor {
     const [start, end] = loopRange(length, 0, this.size);
     loopElements(loop, arrays, scalars, start, end, simd ? (this.kernel ??= new WasmKernel(heapMemory()!)) : undefined);
     this.waitForWorkers();
+    return true;
+  }
+
+  /** Plain SGD on a gradient held as rows (row-update.ts): each thread its block of columns, on the SIMD kernel. */
+  runSgdRows(w: Float32Array, g: Float32Array, cols: Int32Array, width: number, lr: number): boolean {
+    const ctl = this.control;
+    if (Atomics.load(ctl, CONTROL.ready) < this.size - 1) return false;
+    ctl[CONTROL.arrays] = w.byteOffset / 4;
+    ctl[CONTROL.arrays + 1] = g.byteOffset / 4;
+    ctl[CONTROL.arrays + 2] = cols.byteOffset / 4;
+    ctl[CONTROL.length] = width;
+    ctl[CONTROL.count] = cols.length;
+    this.scalars[0] = lr;
+    this.dispatch(Command.SgdRows);
+    const [j0, j1] = columnShare(width, 0, this.size);
+    (this.kernel ??= new WasmKernel(heapMemory()!)).sgdRows(w.byteOffset, g.byteOffset, cols.byteOffset, cols.length, width, j0, j1, lr);
+    this.waitForWorkers();
+    this.parallelRuns++;
     return true;
   }
 

@@ -38,6 +38,7 @@ import { emitPack } from "./pack.js";
 import { emitGemm, scratchBytes, type DriverOptions } from "./driver.js";
 import { emitBiasActivation } from "./epilogue.js";
 import { emitUpdateLoop, type UpdateRule } from "./loops.js";
+import { emitSgdRows } from "./row-update.js";
 import { emitSigmoid } from "./sigmoid.js";
 import { emitAllFinite } from "./finite.js";
 import { wasm, type WasmMemory } from "../webassembly.js";
@@ -81,7 +82,8 @@ export function kernelModuleBytes(shared: boolean, options: DriverOptions = DEFA
   const packB = emitPack(mod, 4 * options.tile.nv);
   emitGemm(mod, options, { micro, edge, packA, packB });
   emitBiasActivation(mod);
-  for (const rule of UPDATE_RULES) emitUpdateLoop(mod, rule);
+  const [sgd] = UPDATE_RULES.map((rule) => emitUpdateLoop(mod, rule));
+  emitSgdRows(mod, sgd);
   emitSigmoid(mod);
   emitAllFinite(mod);
   return mod.encode();
@@ -120,6 +122,7 @@ export class WasmKernel {
   private readonly gemmFn: Exported;
   private readonly biasActivationFn: Exported;
   private readonly updateFns: Record<UpdateRule, Exported>;
+  private readonly sgdRowsFn: Exported;
   private readonly sigmoidFn: Exported;
   private readonly allFiniteFn: (ptr: number, count: number) => number;
 
@@ -137,6 +140,7 @@ export class WasmKernel {
     this.gemmFn = exports.gemm as Exported;
     this.biasActivationFn = exports.biasActivation as Exported;
     this.updateFns = { sgd: exports.sgd as Exported, momentum: exports.momentum as Exported, nesterov: exports.nesterov as Exported };
+    this.sgdRowsFn = exports.sgdRows as Exported;
     this.sigmoidFn = exports.sigmoid as Exported;
     this.allFiniteFn = exports.allFinite as (ptr: number, count: number) => number;
   }
@@ -171,6 +175,14 @@ export class WasmKernel {
    */
   update(rule: UpdateRule, w: number, g: number, v: number, start: number, end: number, lr: number, m: number): void {
     this.updateFns[rule](w, g, v, start, end, lr, m);
+  }
+
+  /**
+   * Plain SGD on a gradient held as rows, columns [j0, j1) (row-update.ts):
+   * W(cols[q], j) −= lr·G(q, j) for q < count; w, g, cols are byte offsets, W and G rows `width` floats.
+   */
+  sgdRows(w: number, g: number, cols: number, count: number, width: number, j0: number, j1: number, lr: number): void {
+    this.sgdRowsFn(w, g, cols, count, width, j0, j1, lr);
   }
 
   /**

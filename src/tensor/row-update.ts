@@ -1,0 +1,54 @@
+/**
+ * Plain SGD on a gradient held as its non-zero rows (layers/row-gradient.ts):
+ *
+ *   W: (din, dout)    G: (count, dout)    cols: count increasing row numbers
+ *   W(cols[q], j) −= lr · G(q, j)          for q < count, every column j
+ *
+ * Every other row of the gradient is 0, and w − lr·0 is w to the bit, so this
+ * leaves W exactly as the whole update `w −= lr·g` (elementwise.ts, Loop.Sgd)
+ * would, while reading and writing only the rows that change. Under the SIMD
+ * kernel it is one WebAssembly call (wasm/row-update.ts), and with worker
+ * threads each thread takes a block of columns: the same block it computes in
+ * that layer's products (thread-protocol.ts columnShare), so each thread's part
+ * of W stays in its own core's cache.
+ */
+import { inHeap } from "./heap.js";
+import { activeWasmKernel } from "./kernel.js";
+import type { WasmKernel } from "./wasm/kernel.js";
+
+/** Below this many weights a row update stays on the calling thread. */
+const MIN_SPLIT = 1 << 15;
+
+/** Splits a row update between threads (threads.node.ts); false to run it on the caller. */
+export interface RowUpdateExecutor {
+  runSgdRows(w: Float32Array, g: Float32Array, cols: Int32Array, width: number, lr: number): boolean;
+}
+
+let executor: RowUpdateExecutor | undefined;
+
+/** Installs (or removes) the multi-threaded executor. */
+export function setRowUpdateExecutor(e: RowUpdateExecutor | undefined): void {
+  executor = e;
+}
+
+/** W(cols[q], :) −= lr·G(q, :) for every q; W rows and G rows are `width` floats. */
+export function sgdRows(w: Float32Array, g: Float32Array, cols: Int32Array, width: number, lr: number): void {
+  const kernel = activeWasmKernel();
+  const simd = kernel !== undefined && inHeap(w) && inHeap(g) && inHeap(cols) ? kernel : undefined;
+  if (simd && executor !== undefined && cols.length * width >= MIN_SPLIT && executor.runSgdRows(w, g, cols, width, lr)) return;
+  sgdRowsColumns(w, g, cols, width, lr, 0, width, simd);
+}
+
+/** The same for columns [j0, j1) only: one thread's share. */
+export function sgdRowsColumns(
+  w: Float32Array, g: Float32Array, cols: Int32Array, width: number, lr: number, j0: number, j1: number, simd?: WasmKernel,
+): void {
+  if (simd !== undefined) {
+    simd.sgdRows(w.byteOffset, g.byteOffset, cols.byteOffset, cols.length, width, j0, j1, lr);
+    return;
+  }
+  for (let q = 0; q < cols.length; q++) {
+    const wRow = cols[q] * width, gRow = q * width;
+    for (let j = j0; j < j1; j++) w[wRow + j] -= lr * g[gRow + j];
+  }
+}

@@ -1,0 +1,121 @@
+// A Dense kernel's gradient held as its non-zero rows (layers/row-gradient.ts), and plain
+// SGD applied to those rows only (tensor/row-update.ts): the same bits as the whole update.
+import { describe, it, expect, afterAll } from "vitest";
+import { Matrix, Dense, SGD, getKernel, matmulTransA, setThreads, threadsReady } from "../src/index.js";
+import { RowGradientParam } from "../src/layers/row-gradient.js";
+import { sgdRows } from "../src/tensor/row-update.js";
+import { elementwise, Loop } from "../src/tensor/elementwise.js";
+import { parallelRunCount } from "../src/tensor/threads.node.js";
+import { heapInt32 } from "../src/tensor/heap.js";
+import { lcg, randomMatrix } from "./helpers/data.js";
+
+afterAll(() => setThreads(1));
+
+/** A heap-backed copy (new Matrix(r, c, data) would keep `data` itself, outside the heap). */
+function copy(m: Matrix): Matrix {
+  const out = new Matrix(m.rows, m.cols);
+  out.data.set(m.data);
+  return out;
+}
+
+function bits(m: Matrix | Float32Array): Buffer {
+  const d = m instanceof Matrix ? m.data : m;
+  return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+}
+
+/** x (n x din) with the listed columns all zero. */
+function withZeroColumns(n: number, din: number, zero: (j: number) => boolean, seed: number): Matrix {
+  const x = randomMatrix(n, din, lcg(seed));
+  for (let i = 0; i < n; i++) for (let j = 0; j < din; j++) if (zero(j)) x.data[i * din + j] = 0;
+  return x;
+}
+
+describe(`gradients held as rows (${getKernel()} kernel)`, () => {
+  it("Dense's kernel.grad equals xᵀ·dy with its zero rows, bit for bit, even after the next forward", () => {
+    const zero = (j: number) => j < 40 || j % 10 === 3; // more than the 20% from which Dense selects columns
+    const x = withZeroColumns(12, 100, zero, 1);
+    const dense = new Dense(20, { inputDim: 100 });
+    dense.build(100);
+    dense.forward(x, true);
+    const dy = randomMatrix(12, 20, lcg(2));
+    dense.backward(dy, { needInputGradient: false });
+    const [kernel] = dense.params();
+    expect(kernel).toBeInstanceOf(RowGradientParam);
+    const zeros = Array.from({ length: 100 }, (_, j) => j).filter(zero).length;
+    expect(zeros).toBe(46);
+    expect((kernel as RowGradientParam).rowGradient()?.cols.length, "rows held").toBe(100 - zeros);
+    // A forward on other data (other zero columns) before anyone reads the gradient.
+    dense.forward(withZeroColumns(12, 100, (j) => j > 70, 3), true);
+    const expected = new Matrix(100, 20);
+    matmulTransA(expected, x, dy);
+    expect(bits(kernel.grad).equals(bits(expected))).toBe(true);
+    for (let j = 0; j < 100; j++) if (zero(j)) expect(kernel.grad.data.subarray(j * 20, j * 20 + 20).every((v) => v === 0)).toBe(true);
+    // Once the whole gradient has been read (and maybe changed, as clipping does), the rows are no longer offered.
+    expect((kernel as RowGradientParam).rowGradient()).toBeUndefined();
+  });
+
+  it("setRows refuses rows that do not match the row numbers, naming both", () => {
+    const p = new RowGradientParam(new Matrix(6, 4));
+    expect(() => p.setRows(new Matrix(2, 4), Int32Array.from([0, 1, 2]))).toThrow(/expected \[3, 4\] rows for 3 row numbers, got \[2, 4\]/);
+  });
+
+  it("sgdRows leaves W exactly as the whole update w −= lr·g does, on 1, 2 and 4 threads", async () => {
+    // Runs of consecutive rows, single rows, the first and the last row; widths that are not multiples of 4 or 16.
+    const cols = Int32Array.from([0, 1, 2, 5, 9, 10, 11, 12, 13, 40, 41, 63]);
+    for (const width of [1, 7, 37, 256]) {
+      const rand = lcg(width);
+      const w0 = randomMatrix(64, width, rand);
+      const rows = randomMatrix(cols.length, width, rand);
+      const dense = new Matrix(64, width);
+      cols.forEach((c, q) => dense.data.set(rows.data.subarray(q * width, (q + 1) * width), c * width));
+      const expected = copy(w0);
+      elementwise(Loop.Sgd, [expected.data, dense.data], [0.37]);
+      for (const threads of [1, 2, 4]) {
+        setThreads(threads);
+        await threadsReady(120_000);
+        const w = copy(w0);
+        sgdRows(w.data, rows.data, cols, width, 0.37);
+        expect(bits(w).equals(bits(expected)), `width ${width}, ${threads} threads`).toBe(true);
+      }
+    }
+  });
+
+  it("a large row update is split between threads, with the same bits", async () => {
+    setThreads(1);
+    // In the heap, where the worker reads it (Dense keeps its row numbers there too).
+    const cols = heapInt32(300) ?? new Int32Array(300);
+    cols.set(Array.from({ length: 300 }, (_, q) => q * 2 + (q % 3 === 0 ? 1 : 0)));
+    const rand = lcg(9);
+    const w0 = randomMatrix(620, 256, rand);
+    const rows = randomMatrix(300, 256, rand);
+    const one = copy(w0);
+    sgdRows(one.data, rows.data, cols, 256, 0.01);
+    setThreads(2);
+    await threadsReady(120_000);
+    const before = parallelRunCount();
+    const two = copy(w0);
+    sgdRows(two.data, rows.data, cols, 256, 0.01);
+    expect(bits(two).equals(bits(one))).toBe(true);
+    expect(one.data.some((v, i) => v !== w0.data[i]), "the update changed W").toBe(true);
+    // Only the SIMD kernel splits row updates (the js kernel's stays on the caller).
+    if (getKernel() === "wasm") expect(parallelRunCount(), "split between threads").toBeGreaterThan(before);
+  });
+
+  it("SGD with clipnorm steps from the clipped whole gradient, not the unclipped rows", () => {
+    const x = withZeroColumns(4, 50, (j) => j < 30, 4);
+    const dense = new Dense(3, { inputDim: 50, useBias: false });
+    dense.build(50);
+    const [kernel] = dense.params();
+    const w0 = Float32Array.from(kernel.value.data);
+    dense.forward(x, true);
+    dense.backward(randomMatrix(4, 3, lcg(5)), { needInputGradient: false });
+    const g = new Matrix(50, 3);
+    matmulTransA(g, x, randomMatrix(4, 3, lcg(5)));
+    const norm = Math.hypot(...g.data);
+    expect(norm).toBeGreaterThan(0.1);
+    new SGD({ learningRate: 0.5, clipnorm: 0.1 }).step([kernel]);
+    for (let i = 0; i < w0.length; i++) {
+      expect(kernel.value.data[i]).toBeCloseTo(w0[i] - 0.5 * g.data[i] * (0.1 / norm), 6);
+    }
+  });
+});
