@@ -70,6 +70,30 @@ describe("matmul forms agree with a float64 triple loop to 1e-5 relative", () =>
 });
 
 describe("products that skip all-zero columns of the input", () => {
+  it("nonzeroColumns lists the same columns from the heap (SIMD pass) and from plain arrays (loop): −0 is zero, NaN is not", async () => {
+    const { nonzeroColumns } = await import("../src/tensor/ops.js");
+    const { heapInt32 } = await import("../src/tensor/heap.js");
+    const rand = lcg(5);
+    for (const [n, c] of [[1, 1], [3, 5], [2, 8], [33, 9], [32, 784]]) {
+      const x = randomMatrix(n, c, rand);
+      const expected: number[] = [];
+      for (let j = 0; j < c; j++) {
+        const kind = j % 5; // 0: all zero, 1: all −0, 2: one non-zero in the last row, 3: a NaN, 4: random
+        for (let i = 0; i < n; i++) {
+          const v = kind === 0 ? 0 : kind === 1 ? -0 : kind === 2 ? (i === n - 1 ? 1e-30 : 0) : kind === 3 ? (i === 0 ? NaN : 0) : x.data[i * c + j];
+          x.data[i * c + j] = v;
+        }
+        if (kind >= 2) expected.push(j);
+      }
+      const plain = new Int32Array(c);
+      const inHeapOut = heapInt32(c) ?? new Int32Array(c);
+      const viaLoop = nonzeroColumns(new Matrix(n, c, Float32Array.from(x.data)), plain);
+      const viaHeap = nonzeroColumns(x, inHeapOut);
+      expect(Array.from(plain.subarray(0, viaLoop)), `[${n}, ${c}] loop`).toEqual(expected);
+      expect(Array.from(inHeapOut.subarray(0, viaHeap)), `[${n}, ${c}] heap`).toEqual(expected);
+    }
+  });
+
   it("matmulSelectK and matmulTransASelectRows equal the full products when the other columns are 0", async () => {
     const { matmulSelectK, matmulTransASelectRows } = await import("../src/tensor/matmul.js");
     const { nonzeroColumns } = await import("../src/tensor/ops.js");

@@ -4,6 +4,8 @@
  * Legend: x, y, out are (n, c) matrices, one sample per row; b is (1, c).
  */
 import { Matrix, type MatrixLike, toMatrix, describe } from "./matrix.js";
+import { activeWasmKernel } from "./kernel.js";
+import { heapInt32, inHeap } from "./heap.js";
 
 /** Bias broadcast:  out[i][j] = x[i][j] + b[j].   (out may be x) */
 export function addRowVector(out: Matrix, x: Matrix, b: Matrix): void {
@@ -83,9 +85,16 @@ export function findNonFinite(m: Matrix): [number, number] | null {
 /**
  * The columns of x that hold a non-zero value in some row, in increasing order,
  * written to out; returns how many. (For matmulSelectK: the others add nothing.)
+ * Under the SIMD kernel, with x and out in the heap, one WebAssembly call
+ * (wasm/columns.ts) reads x row by row instead: same list.
  */
 export function nonzeroColumns(x: Matrix, out: Int32Array): number {
   const { rows: n, cols: c, data } = x;
+  const kernel = activeWasmKernel();
+  if (kernel !== undefined && inHeap(data) && inHeap(out) && out.length >= c) {
+    if ((columnScratch?.length ?? 0) < c) columnScratch = heapInt32(c);
+    if (columnScratch !== undefined) return kernel.nonzeroColumns(data.byteOffset, n, c, columnScratch.byteOffset, out.byteOffset);
+  }
   let count = 0;
   for (let j = 0; j < c; j++) {
     for (let i = 0; i < n; i++) {
@@ -97,6 +106,7 @@ export function nonzeroColumns(x: Matrix, out: Int32Array): number {
   }
   return count;
 }
+let columnScratch: Int32Array | undefined;
 
 /**
  * out[cols[r]] = rows[r] for each r, and 0 in every other row: rows computed

@@ -181,6 +181,7 @@ export class FunctionWriter {
   i32Load(offset = 0): this { return this.op(0x28, 2, ...unsignedLEB128(offset)); }
   i64Load(offset = 0): this { return this.op(0x29, 3, ...unsignedLEB128(offset)); }
   f32Load(offset = 0): this { return this.op(0x2a, 2, ...unsignedLEB128(offset)); }
+  i32Store(offset = 0): this { return this.op(0x36, 2, ...unsignedLEB128(offset)); }
   i64Store(offset = 0): this { return this.op(0x37, 3, ...unsignedLEB128(offset)); }
   f32Store(offset = 0): this { return this.op(0x38, 2, ...unsignedLEB128(offset)); }
   f32Add(): this { return this.op(0x92); }

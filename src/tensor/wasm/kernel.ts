@@ -39,6 +39,7 @@ import { emitGemm, scratchBytes, type DriverOptions } from "./driver.js";
 import { emitBiasActivation } from "./epilogue.js";
 import { emitUpdateLoop, type UpdateRule } from "./loops.js";
 import { emitSgdRows } from "./row-update.js";
+import { emitNonzeroColumns } from "./columns.js";
 import { emitSigmoid } from "./sigmoid.js";
 import { emitAllFinite } from "./finite.js";
 import { wasm, type WasmMemory } from "../webassembly.js";
@@ -84,6 +85,7 @@ export function kernelModuleBytes(shared: boolean, options: DriverOptions = DEFA
   emitBiasActivation(mod);
   const [sgd] = UPDATE_RULES.map((rule) => emitUpdateLoop(mod, rule));
   emitSgdRows(mod, sgd);
+  emitNonzeroColumns(mod);
   emitSigmoid(mod);
   emitAllFinite(mod);
   return mod.encode();
@@ -123,6 +125,7 @@ export class WasmKernel {
   private readonly biasActivationFn: Exported;
   private readonly updateFns: Record<UpdateRule, Exported>;
   private readonly sgdRowsFn: Exported;
+  private readonly nonzeroColumnsFn: (...args: number[]) => number;
   private readonly sigmoidFn: Exported;
   private readonly allFiniteFn: (ptr: number, count: number) => number;
 
@@ -141,6 +144,7 @@ export class WasmKernel {
     this.biasActivationFn = exports.biasActivation as Exported;
     this.updateFns = { sgd: exports.sgd as Exported, momentum: exports.momentum as Exported, nesterov: exports.nesterov as Exported };
     this.sgdRowsFn = exports.sgdRows as Exported;
+    this.nonzeroColumnsFn = exports.nonzeroColumns as (...args: number[]) => number;
     this.sigmoidFn = exports.sigmoid as Exported;
     this.allFiniteFn = exports.allFinite as (ptr: number, count: number) => number;
   }
@@ -183,6 +187,14 @@ export class WasmKernel {
    */
   sgdRows(w: number, g: number, cols: number, count: number, width: number, j0: number, j1: number, lr: number): void {
     this.sgdRowsFn(w, g, cols, count, width, j0, j1, lr);
+  }
+
+  /**
+   * The columns of the n x c floats at x that hold a non-zero value, written
+   * increasing as int32 at `out`; returns how many (columns.ts). `any` is scratch for c int32.
+   */
+  nonzeroColumns(x: number, n: number, c: number, any: number, out: number): number {
+    return this.nonzeroColumnsFn(x, n, c, any, out);
   }
 
   /**
