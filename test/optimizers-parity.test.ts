@@ -43,7 +43,7 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { Matrix, argmax } from "../src/core.js";
-import { Adam, AdamW, RMSprop, Adagrad, ExponentialDecay, type Optimizer } from "../src/optim/index.js";
+import { Adam, AdamW, RMSprop, Adagrad, SGD, ExponentialDecay, type Optimizer } from "../src/optim/index.js";
 import { useTfjsCpu, buildTwins, tfjsWeights, toTensor, type Twins } from "./helpers/tfjs.js";
 import { lcg } from "./helpers/data.js";
 
@@ -246,5 +246,31 @@ describe("Adam's ε conventions differ: at the default ε = 1e-7 the engines par
     observed.push(["Adam lr 0.01 at the default ε (differs by design)", max]);
     expect(max).toBeGreaterThan(1e-4);
     expect(max).toBeLessThan(1e-2);
+  });
+});
+
+describe("plain SGD is TensorFlow.js's float32 arithmetic", () => {
+  it("steps from the same weights and gradients give the same bits, at learning rates that float32 cannot hold exactly", async () => {
+    const rand = lcg(41);
+    // Magnitudes from 1e-30 (denormal products) to 1e3, and gradients of both signs.
+    const scale = (i: number) => 10 ** (((i * 7) % 34) - 30);
+    const w0 = Float32Array.from({ length: 1001 }, (_, i) => (rand() - 0.5) * scale(i));
+    const g = Float32Array.from({ length: 1001 }, (_, i) => (rand() - 0.5) * scale(i + 3));
+    for (const lr of [0.01, 0.1, 1 / 3, 0.7]) {
+      const p = { value: new Matrix(1, 1001), grad: new Matrix(1, 1001) };
+      p.value.data.set(w0);
+      const sgd = new SGD({ learningRate: lr });
+      const v = tf.variable(tf.tensor2d(w0, [1, 1001]));
+      const opt = tf.train.sgd(lr);
+      for (let step = 0; step < 3; step++) {
+        p.grad.data.set(g);
+        sgd.step([p]);
+        opt.applyGradients([{ name: v.name, tensor: tf.tensor2d(g, [1, 1001]) }]);
+      }
+      const theirs = v.dataSync() as Float32Array;
+      const differing = p.value.data.filter((x, i) => !Object.is(x, theirs[i])).length;
+      expect(differing, `lr ${lr}: elements that differ from TensorFlow.js`).toBe(0);
+      v.dispose();
+    }
   });
 });

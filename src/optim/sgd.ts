@@ -3,7 +3,8 @@
  * Keras's convention (keras.optimizers.SGD), with g the gradient, lr the
  * learning rate, m the momentum and v a velocity that starts at 0:
  *
- *   momentum = 0:   w = w − lr·g
+ *   momentum = 0:   w = w − lr·g        in float32 arithmetic (lr and lr·g rounded to
+ *                                        float32), exactly TensorFlow.js's tf.train.sgd
  *   momentum > 0:   v = m·v − lr·g;   w = w + v
  *   nesterov:       v = m·v − lr·g;   w = w + m·v − lr·g
  *

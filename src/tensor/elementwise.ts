@@ -18,7 +18,7 @@ import { activeWasmKernel } from "./kernel.js";
 import type { WasmKernel } from "./wasm/kernel.js";
 
 export const enum Loop {
-  /** w −= lr·g */
+  /** w −= lr·g, in float32 arithmetic as TensorFlow.js and Keras compute it (see the loop) */
   Sgd = 1,
   /** v = m·v − lr·g;  w += v */
   Momentum = 2,
@@ -47,9 +47,12 @@ export function loopElements(loop: Loop, a: Float32Array[], s: ArrayLike<number>
   }
   switch (loop) {
     case Loop.Sgd: {
+      // Float32 arithmetic, as TensorFlow.js's sgd (w + (−lr)·g on float32 tensors) and Keras
+      // (lr cast to the variable's float32): lr and lr·g rounded to float32, then the difference
+      // (computed in float64 and stored, which rounds float32 operands' difference correctly).
       const [w, g] = a;
-      const lr = s[0];
-      for (let i = start; i < end; i++) w[i] -= lr * g[i];
+      const lr = Math.fround(s[0]);
+      for (let i = start; i < end; i++) w[i] -= Math.fround(lr * g[i]);
       return;
     }
     case Loop.Momentum: {

@@ -47,8 +47,9 @@ export function sgdRowsColumns(
     simd.sgdRows(w.byteOffset, g.byteOffset, cols.byteOffset, cols.length, width, j0, j1, lr);
     return;
   }
+  const lr32 = Math.fround(lr); // float32 arithmetic, as Loop.Sgd
   for (let q = 0; q < cols.length; q++) {
     const wRow = cols[q] * width, gRow = q * width;
-    for (let j = j0; j < j1; j++) w[wRow + j] -= lr * g[gRow + j];
+    for (let j = j0; j < j1; j++) w[wRow + j] -= Math.fround(lr32 * g[gRow + j]);
   }
 }
