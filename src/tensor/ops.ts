@@ -17,10 +17,15 @@ export function addRowVector(out: Matrix, x: Matrix, b: Matrix): void {
   }
 }
 
-/** Column sums, the bias gradient:  out[0][j] = Σ_i x[i][j].   out: (1, c) */
+/**
+ * Column sums, the bias gradient:  out[0][j] = Σ_i x[i][j].   out: (1, c)
+ * Summed in float64; under the SIMD kernel (wasm/pointwise.ts) with the same bits.
+ */
 export function sumRows(out: Matrix, x: Matrix): void {
   const { rows: n, cols: c } = x;
   const o = out.data, xd = x.data;
+  const kernel = activeWasmKernel();
+  if (kernel !== undefined && inHeap(o) && inHeap(xd)) return kernel.pointwise.sumRows(o.byteOffset, xd.byteOffset, n, c);
   for (let j = 0; j < c; j++) {
     let s = 0;
     for (let i = 0; i < n; i++) s += xd[i * c + j];

@@ -237,7 +237,10 @@ export class FunctionWriter {
   /** Shifts each 64-bit lane left by a popped i32 (mod 64). */
   i64x2Shl(): this { return this.simd(0xcb); }
   i64x2Add(): this { return this.simd(0xce); }
+  v128And(): this { return this.simd(0x4e); }
   v128Or(): this { return this.simd(0x50); }
+  /** Lane-wise a > b: all ones where true, else all zeros (a mask for v128.and). */
+  f32x4Gt(): this { return this.simd(0x44); }
   /** 1 when any bit of the popped v128 is set, else 0 (an i32). */
   v128AnyTrue(): this { return this.simd(0x53); }
   f32x4Add(): this { return this.simd(0xe4); }

@@ -22,6 +22,9 @@
  *   loops.ts        the optimizers' update loops, with JavaScript's bits
  *   sigmoid.ts      1/(1 + exp(−x)) in float64, with (nearly always) JavaScript's bits
  *   finite.ts       whether an array holds only finite numbers
+ *   row-update.ts   plain SGD on a gradient held as its non-zero rows
+ *   columns.ts      which columns of a batch hold a non-zero value
+ *   pointwise.ts    relu forward and backward, sigmoid backward, column sums
  *
  * Numbers: every C element is a float32 sum in increasing q, `s = s + a·b`
  * with the product rounded (no fused multiply-add), so its bits do not depend
@@ -40,6 +43,7 @@ import { emitBiasActivation } from "./epilogue.js";
 import { emitUpdateLoop, type UpdateRule } from "./loops.js";
 import { emitSgdRows } from "./row-update.js";
 import { emitNonzeroColumns } from "./columns.js";
+import { emitPointwise } from "./pointwise.js";
 import { emitSigmoid } from "./sigmoid.js";
 import { emitAllFinite } from "./finite.js";
 import { wasm, type WasmMemory } from "../webassembly.js";
@@ -86,6 +90,7 @@ export function kernelModuleBytes(shared: boolean, options: DriverOptions = DEFA
   const [sgd] = UPDATE_RULES.map((rule) => emitUpdateLoop(mod, rule));
   emitSgdRows(mod, sgd);
   emitNonzeroColumns(mod);
+  emitPointwise(mod);
   emitSigmoid(mod);
   emitAllFinite(mod);
   return mod.encode();
@@ -126,6 +131,8 @@ export class WasmKernel {
   private readonly updateFns: Record<UpdateRule, Exported>;
   private readonly sgdRowsFn: Exported;
   private readonly nonzeroColumnsFn: (...args: number[]) => number;
+  /** The per-element passes of pointwise.ts, by their export names. */
+  readonly pointwise: Record<"reluForward" | "reluBackward" | "sigmoidBackward" | "sumRows", Exported>;
   private readonly sigmoidFn: Exported;
   private readonly allFiniteFn: (ptr: number, count: number) => number;
 
@@ -145,6 +152,10 @@ export class WasmKernel {
     this.updateFns = { sgd: exports.sgd as Exported, momentum: exports.momentum as Exported, nesterov: exports.nesterov as Exported };
     this.sgdRowsFn = exports.sgdRows as Exported;
     this.nonzeroColumnsFn = exports.nonzeroColumns as (...args: number[]) => number;
+    this.pointwise = {
+      reluForward: exports.reluForward as Exported, reluBackward: exports.reluBackward as Exported,
+      sigmoidBackward: exports.sigmoidBackward as Exported, sumRows: exports.sumRows as Exported,
+    };
     this.sigmoidFn = exports.sigmoid as Exported;
     this.allFiniteFn = exports.allFinite as (ptr: number, count: number) => number;
   }
