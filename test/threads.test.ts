@@ -1,7 +1,7 @@
 // Matmul split across worker threads: the same bits for 1, 2 and 4 threads.
 import { describe, it, expect, afterAll } from "vitest";
 import { Matrix, Sequential, Dense, Activation, SGD, setRandomSeed, getKernel, matmul, matmulTransA, matmulTransB, setThreads, threadsReady } from "../src/index.js";
-import { parallelRunCount, getThreads } from "../src/tensor/threads.node.js";
+import { parallelRunCount, getThreads, workerThreads } from "../src/tensor/threads.node.js";
 import { blobs, lcg, randomMatrix } from "./helpers/data.js";
 
 afterAll(() => setThreads(1));
@@ -101,5 +101,20 @@ describe("worker threads", () => {
   it("setThreads rejects what is not a thread count", () => {
     expect(() => setThreads(0)).toThrow(/setThreads expects an integer from 1 to 64, got 0/);
     expect(() => setThreads(1.5)).toThrow(/got 1\.5/);
+  });
+
+  it("a worker thread that ends mid-job makes the product throw within seconds, not hang; products then run on one thread", async () => {
+    await useThreads(2);
+    const r = lcg(3);
+    const a = randomMatrix(64, 300, r), b = randomMatrix(300, 256, r);
+    const c = new Matrix(64, 256), expected = new Matrix(64, 256);
+    matmul(expected, a, b); // split between the two threads
+    await workerThreads()[0].terminate();
+    const started = Date.now();
+    expect(() => matmul(c, a, b)).toThrow(/a worker thread did not finish its part of a job within \d+\.\d s; the result is incomplete/);
+    expect(Date.now() - started, "ms until the error").toBeLessThan(20_000);
+    expect(getThreads()).toBe(1);
+    matmul(c, a, b);
+    expect(bits(c).equals(bits(expected))).toBe(true);
   });
 });

@@ -33,12 +33,20 @@ for (;;) {
     heap = new Float32Array(memory.buffer);
     heapInt = new Int32Array(heap.buffer);
   }
-  if (command === Command.Gemm && control[CONTROL.simd] === 1) runSimdChunks(control, simdKernel(), index);
-  else if (command === Command.Gemm) runChunks(control, heap, problemFrom(control, heap, heapInt), index);
-  else if (command === Command.Loop) runLoopShare(control, scalars, heap, index, threads, simdKernel);
-  else if (command === Command.SgdRows) runSgdRowsShare(control, scalars, index, threads, simdKernel());
-  Atomics.sub(control, CONTROL.pending, 1);
-  Atomics.notify(control, CONTROL.pending);
+  try {
+    if (command === Command.Gemm && control[CONTROL.simd] === 1) runSimdChunks(control, simdKernel(), index);
+    else if (command === Command.Gemm) runChunks(control, heap, problemFrom(control, heap, heapInt), index);
+    else if (command === Command.Loop) runLoopShare(control, scalars, heap, index, threads, simdKernel);
+    else if (command === Command.SgdRows) runSgdRowsShare(control, scalars, index, threads, simdKernel());
+  } catch (e) {
+    // Say so before reporting done, so that the caller, waiting on `pending`, throws instead of
+    // going on with a part of the job missing; then end this thread (its "error" event names e).
+    Atomics.store(control, CONTROL.failed, 1);
+    throw e;
+  } finally {
+    Atomics.sub(control, CONTROL.pending, 1);
+    Atomics.notify(control, CONTROL.pending);
+  }
 }
 
 /**

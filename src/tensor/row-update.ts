@@ -9,8 +9,8 @@
  * would, while reading and writing only the rows that change. Under the SIMD
  * kernel it is one WebAssembly call (wasm/row-update.ts), and with worker
  * threads each thread takes a block of columns: the same block it computes in
- * that layer's products (thread-protocol.ts columnShare), so each thread's part
- * of W stays in its own core's cache.
+ * that layer's products (thread-protocol.ts columnShare), so each thread
+ * writes the part of W that it reads in the next batch's x·W.
  */
 import { inHeap } from "./heap.js";
 import { activeWasmKernel } from "./kernel.js";

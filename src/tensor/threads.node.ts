@@ -15,10 +15,12 @@
  * claims chunks too, then waits for `pending` to reach 0. Products below
  * MIN_FLOPS stay on the caller: there a hand-off costs more than it saves.
  *
- * On the SIMD kernel (kernel.ts) the same protocol hands out bigger chunks,
- * each a block of C that one call into WebAssembly packs and computes
- * (runSimdChunks). Elementwise loops (elementwise.ts) are split the same way,
- * by contiguous ranges (Command.Loop).
+ * On the SIMD kernel (kernel.ts) each thread computes one fixed block of C
+ * (runSimdChunks), packed and multiplied by one call into WebAssembly.
+ * Elementwise loops (elementwise.ts) are split by contiguous ranges
+ * (Command.Loop), row updates of SGD (row-update.ts) by the same blocks of
+ * columns as the products (Command.SgdRows). A worker that fails or ends
+ * mid-job makes the caller throw (waitForWorkers) rather than wait for ever.
  */
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
@@ -42,6 +44,8 @@ const MIN_FLOPS = 1 << 19;
  * tutorial's 32x256x128 products (2^21) still gain on two threads (bench/matmul.ts).
  */
 const MIN_SIMD_FLOPS = 1 << 21;
+/** How long past its own share the caller waits for a worker's share before it gives the pool up. */
+const JOB_DEADLINE_MS = 5000;
 
 let threads = 1;
 let pool: Pool | undefined;
@@ -108,6 +112,13 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
   private heapInt: Int32Array = new Int32Array(0);
   /** This thread's instance of the SIMD kernel, made on first use. */
   private kernel: WasmKernel | undefined;
+
+  /** When the current job was handed out (performance.now()). */
+  private dispatchedAt = 0;
+
+  get workerList(): readonly Worker[] {
+    return this.workers;
+  }
 
   /** Products and row updates computed split across threads so far (tests use it to see the split happen). */
   parallelRuns = 0;
@@ -272,6 +283,7 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
 
   private dispatch(command: Command): void {
     const ctl = this.control;
+    this.dispatchedAt = performance.now();
     ctl[CONTROL.command] = command;
     Atomics.store(ctl, CONTROL.pending, this.size - 1);
     Atomics.add(ctl, CONTROL.generation, 1);
@@ -285,9 +297,31 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
    */
   private waitForWorkers(): void {
     const ctl = this.control;
-    const until = performance.now() + 1;
+    const now = performance.now();
+    const until = now + 1;
+    // A worker that ended without finishing its part (terminated, out of memory) would keep
+    // `pending` above 0 for ever, and this thread would hang. Its part is the same size as ours:
+    // past a deadline far beyond that, give the pool up with an error instead.
+    const deadline = now + JOB_DEADLINE_MS + 10 * (now - this.dispatchedAt);
     for (let left = Atomics.load(ctl, CONTROL.pending); left !== 0; left = Atomics.load(ctl, CONTROL.pending)) {
-      if (performance.now() > until) Atomics.wait(ctl, CONTROL.pending, left);
+      const t = performance.now();
+      if (t > deadline) this.fail(`did not finish its part of a job within ${((t - this.dispatchedAt) / 1000).toFixed(1)} s`);
+      if (t > until) Atomics.wait(ctl, CONTROL.pending, left, 100);
     }
+    if (Atomics.load(ctl, CONTROL.failed) !== 0) this.fail("failed in its part of a job (its error follows as a warning)");
   }
+
+  /** A worker let a job down: stop using the pool (the job's result is incomplete) and say so. */
+  private fail(what: string): never {
+    setThreads(1);
+    throw new Error(`purenn: a worker thread ${what}; the result is incomplete. From now on products run on one thread (setThreads(n) starts new workers)`);
+  }
+}
+
+/**
+ * For tests: the live worker threads (to end one and check that the caller
+ * gets an error rather than waiting for ever).
+ */
+export function workerThreads(): readonly Worker[] {
+  return pool?.workerList ?? [];
 }
