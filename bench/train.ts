@@ -16,13 +16,14 @@ import { fileURLToPath } from "node:url";
 import type { Mnist } from "../src/data/mnist.js";
 import { tf, machine, useTfBackend, table, fixed, flag } from "./common.js";
 
-const TFJS_CPU_BATCHES = 120;
+const TFJS_CPU_BATCHES = 120; // a tfjs 'cpu' epoch takes minutes: time this many batches and scale
 const ROUNDS = 3; // epochs per purenn configuration; the median is reported
+const WARM_UP_BATCHES = 300; // before each timed purenn epoch
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[sorted.length >> 1];
-} // a tfjs 'cpu' epoch takes minutes: time this many batches and scale
+}
 
 interface Result {
   engine: string;
@@ -111,8 +112,9 @@ export async function benchTrain(): Promise<Result[]> {
         for (const threads of [1, 2]) {
           setThreads(threads);
           await threadsReady();
-          // Warm-up (as PyTorch's run gets): V8 optimizes the SIMD kernel after about half a second of calls.
-          if (round === 0) await tutorial(2).fit(x.slice(0, 100 * batchSize), y.slice(0, 100 * batchSize), { epochs: 1, batchSize, verbose: 0 });
+          // Warm-up (as PyTorch's run gets), every round: setThreads starts new worker threads, whose
+          // WebAssembly V8 compiles and optimizes afresh, over about half a second of calls.
+          await tutorial(2).fit(x.slice(0, WARM_UP_BATCHES * batchSize), y.slice(0, WARM_UP_BATCHES * batchSize), { epochs: 1, batchSize, verbose: 0 });
           const model = tutorial(1);
           const t = performance.now();
           await model.fit(x, y, { epochs: 1, batchSize, verbose: 0 });
@@ -175,6 +177,17 @@ export async function benchTrain(): Promise<Result[]> {
   console.log("");
   table(["engine", "batch", "s/epoch", "samples/s", "test accuracy", "time vs purenn js 1T", "time vs purenn simd 2T"], rows);
   console.log("\n* timed on a subset of batches and scaled to 60000 samples; no test accuracy for a partial epoch.");
+  for (const batchSize of [32, 128]) {
+    const best = (prefix: string) => {
+      const times = results.filter((r) => r.batchSize === batchSize && r.engine.startsWith(prefix)).map((r) => r.secondsPerEpoch);
+      return times.length === 0 ? undefined : Math.min(...times);
+    };
+    const purenn = best("purenn simd")!, torch = best("PyTorch"), wasm = best("tfjs 'wasm'")!;
+    console.log(
+      `batch ${batchSize}: purenn simd's best ${fixed(purenn, 2)} s/epoch; ${fixed(wasm / purenn, 1)}x faster than tfjs 'wasm'` +
+        (torch === undefined ? "" : `; PyTorch's best ${fixed(torch, 2)} s, so purenn takes ${fixed(purenn / torch, 2)}x PyTorch's time`),
+    );
+  }
   return results;
 }
 
