@@ -1,4 +1,4 @@
-import { describe, it, expect } from "vitest";
+import { describe, it, expect, vi } from "vitest";
 import { Matrix, matmul, matmulTransA, matmulTransB, matmulNaive } from "../src/core.js";
 import { lcg, randomMatrix, maxRelativeError } from "./helpers/data.js";
 
@@ -73,6 +73,9 @@ describe("products that skip all-zero columns of the input", () => {
   it("nonzeroColumns lists the same columns from the heap (SIMD pass) and from plain arrays (loop): −0 is zero, NaN is not", async () => {
     const { nonzeroColumns } = await import("../src/tensor/ops.js");
     const { heapInt32 } = await import("../src/tensor/heap.js");
+    const { activeWasmKernel } = await import("../src/tensor/kernel.js");
+    const simd = activeWasmKernel();
+    const calls = simd ? vi.spyOn(simd, "nonzeroColumns") : undefined; // the SIMD pass must really run
     const rand = lcg(5);
     for (const [n, c] of [[1, 1], [3, 5], [2, 8], [33, 9], [32, 784]]) {
       const x = randomMatrix(n, c, rand);
@@ -92,6 +95,8 @@ describe("products that skip all-zero columns of the input", () => {
       expect(Array.from(plain.subarray(0, viaLoop)), `[${n}, ${c}] loop`).toEqual(expected);
       expect(Array.from(inHeapOut.subarray(0, viaHeap)), `[${n}, ${c}] heap`).toEqual(expected);
     }
+    if (calls) expect(calls).toHaveBeenCalledTimes(5);
+    calls?.mockRestore();
   });
 
   it("matmulSelectK and matmulTransASelectRows equal the full products when the other columns are 0", async () => {

@@ -54,14 +54,20 @@ describe(`gradients held as rows (${getKernel()} kernel)`, () => {
     expect((kernel as RowGradientParam).rowGradient()).toBeUndefined();
   });
 
-  it("setRows refuses rows that do not match the row numbers, naming both", () => {
+  it("setRows refuses rows that do not match the row numbers, and row numbers that are not rows of W in order", () => {
     const p = new RowGradientParam(new Matrix(6, 4));
     expect(() => p.setRows(new Matrix(2, 4), Int32Array.from([0, 1, 2]))).toThrow(/expected \[3, 4\] rows for 3 row numbers, got \[2, 4\]/);
+    expect(() => p.setRows(new Matrix(2, 4), Int32Array.from([3, 6]))).toThrow(/must increase within \[0, 6\), got 3 then 6 at position 1/);
+    expect(() => p.setRows(new Matrix(2, 4), Int32Array.from([2, 2]))).toThrow(/got 2 then 2 at position 1/);
+    expect(() => p.setRows(new Matrix(1, 4), Int32Array.from([-1]))).toThrow(/got -1 at position 0/);
+    expect(p.rowGradient(), "nothing kept from a refused call").toBeUndefined();
   });
 
-  it("sgdRows leaves W exactly as the whole update w −= lr·g does, on 1, 2 and 4 threads", async () => {
+  it("sgdRows leaves W exactly as the whole update w −= lr·g does, from the heap (SIMD) and from plain arrays (loop)", async () => {
     // Runs of consecutive rows, single rows, the first and the last row; widths that are not multiples of 4 or 16.
-    const cols = Int32Array.from([0, 1, 2, 5, 9, 10, 11, 12, 13, 40, 41, 63]);
+    const list = [0, 1, 2, 5, 9, 10, 11, 12, 13, 40, 41, 63];
+    const cols = heapInt32(list.length) ?? new Int32Array(list.length); // in the heap: the SIMD call reads it there
+    cols.set(list);
     for (const width of [1, 7, 37, 256]) {
       const rand = lcg(width);
       const w0 = randomMatrix(64, width, rand);
@@ -76,11 +82,14 @@ describe(`gradients held as rows (${getKernel()} kernel)`, () => {
         const w = copy(w0);
         sgdRows(w.data, rows.data, cols, width, 0.37);
         expect(bits(w).equals(bits(expected)), `width ${width}, ${threads} threads`).toBe(true);
+        const plain = Float32Array.from(w0.data); // outside the heap: the JavaScript loop
+        sgdRows(plain, Float32Array.from(rows.data), Int32Array.from(list), width, 0.37);
+        expect(bits(plain).equals(bits(expected)), `width ${width}, plain arrays`).toBe(true);
       }
     }
   });
 
-  it("a large row update is split between threads, with the same bits", async () => {
+  it("a large row update is split between threads, with the bits of the whole update", async () => {
     setThreads(1);
     // In the heap, where the worker reads it (Dense keeps its row numbers there too).
     const cols = heapInt32(300) ?? new Int32Array(300);
@@ -96,6 +105,10 @@ describe(`gradients held as rows (${getKernel()} kernel)`, () => {
     const two = copy(w0);
     sgdRows(two.data, rows.data, cols, 256, 0.01);
     expect(bits(two).equals(bits(one))).toBe(true);
+    const dense = new Matrix(620, 256), whole = copy(w0);
+    cols.forEach((c, q) => dense.data.set(rows.data.subarray(q * 256, (q + 1) * 256), c * 256));
+    elementwise(Loop.Sgd, [whole.data, dense.data], [0.01]);
+    expect(bits(one).equals(bits(whole)), "the whole update on the scattered gradient").toBe(true);
     expect(one.data.some((v, i) => v !== w0.data[i]), "the update changed W").toBe(true);
     // Only the SIMD kernel splits row updates (the js kernel's stays on the caller).
     if (getKernel() === "wasm") expect(parallelRunCount(), "split between threads").toBeGreaterThan(before);

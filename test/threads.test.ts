@@ -103,7 +103,7 @@ describe("worker threads", () => {
     expect(() => setThreads(1.5)).toThrow(/got 1\.5/);
   });
 
-  it("a worker thread that ends mid-job makes the product throw within seconds, not hang; products then run on one thread", async () => {
+  it("a worker thread that has ended makes the next split product throw within seconds, not hang; products then run on one thread", async () => {
     await useThreads(2);
     const r = lcg(3);
     const a = randomMatrix(64, 300, r), b = randomMatrix(300, 256, r);

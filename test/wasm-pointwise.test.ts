@@ -1,11 +1,12 @@
 // The per-element passes of a training step under the SIMD kernel (tensor/wasm/pointwise.ts):
 // relu forward and backward, sigmoid backward and the column sums give exactly the
 // JavaScript loops' bits. Arrays in the heap take the WebAssembly path, plain ones the loop.
-import { describe, it, expect } from "vitest";
+import { describe, it, expect, vi, afterEach } from "vitest";
 import { Matrix, getKernel } from "../src/index.js";
 import { getActivation } from "../src/layers/activations.js";
 import { sumRows } from "../src/tensor/ops.js";
 import { heapFloat32 } from "../src/tensor/heap.js";
+import { activeWasmKernel } from "../src/tensor/kernel.js";
 import { lcg } from "./helpers/data.js";
 
 const wasm = getKernel() === "wasm";
@@ -28,9 +29,19 @@ function bits(a: Float32Array): Buffer {
 }
 
 describe.runIf(wasm)("SIMD per-element passes match the JavaScript loops bit for bit", () => {
+  afterEach(() => vi.restoreAllMocks());
+  /** Counts the calls into each pass, so that a test sees the SIMD path ran (and not the loop twice). */
+  function spies() {
+    const k = activeWasmKernel()!;
+    return {
+      reluForward: vi.spyOn(k, "reluForward"), reluBackward: vi.spyOn(k, "reluBackward"),
+      sigmoidBackward: vi.spyOn(k, "sigmoidBackward"), sumRows: vi.spyOn(k, "sumRows"),
+    };
+  }
   const lengths = [0, 1, 2, 3, 4, 5, 7, 8, 9, 37, 8192];
 
   it("relu forward and backward, sigmoid backward, on every length and special value", () => {
+    const calls = spies();
     for (const name of ["relu", "sigmoid"]) {
       const act = getActivation(name);
       for (const n of lengths) {
@@ -49,10 +60,16 @@ describe.runIf(wasm)("SIMD per-element passes match the JavaScript loops bit for
         expect(bits(simd).equals(bits(loop)), `${name} backward, ${n}`).toBe(true);
       }
     }
+    // Once per length from the heap arrays; never for the plain ones.
+    expect(calls.reluForward).toHaveBeenCalledTimes(lengths.length);
+    expect(calls.reluBackward).toHaveBeenCalledTimes(lengths.length);
+    expect(calls.sigmoidBackward).toHaveBeenCalledTimes(lengths.length);
   });
 
   it("column sums (the bias gradient) on awkward shapes", () => {
-    for (const [n, c] of [[1, 1], [3, 5], [7, 10], [32, 128], [32, 256], [33, 9]]) {
+    const calls = spies();
+    const shapes = [[1, 1], [3, 5], [7, 10], [32, 128], [32, 256], [33, 9]];
+    for (const [n, c] of shapes) {
       const x = values(n * c, n * 31 + c);
       const loop = new Matrix(1, c, new Float32Array(c)), simd = new Matrix(1, c);
       sumRows(loop, new Matrix(n, c, x));
@@ -61,6 +78,7 @@ describe.runIf(wasm)("SIMD per-element passes match the JavaScript loops bit for
       sumRows(simd, xh);
       expect(bits(simd.data).equals(bits(loop.data)), `[${n}, ${c}]`).toBe(true);
     }
+    expect(calls.sumRows).toHaveBeenCalledTimes(shapes.length);
   });
 
   it("the passes compute what their formulas say (a hand-worked case)", () => {

@@ -113,7 +113,7 @@ describe("WebAssembly SIMD sigmoid", () => {
     const cuts = [0, 1, 4, 5, 21, 38, 39, 55, 100, 117, 600, 1027, 1030, n];
     for (let c = 0; c + 1 < cuts.length; c++) kernel.sigmoid(pieces.byteOffset, x.byteOffset, cuts[c], cuts[c + 1]);
     expect(Array.from(bitsOf(pieces))).toEqual(Array.from(bitsOf(whole)));
-    // An odd byte offset (x.subarray(1)) reads unaligned vectors; in place overwrites x.
+    // A start 4 bytes past a 16-byte boundary (x.subarray(1)) reads unaligned vectors; in place overwrites x.
     const shifted = wasmSigmoid(x.subarray(1));
     for (let i = 0; i + 1 < n; i++) expect(bitsOf(shifted)[i]).toBe(bitsOf(whole)[i + 1]);
     const inPlace = heapArray(x);

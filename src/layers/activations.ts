@@ -63,7 +63,7 @@ const sigmoid: ActivationKernel = {
   },
   backward(dx, dy, _x, y) {
     const simd = simdFor(dx, dy, y);
-    if (simd) return simd.pointwise.sigmoidBackward(dx.byteOffset, dy.byteOffset, y.byteOffset, dy.length);
+    if (simd) return simd.sigmoidBackward(dx.byteOffset, dy.byteOffset, y.byteOffset, dy.length);
     for (let i = 0; i < dy.length; i++) dx[i] = dy[i] * y[i] * (1 - y[i]);
   },
 };
@@ -77,12 +77,12 @@ const relu: ActivationKernel = {
   name: "relu",
   forward(y, x) {
     const simd = simdFor(y, x);
-    if (simd) return simd.pointwise.reluForward(y.byteOffset, x.byteOffset, x.length);
+    if (simd) return simd.reluForward(y.byteOffset, x.byteOffset, x.length);
     for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : 0;
   },
   backward(dx, dy, _x, y) {
     const simd = simdFor(dx, dy, y);
-    if (simd) return simd.pointwise.reluBackward(dx.byteOffset, dy.byteOffset, y.byteOffset, dy.length);
+    if (simd) return simd.reluBackward(dx.byteOffset, dy.byteOffset, y.byteOffset, dy.length);
     for (let i = 0; i < dy.length; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
   },
 };

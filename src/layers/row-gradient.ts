@@ -14,6 +14,8 @@
  * a backward pass. An update that leaves a weight with zero gradient exactly
  * as it is — plain SGD, w − lr·0 = w — asks `rowGradient()` instead and
  * touches only those rows (optim/sgd.ts), which skips writing out dW at all.
+ * So read `grad` again after each backward pass: a Matrix kept from an earlier
+ * read holds the earlier gradient, and changes made to it reach no update.
  */
 import { Matrix } from "../tensor/matrix.js";
 import { scatterRows } from "../tensor/ops.js";
@@ -53,8 +55,15 @@ export class RowGradientParam implements Param {
    * later, not copied: the caller leaves it alone until its next setRows or denseForWriting.
    */
   setRows(rows: Matrix, cols: Int32Array): void {
-    if (rows.rows !== cols.length || rows.cols !== this.value.cols || cols.length > this.value.rows) {
+    const din = this.value.rows;
+    if (rows.rows !== cols.length || rows.cols !== this.value.cols) {
       throw new Error(`RowGradientParam.setRows: expected [${cols.length}, ${this.value.cols}] rows for ${cols.length} row numbers, got ${rows.shapeString}`);
+    }
+    // The row updates write W(cols[q], :) unchecked (row-update.ts): each number must be a row of W.
+    for (let q = 0; q < cols.length; q++) {
+      if (!(cols[q] >= 0 && cols[q] < din && (q === 0 || cols[q] > cols[q - 1]))) {
+        throw new Error(`RowGradientParam.setRows: row numbers must increase within [0, ${din}), got ${q === 0 ? "" : `${cols[q - 1]} then `}${cols[q]} at position ${q}`);
+      }
     }
     this.cols.set(cols);
     this.pending = { rows, cols: this.cols.subarray(0, cols.length) };

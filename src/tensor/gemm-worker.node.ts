@@ -1,6 +1,7 @@
 /**
- * A matmul worker thread: sleeps on the shared control block, claims chunks
- * of each product and computes them in the shared heap, reports done.
+ * A matmul worker thread: sleeps on the shared control block, computes its
+ * part of each job in the shared heap (chunks it claims, on the js kernel; its
+ * fixed block, on the SIMD kernel), reports done.
  * (The protocol is described in threads.node.ts and thread-protocol.ts.)
  */
 import { workerData } from "node:worker_threads";

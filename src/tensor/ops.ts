@@ -25,7 +25,7 @@ export function sumRows(out: Matrix, x: Matrix): void {
   const { rows: n, cols: c } = x;
   const o = out.data, xd = x.data;
   const kernel = activeWasmKernel();
-  if (kernel !== undefined && inHeap(o) && inHeap(xd)) return kernel.pointwise.sumRows(o.byteOffset, xd.byteOffset, n, c);
+  if (kernel !== undefined && inHeap(o) && inHeap(xd)) return kernel.sumRows(o.byteOffset, xd.byteOffset, n, c);
   for (let j = 0; j < c; j++) {
     let s = 0;
     for (let i = 0; i < n; i++) s += xd[i * c + j];
@@ -87,6 +87,9 @@ export function findNonFinite(m: Matrix): [number, number] | null {
   return null;
 }
 
+/** Scratch for the SIMD pass of nonzeroColumns: one int32 per column. */
+let columnScratch: Int32Array | undefined;
+
 /**
  * The columns of x that hold a non-zero value in some row, in increasing order,
  * written to out; returns how many. (For matmulSelectK: the others add nothing.)
@@ -111,8 +114,6 @@ export function nonzeroColumns(x: Matrix, out: Int32Array): number {
   }
   return count;
 }
-let columnScratch: Int32Array | undefined;
-
 /**
  * out[cols[r]] = rows[r] for each r, and 0 in every other row: rows computed
  * for some rows of out only. `cols` is increasing (as nonzeroColumns writes

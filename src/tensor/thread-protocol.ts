@@ -98,7 +98,7 @@ export function chunkRange(c: number, per: number, panels: number): [number, num
   return [c * per, Math.min((c + 1) * per, panels)];
 }
 
-/**
+/*
  * For the WebAssembly kernel, which packs inside each call: one chunk per
  * thread, and thread t always computes chunk t. A product is cut along C's
  * columns whenever there are at least 16 of them per thread (else along its
@@ -112,8 +112,6 @@ export function chunkRange(c: number, per: number, panels: number): [number, num
  * first, and 1.10 against 1.14 with, besides, W's row update on the caller
  * alone: a small gain, kept for the simpler, fixed ownership.
  */
-export const SIMD_CHUNKS_PER_THREAD = 1;
-
 /** Columns [j0, j1) of thread t's share of n columns, cut at multiples of 16: the same cut for products and row updates. */
 export function columnShare(n: number, t: number, threads: number): [number, number] {
   const cut = (q: number) => Math.min(n, Math.ceil((q * n) / threads / 16) * 16);
@@ -130,7 +128,7 @@ export function simdChunk(m: number, n: number, c: number, chunks: number): [num
   return [i0, i1, 0, n];
 }
 
-/** Thread t's part of a product on the WebAssembly kernel: chunk t, in one call. */
+/** Thread t's part of a product on the WebAssembly kernel: chunk t of `chunks` (one per thread), in one call. */
 export function runSimdChunks(ctl: Int32Array, kernel: WasmKernel, t: number): void {
   const m = ctl[CONTROL.m], n = ctl[CONTROL.n], k = ctl[CONTROL.k];
   const ks = ctl[CONTROL.ks] >= 0 ? ctl[CONTROL.ks] * 4 : -1;

@@ -26,7 +26,7 @@ import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { setGemmExecutor, indexListsInHeap, packA, packB, panelCounts, MR, NR, type GemmExecutor, type GemmProblem } from "./gemm.js";
 import {
-  CONTROL, Command, SIMD_CHUNKS_PER_THREAD, chunkCount, chunkPanels, columnShare, problemFrom, runChunks, runSimdChunks, splitsColumns,
+  CONTROL, Command, chunkCount, chunkPanels, columnShare, problemFrom, runChunks, runSimdChunks, splitsColumns,
 } from "./thread-protocol.js";
 import { setRowUpdateExecutor, type RowUpdateExecutor } from "./row-update.js";
 import { WasmKernel, gemmScratchBytes } from "./wasm/kernel.js";
@@ -144,7 +144,7 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
       worker.unref();
       worker.on("error", (e) => {
         process.emitWarning(`purenn worker thread failed (${e.message}); matmul continues on one thread`);
-        setThreads(1);
+        if (pool === this) setThreads(1); // not a newer pool that setThreads has started since
       });
       this.workers.push(worker);
     }
@@ -204,12 +204,12 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
     return true;
   }
 
-  /** The product on the WebAssembly kernel: every thread computes whole chunks with one call each. */
+  /** The product on the WebAssembly kernel: thread t computes block t of C with one call (simdChunk). */
   private runSimd(g: GemmProblem): boolean {
     const ctl = this.control;
     const { m, n, k } = g;
     if (2 * m * n * k < MIN_SIMD_FLOPS) return false;
-    const chunks = SIMD_CHUNKS_PER_THREAD * this.size;
+    const chunks = this.size; // one fixed block per thread (runSimdChunks)
     const scratchFloats = Math.ceil(gemmScratchBytes(m, n, k) / 4);
     for (let t = 0; t < this.size; t++) {
       if (this.scratch[t].length < scratchFloats) this.scratch[t] = allocFloat32(scratchFloats);
@@ -261,6 +261,7 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
   runSgdRows(w: Float32Array, g: Float32Array, cols: Int32Array, width: number, lr: number): boolean {
     const ctl = this.control;
     if (Atomics.load(ctl, CONTROL.ready) < this.size - 1) return false;
+    if (!inHeap(w) || !inHeap(g) || !inHeap(cols)) return false;
     ctl[CONTROL.arrays] = w.byteOffset / 4;
     ctl[CONTROL.arrays + 1] = g.byteOffset / 4;
     ctl[CONTROL.arrays + 2] = cols.byteOffset / 4;
@@ -311,7 +312,11 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
     if (Atomics.load(ctl, CONTROL.failed) !== 0) this.fail("failed in its part of a job (its error follows as a warning)");
   }
 
-  /** A worker let a job down: stop using the pool (the job's result is incomplete) and say so. */
+  /**
+   * A worker let a job down: stop using the pool (the job's result is incomplete) and say so.
+   * A worker that was only very slow is terminated, which takes effect asynchronously: until
+   * then it may still write its part of that job (so do not reuse that job's output).
+   */
   private fail(what: string): never {
     setThreads(1);
     throw new Error(`purenn: a worker thread ${what}; the result is incomplete. From now on products run on one thread (setThreads(n) starts new workers)`);

@@ -131,8 +131,7 @@ export class WasmKernel {
   private readonly updateFns: Record<UpdateRule, Exported>;
   private readonly sgdRowsFn: Exported;
   private readonly nonzeroColumnsFn: (...args: number[]) => number;
-  /** The per-element passes of pointwise.ts, by their export names. */
-  readonly pointwise: Record<"reluForward" | "reluBackward" | "sigmoidBackward" | "sumRows", Exported>;
+  private readonly pointwiseFns: Record<"reluForward" | "reluBackward" | "sigmoidBackward" | "sumRows", Exported>;
   private readonly sigmoidFn: Exported;
   private readonly allFiniteFn: (ptr: number, count: number) => number;
 
@@ -152,7 +151,7 @@ export class WasmKernel {
     this.updateFns = { sgd: exports.sgd as Exported, momentum: exports.momentum as Exported, nesterov: exports.nesterov as Exported };
     this.sgdRowsFn = exports.sgdRows as Exported;
     this.nonzeroColumnsFn = exports.nonzeroColumns as (...args: number[]) => number;
-    this.pointwise = {
+    this.pointwiseFns = {
       reluForward: exports.reluForward as Exported, reluBackward: exports.reluBackward as Exported,
       sigmoidBackward: exports.sigmoidBackward as Exported, sumRows: exports.sumRows as Exported,
     };
@@ -206,6 +205,29 @@ export class WasmKernel {
    */
   nonzeroColumns(x: number, n: number, c: number, any: number, out: number): number {
     return this.nonzeroColumnsFn(x, n, c, any, out);
+  }
+
+  // The per-element passes of a training step (pointwise.ts): float32 arrays at byte offsets,
+  // `count` elements each, with the bits of the JavaScript loops in layers/activations.ts and ops.ts.
+
+  /** y = x > 0 ? x : 0 */
+  reluForward(y: number, x: number, count: number): void {
+    this.pointwiseFns.reluForward(y, x, count);
+  }
+
+  /** dx = y > 0 ? dy : 0 */
+  reluBackward(dx: number, dy: number, y: number, count: number): void {
+    this.pointwiseFns.reluBackward(dx, dy, y, count);
+  }
+
+  /** dx = dy · y · (1 − y), in float64 */
+  sigmoidBackward(dx: number, dy: number, y: number, count: number): void {
+    this.pointwiseFns.sigmoidBackward(dx, dy, y, count);
+  }
+
+  /** out[j] = Σ_{i<n} x[i·c + j], in float64: the column sums of an n x c matrix */
+  sumRows(out: number, x: number, n: number, c: number): void {
+    this.pointwiseFns.sumRows(out, x, n, c);
   }
 
   /**

@@ -30,11 +30,10 @@
  * w, g, v are byte offsets of float32 arrays; [start, end) are element indices.
  */
 import type { FunctionWriter, ModuleWriter } from "./binary.js";
+import { HIGH_PAIR_TO_LOW, JOIN_LOW_PAIRS } from "./lanes.js";
 
 export type UpdateRule = "sgd" | "momentum" | "nesterov";
 
-const LOW_TO_HIGH = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]; // lanes 2, 3 moved to 0, 1
-const JOIN = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]; // lanes 0, 1 of each
 
 /** Emits one update loop; exported under the rule's name. */
 export function emitUpdateLoop(mod: ModuleWriter, rule: UpdateRule): FunctionWriter {
@@ -49,7 +48,7 @@ export function emitUpdateLoop(mod: ModuleWriter, rule: UpdateRule): FunctionWri
   /** Pushes lanes 0-1 (part 0) or 2-3 (part 1) of a local f32x4 as f64x2. */
   const pair = (x: number, part: number) => {
     f.get(x);
-    if (part === 1) f.get(x).i8x16Shuffle(LOW_TO_HIGH);
+    if (part === 1) f.get(x).i8x16Shuffle(HIGH_PAIR_TO_LOW);
     f.f64x2PromoteLowF32x4();
   };
   const address = (base: number) => f.get(base).get(at).i32Add();
@@ -75,8 +74,8 @@ export function emitUpdateLoop(mod: ModuleWriter, rule: UpdateRule): FunctionWri
       }
       f.f32x4DemoteF64x2Zero().set(half[part]);
     }
-    address(w).get(half[0]).get(half[1]).i8x16Shuffle(JOIN).v128Store();
-    address(v).get(vHalf[0]).get(vHalf[1]).i8x16Shuffle(JOIN).v128Store();
+    address(w).get(half[0]).get(half[1]).i8x16Shuffle(JOIN_LOW_PAIRS).v128Store();
+    address(v).get(vHalf[0]).get(vHalf[1]).i8x16Shuffle(JOIN_LOW_PAIRS).v128Store();
   });
   // The rest one at a time, in the same operations (i continues from the loop above).
   const wi = f.local("f64"), gi = f.local("f64"), vi = f.local("f64");

@@ -18,9 +18,8 @@
  * time and the last count mod 4 one at a time with the same operations.
  */
 import type { FunctionWriter, ModuleWriter } from "./binary.js";
+import { HIGH_PAIR_TO_LOW, JOIN_LOW_PAIRS } from "./lanes.js";
 
-const HIGH_PAIR = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]; // lanes 2, 3 moved to 0, 1
-const JOIN = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]; // lanes 0, 1 of each
 
 /** Emits all four passes. */
 export function emitPointwise(mod: ModuleWriter): void {
@@ -65,7 +64,7 @@ function emitSigmoidBackward(mod: ModuleWriter): void {
   /** Lanes 0-1 (part 0) or 2-3 (part 1) of a local f32x4, as f64x2. */
   const pair = (v: number, part: number) => {
     f.get(v);
-    if (part === 1) f.get(v).i8x16Shuffle(HIGH_PAIR);
+    if (part === 1) f.get(v).i8x16Shuffle(HIGH_PAIR_TO_LOW);
     f.f64x2PromoteLowF32x4();
   };
   quads(f, count,
@@ -77,7 +76,7 @@ function emitSigmoidBackward(mod: ModuleWriter): void {
         f.f64x2Const(1); pair(Y, part); f.f64x2Sub().f64x2Mul(); // · (1 − y)
         f.f32x4DemoteF64x2Zero().set(half[part]);
       }
-      addr(dx, at).get(half[0]).get(half[1]).i8x16Shuffle(JOIN).v128Store();
+      addr(dx, at).get(half[0]).get(half[1]).i8x16Shuffle(JOIN_LOW_PAIRS).v128Store();
     },
     (at) => {
       addr(y, at).f32Load().f64PromoteF32().set(yi);
@@ -99,10 +98,10 @@ function emitSumRows(mod: ModuleWriter): void {
     f.forLoop(i, () => f.i32(0), () => f.get(n), 1, () => {
       element().v128Load().set(v);
       f.get(lo).get(v).f64x2PromoteLowF32x4().f64x2Add().set(lo);
-      f.get(hi).get(v).get(v).i8x16Shuffle(HIGH_PAIR).f64x2PromoteLowF32x4().f64x2Add().set(hi);
+      f.get(hi).get(v).get(v).i8x16Shuffle(HIGH_PAIR_TO_LOW).f64x2PromoteLowF32x4().f64x2Add().set(hi);
     });
     f.get(out).get(col).i32(4).i32Mul().i32Add();
-    f.get(lo).f32x4DemoteF64x2Zero().get(hi).f32x4DemoteF64x2Zero().i8x16Shuffle(JOIN).v128Store();
+    f.get(lo).f32x4DemoteF64x2Zero().get(hi).f32x4DemoteF64x2Zero().i8x16Shuffle(JOIN_LOW_PAIRS).v128Store();
   });
   // The last c mod 4 columns one at a time (col continues from the loop above).
   f.forLoop(col, () => f.get(col), () => f.get(c), 1, () => {

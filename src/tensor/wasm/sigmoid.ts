@@ -51,6 +51,7 @@
  * y, x are byte offsets of float32 arrays (y may be x).
  */
 import type { FunctionWriter, ModuleWriter } from "./binary.js";
+import { HIGH_PAIR_TO_LOW, JOIN_LOW_PAIRS } from "./lanes.js";
 
 const T_MIN = -20;
 const T_MAX = 104;
@@ -65,8 +66,6 @@ function factorial(k: number): number {
   return k <= 1 ? 1 : k * factorial(k - 1);
 }
 
-const LOW_TO_HIGH = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]; // lanes 2, 3 moved to 0, 1
-const JOIN = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]; // lanes 0, 1 of each
 
 /** The instructions of one shape of float64 values, one lane (f64) or two (f64x2), and its temporaries. */
 interface Lanes {
@@ -140,12 +139,12 @@ export function emitSigmoid(mod: ModuleWriter): FunctionWriter {
       for (let v = 0; v < vectors; v++) {
         for (const part of [0, 1]) {
           f.get(X[v]);
-          if (part === 1) f.get(X[v]).i8x16Shuffle(LOW_TO_HIGH);
+          if (part === 1) f.get(X[v]).i8x16Shuffle(HIGH_PAIR_TO_LOW);
           f.f64x2PromoteLowF32x4();
           emitSigmoidOf(f, vector);
           f.f32x4DemoteF64x2Zero().set(half[part]);
         }
-        address(y).get(half[0]).get(half[1]).i8x16Shuffle(JOIN).v128Store(16 * v);
+        address(y).get(half[0]).get(half[1]).i8x16Shuffle(JOIN_LOW_PAIRS).v128Store(16 * v);
       }
     });
   }
