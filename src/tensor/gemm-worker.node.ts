@@ -7,17 +7,25 @@
 import { workerData } from "node:worker_threads";
 import type { WasmMemory } from "./webassembly.js";
 import { CONTROL, Command, problemFrom, runChunks, runLoopShare, runSgdRowsShare, runSimdChunks } from "./thread-protocol.js";
-import { WasmKernel } from "./wasm/kernel.js";
+import { WasmKernel, wasmSimdAvailable } from "./wasm/kernel.js";
 
 const { control, scalars, index, threads, memory } = workerData as {
   control: Int32Array; scalars: Float64Array; index: number; threads: number; memory: WasmMemory;
 };
-/** How long to spin for the next job before sleeping (see awaitJob). */
+/** How long to spin for the next job before sleeping, and how long each sleep lasts at most (see awaitJob). */
 const SPIN_MS = 2;
+const SLEEP_SLICE_MS = 50;
 let heap = new Float32Array(memory.buffer);
 let heapInt = new Int32Array(heap.buffer);
-let kernel: WasmKernel | undefined;
-/** This thread's instance of the SIMD kernel, made on first use. */
+/**
+ * This thread's instance of the SIMD kernel, made before this worker says it is
+ * ready, never in the middle of a job. Compiling or instantiating a module can
+ * wait on work that V8 gives the thread which started it, and during a job the
+ * calling thread is blocked in Atomics.wait until this one reports done: made
+ * lazily, at the first SIMD job, it once stalled a run for minutes (and, with
+ * the caller's deadline, made a product throw after 5 s).
+ */
+let kernel: WasmKernel | undefined = wasmSimdAvailable() ? new WasmKernel(memory) : undefined;
 const simdKernel = (): WasmKernel => (kernel ??= new WasmKernel(memory));
 
 // Read the generation BEFORE saying ready: the caller may send the first job the moment
@@ -54,14 +62,13 @@ for (;;) {
  * Waits for the generation to change. Products come in bursts (a training
  * step asks for several within a millisecond or two), and waking a sleeping
  * thread costs tens to hundreds of microseconds on a virtual machine: so spin
- * first, for up to SPIN_MS, and only then sleep.
+ * first, for up to SPIN_MS, and only then sleep — in slices of SLEEP_SLICE_MS,
+ * looking at the generation between them, so that a wake-up that went astray
+ * would cost one slice, not the rest of the run.
  */
 function awaitJob(): void {
   const until = performance.now() + SPIN_MS;
   while (Atomics.load(control, CONTROL.generation) === seen) {
-    if (performance.now() > until) {
-      Atomics.wait(control, CONTROL.generation, seen);
-      return;
-    }
+    if (performance.now() > until) Atomics.wait(control, CONTROL.generation, seen, SLEEP_SLICE_MS);
   }
 }
