@@ -7,20 +7,13 @@ import { sgdRows } from "../src/tensor/row-update.js";
 import { elementwise, Loop } from "../src/tensor/elementwise.js";
 import { parallelRunCount } from "../src/tensor/threads.node.js";
 import { heapInt32 } from "../src/tensor/heap.js";
-import { lcg, randomMatrix } from "./helpers/data.js";
+import { bits, heapCopy, lcg, randomMatrix } from "./helpers/data.js";
 
 afterAll(() => setThreads(1));
 
-/** A heap-backed copy (new Matrix(r, c, data) would keep `data` itself, outside the heap). */
+/** A copy of m whose values are in the heap. */
 function copy(m: Matrix): Matrix {
-  const out = new Matrix(m.rows, m.cols);
-  out.data.set(m.data);
-  return out;
-}
-
-function bits(m: Matrix | Float32Array): Buffer {
-  const d = m instanceof Matrix ? m.data : m;
-  return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+  return new Matrix(m.rows, m.cols, heapCopy(m.data));
 }
 
 /** x (n x din) with the listed columns all zero. */

@@ -2,7 +2,7 @@
 import { describe, it, expect, afterAll } from "vitest";
 import { Matrix, Sequential, Dense, Activation, SGD, setRandomSeed, getKernel, matmul, matmulTransA, matmulTransB, setThreads, threadsReady } from "../src/index.js";
 import { parallelRunCount, getThreads, workerThreads } from "../src/tensor/threads.node.js";
-import { blobs, lcg, randomMatrix } from "./helpers/data.js";
+import { bits, blobs, lcg, randomMatrix } from "./helpers/data.js";
 
 afterAll(() => setThreads(1));
 
@@ -12,10 +12,6 @@ async function useThreads(n: number): Promise<void> {
   expect(getThreads()).toBe(n);
 }
 
-function bits(m: Matrix | Float32Array): Buffer {
-  const d = m instanceof Matrix ? m.data : m;
-  return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
-}
 
 describe("worker threads", () => {
   it("each matmul form gives identical bits on 1, 2 and 4 threads, on awkward shapes", async () => {

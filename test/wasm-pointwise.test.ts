@@ -5,9 +5,8 @@ import { describe, it, expect, vi, afterEach } from "vitest";
 import { Matrix, getKernel } from "../src/index.js";
 import { getActivation } from "../src/layers/activations.js";
 import { sumRows } from "../src/tensor/ops.js";
-import { heapFloat32 } from "../src/tensor/heap.js";
 import { activeWasmKernel } from "../src/tensor/kernel.js";
-import { lcg } from "./helpers/data.js";
+import { bits, heapCopy, lcg } from "./helpers/data.js";
 
 const wasm = getKernel() === "wasm";
 
@@ -18,15 +17,6 @@ function values(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => (i % 5 === 0 ? special[(i / 5) % special.length] : (rand() - 0.5) * 10 ** ((i % 7) - 3)));
 }
 
-function inHeap(a: Float32Array): Float32Array {
-  const h = heapFloat32(a.length)!;
-  h.set(a);
-  return h;
-}
-
-function bits(a: Float32Array): Buffer {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-}
 
 describe.runIf(wasm)("SIMD per-element passes match the JavaScript loops bit for bit", () => {
   afterEach(() => vi.restoreAllMocks());
@@ -49,14 +39,14 @@ describe.runIf(wasm)("SIMD per-element passes match the JavaScript loops bit for
         // The saved output: relu's y from x; the sigmoid's in [0, 1] plus special values.
         const y = name === "relu" ? Float32Array.from(x, (v) => (v > 0 ? v : 0)) : values(n, n + 3).map((v, i) => (i % 3 ? Math.abs(v) % 1 : v));
         if (name === "relu") {
-          const loop = new Float32Array(n), simd = inHeap(new Float32Array(n));
+          const loop = new Float32Array(n), simd = heapCopy(new Float32Array(n));
           act.forward(loop, x, 1, n);
-          act.forward(simd, inHeap(x), 1, n);
+          act.forward(simd, heapCopy(x), 1, n);
           expect(bits(simd).equals(bits(loop)), `relu forward, ${n}`).toBe(true);
         }
-        const loop = new Float32Array(n), simd = inHeap(new Float32Array(n));
+        const loop = new Float32Array(n), simd = heapCopy(new Float32Array(n));
         act.backward(loop, dy, x, y, 1, n);
-        act.backward(simd, inHeap(dy), inHeap(x), inHeap(y), 1, n);
+        act.backward(simd, heapCopy(dy), heapCopy(x), heapCopy(y), 1, n);
         expect(bits(simd).equals(bits(loop)), `${name} backward, ${n}`).toBe(true);
       }
     }
@@ -83,12 +73,12 @@ describe.runIf(wasm)("SIMD per-element passes match the JavaScript loops bit for
 
   it("the passes compute what their formulas say (a hand-worked case)", () => {
     const relu = getActivation("relu"), sigmoid = getActivation("sigmoid");
-    const y = inHeap(new Float32Array(5)), dx = inHeap(new Float32Array(5));
-    relu.forward(y, inHeap(Float32Array.from([-2, -0, 0, 0.5, NaN])), 1, 5);
+    const y = heapCopy(new Float32Array(5)), dx = heapCopy(new Float32Array(5));
+    relu.forward(y, heapCopy(Float32Array.from([-2, -0, 0, 0.5, NaN])), 1, 5);
     expect(Array.from(y)).toEqual([0, 0, 0, 0.5, 0]);
-    relu.backward(dx, inHeap(Float32Array.from([1, 2, 3, 4, 5])), y, y, 1, 5);
+    relu.backward(dx, heapCopy(Float32Array.from([1, 2, 3, 4, 5])), y, y, 1, 5);
     expect(Array.from(dx)).toEqual([0, 0, 0, 4, 0]);
-    sigmoid.backward(dx, inHeap(Float32Array.from([1, 2, 4, 1, 1])), y, inHeap(Float32Array.from([0.5, 0.5, 0.25, 0, 1])), 1, 5);
+    sigmoid.backward(dx, heapCopy(Float32Array.from([1, 2, 4, 1, 1])), y, heapCopy(Float32Array.from([0.5, 0.5, 0.25, 0, 1])), 1, 5);
     expect(Array.from(dx)).toEqual([0.25, 0.5, 0.75, 0, 0]);
     const out = new Matrix(1, 3), m = Matrix.fromArray([[1, 2, 3], [10, 20, 30]]);
     const mh = new Matrix(2, 3);

@@ -11,7 +11,7 @@ import { elementwise, Loop } from "../src/tensor/elementwise.js";
 import { getKernel, setKernel } from "../src/tensor/kernel.js";
 import { setThreads, threadsReady } from "../src/tensor/threads.node.js";
 import { getActivation } from "../src/layers/activations.js";
-import { lcg } from "./helpers/data.js";
+import { heapCopy, lcg } from "./helpers/data.js";
 
 const initial = getKernel();
 afterAll(() => {
@@ -21,12 +21,6 @@ afterAll(() => {
 
 const kernel = new WasmKernel(heapMemory()!);
 
-/** A heap array holding `values` (rounded to float32). */
-function heapArray(values: ArrayLike<number>): Float32Array {
-  const a = allocFloat32(values.length);
-  a.set(values);
-  return a;
-}
 
 /** The definition: what the JavaScript loop stores. */
 function reference(x: Float32Array): Float32Array {
@@ -67,7 +61,7 @@ function sweep(): Float32Array {
     one[0] = b;
     values.push(asFloat[0]);
   }
-  return heapArray(values);
+  return heapCopy(values);
 }
 
 describe("WebAssembly SIMD sigmoid", () => {
@@ -95,18 +89,18 @@ describe("WebAssembly SIMD sigmoid", () => {
     expect(maxUlp, report).toBeLessThanOrEqual(1);
     expect(differ / x.length, report).toBeLessThan(1e-5);
     const exact: [number, number][] = [[NaN, NaN], [Infinity, 1], [-Infinity, 0], [0, 0.5], [-0, 0.5], [20, 1], [17.4, 1], [-104, 0], [-200, 0], [-1e6, 0], [1e-45, 0.5]];
-    const special = wasmSigmoid(heapArray(exact.map(([v]) => v)));
+    const special = wasmSigmoid(heapCopy(exact.map(([v]) => v)));
     exact.forEach(([v, y], i) => expect(special[i], `sigmoid(${v})`).toBe(y));
     // Just inside the range the clamp keeps, the result is not yet 0: 2⁻¹⁴⁹, the smallest float32, near −x = 103.28.
-    expect(wasmSigmoid(heapArray([-103.2]))[0]).toBe(reference(Float32Array.of(-103.2))[0]);
-    expect(wasmSigmoid(heapArray([-103.2]))[0]).toBeGreaterThan(0);
+    expect(wasmSigmoid(heapCopy([-103.2]))[0]).toBe(reference(Float32Array.of(-103.2))[0]);
+    expect(wasmSigmoid(heapCopy([-103.2]))[0]).toBeGreaterThan(0);
   });
 
   it("gives the same bits however [start, end) cuts the array, vector or scalar, in place or not", () => {
     const r = lcg(3);
     const n = 1031;
     // Mostly where the sigmoid bends, a third past the clamp (|x| > 104), and NaN, ±Infinity.
-    const x = heapArray(Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 300 : 30) * (r() - 0.5)));
+    const x = heapCopy(Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 300 : 30) * (r() - 0.5)));
     [x[2], x[3], x[1030]] = [NaN, Infinity, -Infinity];
     const whole = wasmSigmoid(x);
     const pieces = allocFloat32(n);
@@ -116,12 +110,12 @@ describe("WebAssembly SIMD sigmoid", () => {
     // A start 4 bytes past a 16-byte boundary (x.subarray(1)) reads unaligned vectors; in place overwrites x.
     const shifted = wasmSigmoid(x.subarray(1));
     for (let i = 0; i + 1 < n; i++) expect(bitsOf(shifted)[i]).toBe(bitsOf(whole)[i + 1]);
-    const inPlace = heapArray(x);
+    const inPlace = heapCopy(x);
     kernel.sigmoid(inPlace.byteOffset, inPlace.byteOffset, 0, n);
     expect(Array.from(bitsOf(inPlace))).toEqual(Array.from(bitsOf(whole)));
     // Elements outside [start, end) are left alone.
-    const y = heapArray(new Float32Array(8).fill(7));
-    kernel.sigmoid(y.byteOffset, heapArray([0, 0, 0, 0, 0, 0, 0, 0]).byteOffset, 2, 7);
+    const y = heapCopy(new Float32Array(8).fill(7));
+    kernel.sigmoid(y.byteOffset, heapCopy([0, 0, 0, 0, 0, 0, 0, 0]).byteOffset, 2, 7);
     expect(Array.from(y)).toEqual([7, 7, 0.5, 0.5, 0.5, 0.5, 0.5, 7]);
   });
 
@@ -129,7 +123,7 @@ describe("WebAssembly SIMD sigmoid", () => {
     setKernel("wasm");
     const spy = vi.spyOn(WasmKernel.prototype, "sigmoid");
     const r = lcg(9);
-    const x = heapArray(Array.from({ length: 32 * 256 }, () => 8 * (r() - 0.5)));
+    const x = heapCopy(Array.from({ length: 32 * 256 }, () => 8 * (r() - 0.5)));
     const y = allocFloat32(x.length);
     const sigmoid = getActivation("sigmoid");
     sigmoid.forward(y, x, 32, 256);

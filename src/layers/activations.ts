@@ -13,25 +13,13 @@
  */
 import { lookupName } from "../tensor/names.js";
 import { elementwise, Loop } from "../tensor/elementwise.js";
-import { activeWasmKernel } from "../tensor/kernel.js";
-import { inHeap } from "../tensor/heap.js";
-import type { WasmKernel } from "../tensor/wasm/kernel.js";
+import { simdKernelFor } from "../tensor/kernel.js";
 
 export interface ActivationKernel {
   /** The Keras name, used by summary() and saved models. */
   readonly name: string;
   forward(y: Float32Array, x: Float32Array, n: number, c: number): void;
   backward(dx: Float32Array, dy: Float32Array, x: Float32Array, y: Float32Array, n: number, c: number): void;
-}
-
-/**
- * The SIMD kernel when it is in use and every array is in the heap, else undefined:
- * the hot activations then run as WebAssembly with the bits of the loops below
- * (tensor/wasm/pointwise.ts; the sigmoid's forward, tensor/wasm/sigmoid.ts).
- */
-function simdFor(...arrays: Float32Array[]): WasmKernel | undefined {
-  const kernel = activeWasmKernel();
-  return kernel !== undefined && arrays.every(inHeap) ? kernel : undefined;
 }
 
 /**
@@ -62,7 +50,8 @@ const sigmoid: ActivationKernel = {
     elementwise(Loop.Sigmoid, [y.length === x.length ? y : y.subarray(0, x.length), x], []);
   },
   backward(dx, dy, _x, y) {
-    const simd = simdFor(dx, dy, y);
+    // In WebAssembly with the same bits when the SIMD kernel can reach the arrays (tensor/wasm/pointwise.ts).
+    const simd = simdKernelFor(dx, dy, y);
     if (simd) return simd.sigmoidBackward(dx.byteOffset, dy.byteOffset, y.byteOffset, dy.length);
     for (let i = 0; i < dy.length; i++) dx[i] = dy[i] * y[i] * (1 - y[i]);
   },
@@ -76,12 +65,12 @@ const sigmoid: ActivationKernel = {
 const relu: ActivationKernel = {
   name: "relu",
   forward(y, x) {
-    const simd = simdFor(y, x);
+    const simd = simdKernelFor(y, x); // as in the sigmoid's backward
     if (simd) return simd.reluForward(y.byteOffset, x.byteOffset, x.length);
     for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : 0;
   },
   backward(dx, dy, _x, y) {
-    const simd = simdFor(dx, dy, y);
+    const simd = simdKernelFor(dx, dy, y);
     if (simd) return simd.reluBackward(dx.byteOffset, dy.byteOffset, y.byteOffset, dy.length);
     for (let i = 0; i < dy.length; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
   },

@@ -10,11 +10,10 @@
  * module on the same heap offsets (threads.node.ts). Under the SIMD kernel the
  * update rules run as WebAssembly with the same bits (wasm/loops.ts), and the
  * sigmoid as WebAssembly in float64: its float32 result within one ulp of the
- * loop's, and in practice the same bits (wasm/sigmoid.ts). The loops below are the reference,
- * and what the js kernel runs.
+ * loop's, and in practice the same bits (wasm/sigmoid.ts). The loops below are
+ * the reference, and what the js kernel runs.
  */
-import { inHeap } from "./heap.js";
-import { activeWasmKernel } from "./kernel.js";
+import { simdKernelFor } from "./kernel.js";
 import type { WasmKernel } from "./wasm/kernel.js";
 
 export const enum Loop {
@@ -50,12 +49,9 @@ export function loopElements(loop: Loop, a: Float32Array[], s: ArrayLike<number>
   }
   switch (loop) {
     case Loop.Sgd: {
-      // Float32 arithmetic, as TensorFlow.js's sgd (w + (−lr)·g on float32 tensors) and Keras
-      // (lr cast to the variable's float32): lr and lr·g rounded to float32, then the difference
-      // (computed in float64 and stored, which rounds float32 operands' difference correctly).
       const [w, g] = a;
-      const lr = Math.fround(s[0]);
-      for (let i = start; i < end; i++) w[i] -= Math.fround(lr * g[i]);
+      const lr32 = Math.fround(s[0]);
+      for (let i = start; i < end; i++) w[i] = sgdStep(w[i], g[i], lr32);
       return;
     }
     case Loop.Momentum: {
@@ -84,6 +80,16 @@ export function loopElements(loop: Loop, a: Float32Array[], s: ArrayLike<number>
   }
 }
 
+/**
+ * One plain SGD step on one weight, w − lr·g, in float32 arithmetic as TensorFlow.js's
+ * sgd (w + (−lr)·g on float32 tensors) and Keras (lr cast to the variable's float32)
+ * compute it: lr32 is lr rounded to float32, lr32·g is rounded to float32, and the
+ * difference of two float32 values, computed in float64, rounds correctly when stored.
+ */
+export function sgdStep(w: number, g: number, lr32: number): number {
+  return w - Math.fround(lr32 * g);
+}
+
 /** Splits a loop between threads when it can; false to run it on the caller. */
 export interface LoopExecutor {
   runLoop(loop: Loop, arrays: Float32Array[], scalars: number[], length: number, simd: boolean): boolean;
@@ -99,8 +105,7 @@ export function setLoopExecutor(e: LoopExecutor | undefined): void {
 /** Runs `loop` over every element of the arrays (all of the same length), split between threads when worth it. */
 export function elementwise(loop: Loop, arrays: Float32Array[], scalars: number[]): void {
   const n = arrays[0].length;
-  const kernel = activeWasmKernel();
-  const simd = kernel !== undefined && arrays.every(inHeap) ? kernel : undefined;
+  const simd = simdKernelFor(...arrays);
   if (executor !== undefined && n >= MIN_LENGTH[loop] && executor.runLoop(loop, arrays, scalars, n, simd !== undefined)) return;
   loopElements(loop, arrays, scalars, 0, n, simd);
 }

@@ -10,13 +10,11 @@
  * (wasm/finite.ts: x − x is 0 exactly when x is finite); otherwise the plain
  * loop below, which is the definition.
  */
-import { inHeap } from "./heap.js";
-import { activeWasmKernel } from "./kernel.js";
+import { simdKernelFor } from "./kernel.js";
 
 export function allFinite(a: Float32Array): boolean {
-  const kernel = activeWasmKernel();
-  if (kernel !== undefined && inHeap(a)) return kernel.allFinite(a.byteOffset, a.length);
-  return allFiniteNaive(a);
+  const simd = simdKernelFor(a);
+  return simd ? simd.allFinite(a.byteOffset, a.length) : allFiniteNaive(a);
 }
 
 /** The definition, one value at a time. */

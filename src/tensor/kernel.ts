@@ -8,7 +8,7 @@
  * PURENN_KERNEL=js|wasm, read on first use) chooses. The two agree to rounding: the SIMD
  * kernel sums in float32, the JavaScript one in float64 within each k slice.
  */
-import { heapMemory } from "./heap.js";
+import { heapMemory, inHeap } from "./heap.js";
 import { describe } from "./matrix.js";
 import { WasmKernel, wasmSimdAvailable } from "./wasm/kernel.js";
 
@@ -54,4 +54,14 @@ export function getKernel(): KernelName {
 /** The WebAssembly kernel over the heap when it is the one in use, else undefined. */
 export function activeWasmKernel(): WasmKernel | undefined {
   return getKernel() === "wasm" ? instance : undefined;
+}
+
+/**
+ * The WebAssembly kernel when it is in use and every array lives in the heap
+ * (it reaches them by offset), else undefined: then the caller runs its plain
+ * TypeScript loop, the reference.
+ */
+export function simdKernelFor(...arrays: ArrayBufferView[]): WasmKernel | undefined {
+  const kernel = activeWasmKernel();
+  return kernel !== undefined && arrays.every(inHeap) ? kernel : undefined;
 }

@@ -4,8 +4,8 @@
  * Legend: x, y, out are (n, c) matrices, one sample per row; b is (1, c).
  */
 import { Matrix, type MatrixLike, toMatrix, describe } from "./matrix.js";
-import { activeWasmKernel } from "./kernel.js";
-import { heapInt32, inHeap } from "./heap.js";
+import { simdKernelFor } from "./kernel.js";
+import { heapInt32 } from "./heap.js";
 
 /** Bias broadcast:  out[i][j] = x[i][j] + b[j].   (out may be x) */
 export function addRowVector(out: Matrix, x: Matrix, b: Matrix): void {
@@ -24,8 +24,8 @@ export function addRowVector(out: Matrix, x: Matrix, b: Matrix): void {
 export function sumRows(out: Matrix, x: Matrix): void {
   const { rows: n, cols: c } = x;
   const o = out.data, xd = x.data;
-  const kernel = activeWasmKernel();
-  if (kernel !== undefined && inHeap(o) && inHeap(xd)) return kernel.sumRows(o.byteOffset, xd.byteOffset, n, c);
+  const simd = simdKernelFor(o, xd);
+  if (simd) return simd.sumRows(o.byteOffset, xd.byteOffset, n, c);
   for (let j = 0; j < c; j++) {
     let s = 0;
     for (let i = 0; i < n; i++) s += xd[i * c + j];
@@ -98,10 +98,10 @@ let columnScratch: Int32Array | undefined;
  */
 export function nonzeroColumns(x: Matrix, out: Int32Array): number {
   const { rows: n, cols: c, data } = x;
-  const kernel = activeWasmKernel();
-  if (kernel !== undefined && inHeap(data) && inHeap(out) && out.length >= c) {
+  const simd = out.length >= c ? simdKernelFor(data, out) : undefined;
+  if (simd) {
     if ((columnScratch?.length ?? 0) < c) columnScratch = heapInt32(c);
-    if (columnScratch !== undefined) return kernel.nonzeroColumns(data.byteOffset, n, c, columnScratch.byteOffset, out.byteOffset);
+    if (columnScratch !== undefined) return simd.nonzeroColumns(data.byteOffset, n, c, columnScratch.byteOffset, out.byteOffset);
   }
   let count = 0;
   for (let j = 0; j < c; j++) {
@@ -114,6 +114,7 @@ export function nonzeroColumns(x: Matrix, out: Int32Array): number {
   }
   return count;
 }
+
 /**
  * out[cols[r]] = rows[r] for each r, and 0 in every other row: rows computed
  * for some rows of out only. `cols` is increasing (as nonzeroColumns writes

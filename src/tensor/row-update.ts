@@ -12,8 +12,8 @@
  * that layer's products (thread-protocol.ts columnShare), so each thread
  * writes the part of W that it reads in the next batch's x·W.
  */
-import { inHeap } from "./heap.js";
-import { activeWasmKernel } from "./kernel.js";
+import { simdKernelFor } from "./kernel.js";
+import { sgdStep } from "./elementwise.js";
 import type { WasmKernel } from "./wasm/kernel.js";
 
 /** Below this many weights a row update stays on the calling thread. */
@@ -33,8 +33,7 @@ export function setRowUpdateExecutor(e: RowUpdateExecutor | undefined): void {
 
 /** W(cols[q], :) −= lr·G(q, :) for every q; W rows and G rows are `width` floats. */
 export function sgdRows(w: Float32Array, g: Float32Array, cols: Int32Array, width: number, lr: number): void {
-  const kernel = activeWasmKernel();
-  const simd = kernel !== undefined && inHeap(w) && inHeap(g) && inHeap(cols) ? kernel : undefined;
+  const simd = simdKernelFor(w, g, cols);
   if (simd && executor !== undefined && cols.length * width >= MIN_SPLIT && executor.runSgdRows(w, g, cols, width, lr)) return;
   sgdRowsColumns(w, g, cols, width, lr, 0, width, simd);
 }
@@ -47,9 +46,9 @@ export function sgdRowsColumns(
     simd.sgdRows(w.byteOffset, g.byteOffset, cols.byteOffset, cols.length, width, j0, j1, lr);
     return;
   }
-  const lr32 = Math.fround(lr); // float32 arithmetic, as Loop.Sgd
+  const lr32 = Math.fround(lr);
   for (let q = 0; q < cols.length; q++) {
     const wRow = cols[q] * width, gRow = q * width;
-    for (let j = j0; j < j1; j++) w[wRow + j] -= Math.fround(lr32 * g[gRow + j]);
+    for (let j = j0; j < j1; j++) w[wRow + j] = sgdStep(w[wRow + j], g[gRow + j], lr32);
   }
 }

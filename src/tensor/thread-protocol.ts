@@ -74,7 +74,7 @@ export function runLoopShare(
 export function runSgdRowsShare(ctl: Int32Array, scalars: Float64Array, t: number, threads: number, kernel: WasmKernel): void {
   const width = ctl[CONTROL.length];
   const [j0, j1] = columnShare(width, t, threads);
-  const [w, g, cols] = [0, 1, 2].map((i) => ctl[CONTROL.arrays + i] * 4);
+  const w = ctl[CONTROL.arrays] * 4, g = ctl[CONTROL.arrays + 1] * 4, cols = ctl[CONTROL.arrays + 2] * 4; // bytes
   kernel.sgdRows(w, g, cols, ctl[CONTROL.count], width, j0, j1, scalars[0]);
 }
 

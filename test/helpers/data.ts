@@ -1,5 +1,22 @@
 // Deterministic test data, independent of purenn's own generator.
 import { Matrix } from "../../src/core.js";
+import { allocFloat32 } from "../../src/tensor/alloc.js";
+
+/** The bytes of an array or a matrix's values, to compare results bit for bit. */
+export function bits(m: Matrix | Float32Array): Buffer {
+  const d = m instanceof Matrix ? m.data : m;
+  return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+}
+
+/**
+ * A copy of the values in the heap, where the SIMD kernel reaches them (a
+ * `new Matrix(rows, cols, data)` keeps `data` itself, which may lie outside it).
+ */
+export function heapCopy(values: ArrayLike<number>): Float32Array {
+  const a = allocFloat32(values.length);
+  a.set(values);
+  return a;
+}
 
 /** A small linear congruential generator: the same numbers on every run. */
 export function lcg(seed: number): () => number {
