@@ -9,7 +9,7 @@ import { heapMemory } from "../src/tensor/heap.js";
 import { allocFloat32 } from "../src/tensor/alloc.js";
 import { elementwise, Loop } from "../src/tensor/elementwise.js";
 import { getKernel, setKernel } from "../src/tensor/kernel.js";
-import { setThreads, threadsReady } from "../src/tensor/threads.node.js";
+import { setThreads, threadsReady, parallelRunCount } from "../src/tensor/threads.node.js";
 import { getActivation } from "../src/layers/activations.js";
 import { heapCopy, lcg } from "./helpers/data.js";
 
@@ -135,9 +135,10 @@ describe("WebAssembly SIMD sigmoid", () => {
     await threadsReady(120_000);
     y.fill(0);
     spy.mockClear();
-    elementwise(Loop.Sigmoid, [y, x], []); // 8192 elements: split, the caller's half through the spy
-    expect(spy).toHaveBeenCalled();
-    expect(spy.mock.calls.some(([, , start, end]) => start === 0 && end < x.length), "the caller ran only its share").toBe(true);
+    const before = parallelRunCount();
+    elementwise(Loop.Sigmoid, [y, x], []); // 8192 elements: cut into pieces that the caller and the worker claim
+    expect(parallelRunCount(), "split between threads").toBeGreaterThan(before);
+    expect(spy.mock.calls.every(([, , start, end]) => end - start < x.length), "the caller ran pieces, not the whole").toBe(true);
     expect(Array.from(bitsOf(y))).toEqual(Array.from(bitsOf(oneThread)));
     setThreads(1);
 

@@ -109,9 +109,3 @@ export function elementwise(loop: Loop, arrays: Float32Array[], scalars: number[
   if (executor !== undefined && n >= MIN_LENGTH[loop] && executor.runLoop(loop, arrays, scalars, n, simd !== undefined)) return;
   loopElements(loop, arrays, scalars, 0, n, simd);
 }
-
-/** Thread t's share of n elements: contiguous, cut at multiples of 16 (whole cache lines). */
-export function loopRange(n: number, t: number, threads: number): [number, number] {
-  const cut = (i: number) => (i === threads ? n : Math.min(n, Math.floor((i * n) / threads / 16) * 16));
-  return [cut(t), cut(t + 1)];
-}

@@ -8,9 +8,8 @@
  * leaves W exactly as the whole update `w −= lr·g` (elementwise.ts, Loop.Sgd)
  * would, while reading and writing only the rows that change. Under the SIMD
  * kernel it is one WebAssembly call (wasm/row-update.ts), and with worker
- * threads each thread takes a block of columns: the same block it computes in
- * that layer's products (thread-protocol.ts columnShare), so each thread
- * writes the part of W that it reads in the next batch's x·W.
+ * threads it is cut into blocks of columns that the threads claim
+ * (thread-protocol.ts): each column's update is the same whoever makes it.
  */
 import { simdKernelFor } from "./kernel.js";
 import { sgdStep } from "./elementwise.js";

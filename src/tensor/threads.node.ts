@@ -1,93 +1,113 @@
 /**
- * Matmul on several cores: worker threads over shared memory (Node only).
+ * Products, loops and row updates on several cores: worker threads over
+ * shared memory (Node only).
  *
- * Every matrix lives in the heap (heap.ts), a shared WebAssembly memory that
- * each worker receives once, at start. A product is then described by
- * offsets in a small Int32Array control block, and split as
- * thread-protocol.ts describes: the caller packs the small operand, every
- * thread (caller included) claims chunks of the big one, packs them itself
- * and writes its tiles straight into C. Each tile is summed in the same
- * order whoever computes it, so results are bit-identical for any count.
+ * A job is cut into pieces, more pieces than threads (thread-protocol.ts),
+ * and whoever is free claims the next one: the caller and the workers alike.
  *
- * Hand-off: the caller writes the job into the control block, bumps
- * `generation` and wakes the workers (Atomics.notify); each worker claims
- * chunks until none are left, decrements `pending` and notifies; the caller
- * claims chunks too, then waits for `pending` to reach 0. Products below
- * MIN_FLOPS stay on the caller: there a hand-off costs more than it saves.
+ * The hand-off. What each side writes and reads, in this order (every step
+ * marked "atomic" is a sequentially consistent Atomics operation):
  *
- * On the SIMD kernel (kernel.ts) each thread computes one fixed block of C
- * (runSimdChunks), packed and multiplied by one call into WebAssembly.
- * Elementwise loops (elementwise.ts) are split by contiguous ranges
- * (Command.Loop), row updates of SGD (row-update.ts) by the same blocks of
- * columns as the products (Command.SgdRows). A worker that fails or ends
- * mid-job makes the caller throw (waitForWorkers) rather than wait for ever.
+ *   caller                                        worker
+ *   1. (the last job has done = P)                a. W ← load(word) (atomic). If W names a job newer
+ *   2. writes the job's words (plain stores),        than the last it looked at, with a piece left: c.
+ *      done ← 0 (atomic)                          b. re-loads for a while (spin); then wait(word, W):
+ *   3. word ← (seq + 1, P, next 0) (atomic)          sleeps only if word still equals W; back to a.
+ *   4. notify(word)                               c. claims a piece: swap(word, W, W + 1) (atomic),
+ *   5. claims and computes pieces, as c              reading the job's words after a successful swap;
+ *   6. waits until done = P: re-loads about          computes it; done += 1 (atomic); notify(done).
+ *      a piece's time, then wait(done, D)            Claims again until the job has none left: a.
+ *
+ * No wake-up is lost. Atomics.wait compares and goes to sleep as one step
+ * with respect to Atomics.notify on the same word. If the caller's store (3)
+ * comes before the worker's compare (b), the worker sees a new word and does
+ * not sleep; otherwise it is asleep by the time of the notify (4), which wakes
+ * it. The same holds for done between c and 6. Neither side needs a timeout.
+ *
+ * A worker reads the right job. The job's words are written before the store
+ * (3) that publishes it and read after a swap (c) that read that store (or a
+ * later claim of the same job); the atomics order the two. They cannot change
+ * while the worker computes: the caller writes the next job only after done =
+ * P (1), which needs this worker's piece.
+ *
+ * A piece counts for its own job. The swap succeeds only if the word still
+ * names the job (seq): a worker that slept through several jobs finds seq
+ * moved on, and claims nothing of the old one.
+ *
+ * A stalled thread costs little. The caller waits only for pieces that are
+ * claimed and unfinished, never for a worker that is asleep or not scheduled:
+ * a worker the OS has descheduled costs at most the piece it holds. If the
+ * hand-off keeps costing more than it saves (other work keeps the cores busy),
+ * the caller runs jobs alone for a while (split-policy.ts), and the workers
+ * sleep. Small jobs stay on the caller (MIN_*): there a hand-off costs more
+ * than it saves.
+ *
+ * Failures. A worker whose piece throws sets `failed` and still counts the
+ * piece done, so the caller throws at once. If the caller's own piece throws,
+ * it first takes every unclaimed piece (without computing it) and waits for
+ * the claimed ones, so no piece of that job can land in the next. A worker
+ * that dies mid-piece would keep done below P: past a deadline the caller
+ * gives the pool up, with an error that names the job and the piece.
  */
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { setGemmExecutor, indexListsInHeap, packA, packB, panelCounts, MR, NR, type GemmExecutor, type GemmProblem } from "./gemm.js";
 import {
-  CONTROL, Command, chunkCount, chunkPanels, columnShare, problemFrom, runChunks, runSimdChunks, splitsColumns,
+  CONTROL, Command, MAX_THREADS, chunkCount, chunkPanels, claim, describeJob, jobWord, pieceCount, problemFrom, runPiece,
+  simdUnits, splitsColumns, type ThreadContext,
 } from "./thread-protocol.js";
+import { SplitPolicy } from "./split-policy.js";
 import { setRowUpdateExecutor, type RowUpdateExecutor } from "./row-update.js";
-import { WasmKernel, gemmScratchBytes } from "./wasm/kernel.js";
+import { WasmKernel, gemmScratchBytes, wasmSimdAvailable, WARM_UP_BYTES } from "./wasm/kernel.js";
 import { heapMemory, inHeap } from "./heap.js";
 import { allocFloat32 } from "./alloc.js";
-import { setLoopExecutor, loopRange, loopElements, type Loop, type LoopExecutor } from "./elementwise.js";
+import { setLoopExecutor, type Loop, type LoopExecutor } from "./elementwise.js";
 
 /**
- * Smallest product (in flops, 2·m·n·k) worth splitting on the js kernel, found
- * by timing products on 1 and 2 threads: below it the hand-off costs more.
+ * Smallest product (flops, 2·m·n·k) worth splitting, per kernel, timed on 1 and
+ * 2 threads (npm run bench -- matmul): below it the hand-off costs more.
  */
 const MIN_FLOPS = 1 << 19;
-/**
- * The same for the SIMD kernel, about nine times faster per product: the
- * tutorial's 32x256x128 products (2^21) still gain on two threads (bench/matmul.ts).
- */
 const MIN_SIMD_FLOPS = 1 << 21;
-/** How long past its own share the caller waits for a worker's share before it gives the pool up. */
+/** Pieces per thread: enough that a thread the OS has not scheduled holds up little. */
+const PIECES_PER_THREAD = 4;
+/** How long past the caller's own part it waits for a claimed piece before it gives the pool up. */
 const JOB_DEADLINE_MS = 5000;
+/** The caller re-loads `done` for about this many times a piece's duration before it sleeps. */
+const SPIN_PIECES = 2;
 
 let threads = 1;
 let pool: Pool | undefined;
+let adapt = true;
+let workerFile: URL | undefined;
 
-/** Uses `n` threads (the caller plus n − 1 workers) for large matmuls; 1 turns workers off. */
+/** Uses `n` threads (the caller plus n − 1 workers) for large jobs; 1 turns workers off. */
 export function setThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1 || n > 64) {
-    throw new Error(`setThreads expects an integer from 1 to 64, got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new Error(`setThreads expects an integer from 1 to ${MAX_THREADS}, got ${n}`);
   }
   if (n === threads) return;
   pool?.close();
   pool = undefined;
   threads = n;
-  if (n === 1) {
-    setGemmExecutor(undefined);
-    setLoopExecutor(undefined);
-    setRowUpdateExecutor(undefined);
-  } else {
-    pool = new Pool(n);
-    setGemmExecutor(pool);
-    setLoopExecutor(pool);
-    setRowUpdateExecutor(pool);
-  }
+  const executor = n === 1 ? undefined : (pool = new Pool(n));
+  setGemmExecutor(executor);
+  setLoopExecutor(executor);
+  setRowUpdateExecutor(executor);
 }
 
-/** The number of threads matmul uses now. */
+/** The number of threads jobs may use now. */
 export function getThreads(): number {
   return threads;
 }
 
 /**
- * Resolves once the worker threads are up. Not needed for correctness (until
- * then products run on the calling thread, with the same bits); benchmarks and
- * tests wait so that they measure the split.
+ * Resolves once the worker threads are up; rejects as soon as one fails to
+ * start (the pool then falls back to one thread). Not needed for correctness:
+ * until then jobs run on the calling thread, with the same bits.
  */
 export async function threadsReady(timeoutMs = 60_000): Promise<void> {
   await pool?.ready(timeoutMs);
-}
-
-/** How many products have been split across threads so far. */
-export function parallelRunCount(): number {
-  return pool?.parallelRuns ?? 0;
 }
 
 /** PURENN_THREADS if set, else the number of cores. */
@@ -95,142 +115,179 @@ export function defaultThreads(): number {
   const env = process.env.PURENN_THREADS;
   if (env === undefined || env === "") return availableParallelism();
   const n = Number(env);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`PURENN_THREADS must be a positive integer, got "${env}"`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) throw new Error(`PURENN_THREADS must be an integer from 1 to ${MAX_THREADS}, got "${env}"`);
   return n;
+}
+
+// For tests and benchmarks.
+
+/** How many jobs have been split across threads so far. */
+export function parallelRunCount(): number {
+  return pool?.stats.jobs ?? 0;
+}
+
+/** Jobs split, pieces the workers computed, and periods the caller ran alone, in the current pool. */
+export function splitStats(): { jobs: number; workerPieces: number; backoffs: number } {
+  return { ...(pool?.stats ?? { jobs: 0, workerPieces: 0 }), backoffs: pool?.policy.backoffs ?? 0 };
+}
+
+/** false: split every large job, however the hand-offs go (tests that must see the split); true: adapt (the default). */
+export function adaptToLoad(on: boolean): void {
+  adapt = on;
+}
+
+/** The live worker threads (a test ends one to check the caller goes on). */
+export function workerThreads(): readonly Worker[] {
+  return pool?.workerList ?? [];
+}
+
+/** Where pools started from now on load the worker from (a test moves it, as a bundler might). */
+export function setWorkerFile(url: URL | undefined): void {
+  workerFile = url;
 }
 
 class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
   readonly minFlops = MIN_FLOPS;
+  readonly policy = new SplitPolicy();
+  readonly stats = { jobs: 0, workerPieces: 0 };
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL.size * 4));
+  private readonly word = new BigInt64Array(new SharedArrayBuffer(8));
   private readonly scalars = new Float64Array(new SharedArrayBuffer(4 * 8));
   private readonly workers: Worker[] = [];
-  /** Heap blocks the pool owns: the packed small operand, and one scratch per thread. */
+  private seq = 0n;
+  /** Heap blocks the pool owns: the packed small operand (js kernel), and one scratch per thread. */
   private small: Float32Array = new Float32Array(0);
   private readonly scratch: Float32Array[] = [];
-  /** Views of the whole heap, made again only when it has grown. */
-  private heap: Float32Array = new Float32Array(0);
-  private heapInt: Int32Array = new Int32Array(0);
-  /** This thread's instance of the SIMD kernel, made on first use. */
-  private kernel: WasmKernel | undefined;
+  /** This thread's context: its views of the heap and its SIMD kernel, made before the first job. */
+  private readonly self: ThreadContext;
+  private startError: Error | undefined;
+  private warned = false;
 
-  /** When the current job was handed out (performance.now()). */
-  private dispatchedAt = 0;
+  constructor(private readonly size: number) {
+    for (let t = 0; t < size; t++) this.scratch.push(new Float32Array(0));
+    this.self = { ctl: this.control, scalars: this.scalars, heap: new Float32Array(0), heapInt: new Int32Array(0), kernel: undefined, t: 0 };
+  }
 
   get workerList(): readonly Worker[] {
     return this.workers;
   }
 
-  /** Products and row updates computed split across threads so far (tests use it to see the split happen). */
-  parallelRuns = 0;
-
-  constructor(private readonly size: number) {
-    for (let t = 0; t < size; t++) this.scratch.push(new Float32Array(0));
-  }
-
-  /** Starts the workers, once; until they are up, products run on the caller. */
+  /** Starts the workers, once; until they are up, jobs run on the caller. */
   start(): void {
-    if (this.workers.length > 0) return;
+    if (this.workers.length > 0 || this.startError) return;
     const memory = heapMemory();
     if (memory === undefined) return;
+    const simd = wasmSimdAvailable();
+    // Every thread, this one included, builds and warms up its kernel before its first job (never during one).
+    const warmUp = allocFloat32(((this.size * WARM_UP_BYTES) / 4) | 0);
+    if (simd && inHeap(warmUp)) {
+      this.self.kernel = new WasmKernel(memory);
+      this.self.kernel.warmUp(warmUp.byteOffset);
+    }
     const here = new URL(import.meta.url);
-    const ts = here.pathname.endsWith(".ts");
-    const file = new URL(`./gemm-worker.node.${ts ? "ts" : "js"}`, here);
+    const file = workerFile ?? new URL(`./gemm-worker.node.${here.pathname.endsWith(".ts") ? "ts" : "js"}`, here);
     for (let t = 1; t < this.size; t++) {
-      const workerData = { control: this.control, scalars: this.scalars, index: t, threads: this.size, memory };
-      // Under tsx or vitest the worker is TypeScript source: register tsx in it first.
-      const worker = ts
-        ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`, { eval: true, workerData })
-        : new Worker(file, { workerData });
+      const workerData = {
+        control: this.control, word: this.word, scalars: this.scalars, index: t, memory,
+        warmUpAt: simd && inHeap(warmUp) ? warmUp.byteOffset + t * WARM_UP_BYTES : -1,
+      };
+      let worker: Worker;
+      try {
+        // Under tsx or vitest the worker is TypeScript source: register tsx in it first.
+        worker = file.pathname.endsWith(".ts")
+          ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`, { eval: true, workerData })
+          : new Worker(file, { workerData });
+      } catch (e) {
+        this.lose(e as Error);
+        return;
+      }
       worker.unref();
-      worker.on("error", (e) => {
-        process.emitWarning(`purenn worker thread failed (${e.message}); matmul continues on one thread`);
-        if (pool === this) setThreads(1); // not a newer pool that setThreads has started since
+      worker.on("error", (e) => this.lose(e));
+      worker.on("exit", (code) => {
+        if (pool === this) this.lose(new Error(`a worker thread exited (code ${code})`));
       });
       this.workers.push(worker);
     }
   }
 
-  /** Resolves when every worker has started (polling; startup takes milliseconds, or seconds under tsx). */
+  /** A worker failed to start or died: warn once, and from now on run everything on one thread. */
+  private lose(e: Error): void {
+    this.startError ??= e;
+    if (pool !== this) return; // a newer pool has started since
+    if (!this.warned) process.emitWarning(`purenn worker thread failed (${e.message}); jobs continue on one thread`);
+    this.warned = true;
+    setThreads(1);
+  }
+
+  /** Resolves when every worker has started; rejects as soon as one fails to. */
   async ready(timeoutMs: number): Promise<void> {
     this.start();
-    if (this.workers.length === 0) return; // no shared heap: everything runs on the caller
     const until = Date.now() + timeoutMs;
-    while (Atomics.load(this.control, CONTROL.ready) < this.size - 1) {
+    while (!this.started()) {
+      if (this.startError) throw new Error(`purenn: a worker thread failed to start (${this.startError.message}); jobs run on one thread`);
+      if (this.workers.length === 0) return; // no shared heap: everything runs on the caller
       if (Date.now() > until) throw new Error(`purenn: worker threads did not start within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
+  }
+
+  private started(): boolean {
+    return this.workers.length > 0 && Atomics.load(this.control, CONTROL.ready) === this.size - 1;
+  }
+
+  /** Whether a job may be split now: workers up, and the hand-offs paying (split-policy.ts). */
+  private open(): boolean {
+    this.start();
+    return this.started() && (!adapt || this.policy.shouldSplit(performance.now()));
   }
 
   run(g: GemmProblem, simd: boolean): boolean {
-    const ctl = this.control;
-    this.start();
-    if (Atomics.load(ctl, CONTROL.ready) < this.size - 1) return false; // workers still starting
-    if (!inHeap(g.a) || !inHeap(g.b) || !inHeap(g.c)) return false;
-    if (simd) return this.runSimd(g);
-    if (2 * g.m * g.n * g.k < MIN_FLOPS) return false;
+    if (!this.open() || !inHeap(g.a) || !inHeap(g.b) || !inHeap(g.c)) return false;
     const { m, n, k } = g;
-    const [pa, pb] = panelCounts(m, n);
-    const byColumns = splitsColumns(m, n);
-    const chunks = chunkCount(m, n);
-    if (chunks < 2) return false;
-    // Heap blocks big enough for this product (they grow, rarely, and are then reused).
-    const smallLength = (byColumns ? pa * MR : pb * NR) * k;
-    const chunkLength = chunkPanels(m, n) * (byColumns ? NR : MR) * k;
-    if (this.small.length < smallLength) this.small = allocFloat32(smallLength);
-    for (let t = 0; t < this.size; t++) {
-      if (this.scratch[t].length < chunkLength) this.scratch[t] = allocFloat32(chunkLength);
+    if (2 * m * n * k < (simd ? MIN_SIMD_FLOPS : MIN_FLOPS)) return false;
+    const ctl = this.control;
+    let pieces: number;
+    if (simd) {
+      if (this.self.kernel === undefined) return false;
+      const { byColumns, units } = simdUnits(m, n, this.size);
+      pieces = pieceCount(units, this.size, PIECES_PER_THREAD);
+      if (!this.scratchFor(Math.ceil(gemmScratchBytes(m, n, k) / 4)) || !this.describe(g)) return false;
+      ctl[CONTROL.byColumns] = byColumns ? 1 : 0;
+      for (let t = 0; t < this.size; t++) ctl[CONTROL.scratch + t] = this.scratch[t].byteOffset; // bytes, for the SIMD kernel
+    } else {
+      pieces = chunkCount(m, n);
+      const [pa, pb] = panelCounts(m, n);
+      const byColumns = splitsColumns(m, n);
+      const smallLength = (byColumns ? pa * MR : pb * NR) * k;
+      if (this.small.length < smallLength) this.small = allocFloat32(smallLength);
+      if (!inHeap(this.small) || !this.scratchFor(chunkPanels(m, n) * (byColumns ? NR : MR) * k) || !this.describe(g)) return false;
+      ctl[CONTROL.small] = this.small.byteOffset / 4;
+      for (let t = 0; t < this.size; t++) ctl[CONTROL.scratch + t] = this.scratch[t].byteOffset / 4;
+      // The caller packs the small operand once, before the job is published.
+      const heap = this.views().heap;
+      const problem = problemFrom(ctl, heap, this.self.heapInt);
+      if (byColumns) packA(heap, ctl[CONTROL.small], problem, 0, pa);
+      else packB(heap, ctl[CONTROL.small], problem, 0, pb);
     }
-    if (!inHeap(this.small) || !this.describe(g)) return false;
-    ctl[CONTROL.simd] = 0;
-    ctl[CONTROL.small] = this.small.byteOffset / 4;
-    for (let t = 0; t < this.size; t++) ctl[CONTROL.scratch + t] = this.scratch[t].byteOffset / 4;
-    ctl[CONTROL.chunks] = chunks;
-    ctl[CONTROL.next] = 0;
-
-    // The caller packs the small operand, wakes the workers and claims chunks with them.
-    const buffer = heapMemory()!.buffer;
-    if (buffer.byteLength !== this.heap.byteLength) {
-      this.heap = new Float32Array(buffer);
-      this.heapInt = new Int32Array(buffer);
-    }
-    const heap = this.heap;
-    const problem = problemFrom(ctl, heap, this.heapInt);
-    if (byColumns) packA(heap, ctl[CONTROL.small], problem, 0, pa);
-    else packB(heap, ctl[CONTROL.small], problem, 0, pb);
-    this.dispatch(Command.Gemm);
-    runChunks(ctl, heap, problem, 0);
-    this.waitForWorkers();
-    this.parallelRuns++;
+    if (pieces < 2) return false;
+    ctl[CONTROL.simd] = simd ? 1 : 0;
+    this.split(Command.Gemm, pieces);
     return true;
   }
 
-  /** The product on the WebAssembly kernel: thread t computes block t of C with one call (simdChunk). */
-  private runSimd(g: GemmProblem): boolean {
-    const ctl = this.control;
-    const { m, n, k } = g;
-    if (2 * m * n * k < MIN_SIMD_FLOPS) return false;
-    const chunks = this.size; // one fixed block per thread (runSimdChunks)
-    const scratchFloats = Math.ceil(gemmScratchBytes(m, n, k) / 4);
+  /** Per-thread heap scratch of at least `floats` (grown rarely, then reused); false if the heap is full. */
+  private scratchFor(floats: number): boolean {
     for (let t = 0; t < this.size; t++) {
-      if (this.scratch[t].length < scratchFloats) this.scratch[t] = allocFloat32(scratchFloats);
+      if (this.scratch[t].length < floats) this.scratch[t] = allocFloat32(floats);
     }
-    if (!this.describe(g)) return false;
-    ctl[CONTROL.simd] = 1;
-    ctl[CONTROL.chunks] = chunks;
-    ctl[CONTROL.next] = 0;
-    for (let t = 0; t < this.size; t++) ctl[CONTROL.scratch + t] = this.scratch[t].byteOffset; // bytes, for the SIMD kernel
-    this.dispatch(Command.Gemm);
-    runSimdChunks(ctl, (this.kernel ??= new WasmKernel(heapMemory()!)), 0);
-    this.waitForWorkers();
-    this.parallelRuns++;
-    return true;
+    return this.scratch.every(inHeap);
   }
 
   /** Writes the product's operands and index lists into the control block; false if the heap is full. */
   private describe(g: GemmProblem): boolean {
     const ctl = this.control;
     const lists = indexListsInHeap(g);
-    if (lists === undefined || !this.scratch.every(inHeap)) return false;
+    if (lists === undefined) return false;
     ctl[CONTROL.m] = g.m; ctl[CONTROL.n] = g.n; ctl[CONTROL.k] = g.k;
     ctl[CONTROL.transA] = g.transA ? 1 : 0; ctl[CONTROL.transB] = g.transB ? 1 : 0;
     ctl[CONTROL.a] = g.a.byteOffset / 4; ctl[CONTROL.lda] = g.lda;
@@ -240,93 +297,119 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
     return true;
   }
 
-  /** Splits an elementwise loop (elementwise.ts) between the threads, by contiguous ranges. */
+  /** An element-wise loop (elementwise.ts), cut into ranges. */
   runLoop(loop: Loop, arrays: Float32Array[], scalars: number[], length: number, simd: boolean): boolean {
+    if (!this.open() || arrays.length > 4 || scalars.length > this.scalars.length || !arrays.every(inHeap)) return false;
+    if (simd && this.self.kernel === undefined) return false;
     const ctl = this.control;
-    if (Atomics.load(ctl, CONTROL.ready) < this.size - 1 || arrays.length > 4 || scalars.length > this.scalars.length) return false;
-    if (!arrays.every(inHeap)) return false;
     ctl[CONTROL.loop] = loop;
     ctl[CONTROL.length] = length;
     for (let i = 0; i < 4; i++) ctl[CONTROL.arrays + i] = i < arrays.length ? arrays[i].byteOffset / 4 : -1;
     this.scalars.set(scalars);
     ctl[CONTROL.simd] = simd ? 1 : 0;
-    this.dispatch(Command.Loop);
-    const [start, end] = loopRange(length, 0, this.size);
-    loopElements(loop, arrays, scalars, start, end, simd ? (this.kernel ??= new WasmKernel(heapMemory()!)) : undefined);
-    this.waitForWorkers();
+    this.split(Command.Loop, pieceCount(Math.ceil(length / 16), this.size, PIECES_PER_THREAD));
     return true;
   }
 
-  /** Plain SGD on a gradient held as rows (row-update.ts): each thread its block of columns, on the SIMD kernel. */
+  /** Plain SGD on a gradient held as rows (row-update.ts), on the SIMD kernel, cut into blocks of columns. */
   runSgdRows(w: Float32Array, g: Float32Array, cols: Int32Array, width: number, lr: number): boolean {
+    if (!this.open() || this.self.kernel === undefined || !inHeap(w) || !inHeap(g) || !inHeap(cols)) return false;
     const ctl = this.control;
-    if (Atomics.load(ctl, CONTROL.ready) < this.size - 1) return false;
-    if (!inHeap(w) || !inHeap(g) || !inHeap(cols)) return false;
     ctl[CONTROL.arrays] = w.byteOffset / 4;
     ctl[CONTROL.arrays + 1] = g.byteOffset / 4;
     ctl[CONTROL.arrays + 2] = cols.byteOffset / 4;
     ctl[CONTROL.length] = width;
     ctl[CONTROL.count] = cols.length;
     this.scalars[0] = lr;
-    this.dispatch(Command.SgdRows);
-    const [j0, j1] = columnShare(width, 0, this.size);
-    (this.kernel ??= new WasmKernel(heapMemory()!)).sgdRows(w.byteOffset, g.byteOffset, cols.byteOffset, cols.length, width, j0, j1, lr);
-    this.waitForWorkers();
-    this.parallelRuns++;
+    this.split(Command.SgdRows, pieceCount(Math.ceil(width / 16), this.size, PIECES_PER_THREAD));
     return true;
+  }
+
+  /** This thread's views of the heap, made again only when it has grown. */
+  private views(): ThreadContext {
+    const buffer = heapMemory()!.buffer;
+    if (buffer.byteLength !== this.self.heap.byteLength) {
+      this.self.heap = new Float32Array(buffer);
+      this.self.heapInt = new Int32Array(buffer);
+    }
+    return this.self;
+  }
+
+  /** Publishes the job in the control block as `pieces` pieces, computes pieces until none is left, waits for the rest. */
+  private split(command: Command, pieces: number): void {
+    const ctl = this.control;
+    const self = this.views();
+    const seq = ++this.seq;
+    const t0 = performance.now();
+    ctl[CONTROL.command] = command;
+    Atomics.store(ctl, CONTROL.done, 0);
+    Atomics.store(this.word, 0, jobWord(seq, pieces));
+    Atomics.notify(this.word, 0);
+    let own = 0;
+    try {
+      for (let p = claim(this.word, seq); p >= 0; p = claim(this.word, seq)) {
+        runPiece(self, command, p, pieces);
+        own++;
+        Atomics.add(ctl, CONTROL.done, 1);
+      }
+    } catch (e) {
+      // Take what is left without computing it, and wait for the pieces the workers hold: none may land in the next job.
+      for (let p = claim(this.word, seq); p >= 0; p = claim(this.word, seq)) Atomics.add(ctl, CONTROL.done, 1);
+      this.waitForPieces(pieces, t0, t0);
+      throw e;
+    }
+    const ownEnd = performance.now();
+    this.waitForPieces(pieces, t0, own > 0 ? (ownEnd - t0) / own : 0);
+    if (Atomics.load(ctl, CONTROL.failed) !== 0) this.fail("failed in its piece of a job (its error follows as a warning)");
+    const now = performance.now();
+    this.stats.jobs++;
+    this.stats.workerPieces += pieces - own;
+    if (own > 0) this.policy.record(now - t0, pieces * ((ownEnd - t0) / own), now);
+  }
+
+  /**
+   * Waits until all `pieces` are done: re-loads `done` for about SPIN_PIECES
+   * pieces' time (the last pieces end within that of each other when every
+   * thread runs), then sleeps on it, waking at each finished piece.
+   */
+  private waitForPieces(pieces: number, t0: number, pieceMs: number): void {
+    const ctl = this.control;
+    const start = performance.now();
+    const spinUntil = start + Math.min(1, SPIN_PIECES * pieceMs);
+    const deadline = start + JOB_DEADLINE_MS + 10 * (start - t0);
+    for (let done = Atomics.load(ctl, CONTROL.done); done < pieces; done = Atomics.load(ctl, CONTROL.done)) {
+      const now = performance.now();
+      if (now < spinUntil) continue;
+      if (now > deadline) this.fail(`did not finish ${this.held()} within ${((now - t0) / 1000).toFixed(1)} s`);
+      Atomics.wait(ctl, CONTROL.done, done, Math.max(1, deadline - now));
+    }
+  }
+
+  /** The pieces workers hold now, with the job: for the deadline's message. */
+  private held(): string {
+    const held: string[] = [];
+    for (let t = 1; t < this.size; t++) {
+      const p = Atomics.load(this.control, CONTROL.holding + t) - 1;
+      if (p >= 0) held.push(`piece ${p} (worker ${t})`);
+    }
+    return `${held.join(", ") || "a piece"} of ${describeJob(this.control)}`;
   }
 
   close(): void {
     if (this.workers.length === 0) return;
-    this.dispatch(Command.Exit);
+    this.control[CONTROL.command] = Command.Exit;
+    Atomics.store(this.word, 0, jobWord(++this.seq, MAX_THREADS)); // a piece for each worker: it reads Exit and ends
+    Atomics.notify(this.word, 0);
     for (const w of this.workers) void w.terminate();
-  }
-
-  private dispatch(command: Command): void {
-    const ctl = this.control;
-    this.dispatchedAt = performance.now();
-    ctl[CONTROL.command] = command;
-    Atomics.store(ctl, CONTROL.pending, this.size - 1);
-    Atomics.add(ctl, CONTROL.generation, 1);
-    Atomics.notify(ctl, CONTROL.generation);
-  }
-
-  /**
-   * Waits for every worker to finish the job. The last chunks end within
-   * microseconds of each other, while waking a sleeping thread can cost far
-   * more on a virtual machine: so spin for a while, then sleep.
-   */
-  private waitForWorkers(): void {
-    const ctl = this.control;
-    const now = performance.now();
-    const until = now + 1;
-    // A worker that ended without finishing its part (terminated, out of memory) would keep
-    // `pending` above 0 for ever, and this thread would hang. Its part is the same size as ours:
-    // past a deadline far beyond that, give the pool up with an error instead.
-    const deadline = now + JOB_DEADLINE_MS + 10 * (now - this.dispatchedAt);
-    for (let left = Atomics.load(ctl, CONTROL.pending); left !== 0; left = Atomics.load(ctl, CONTROL.pending)) {
-      const t = performance.now();
-      if (t > deadline) this.fail(`did not finish its part of a job within ${((t - this.dispatchedAt) / 1000).toFixed(1)} s`);
-      if (t > until) Atomics.wait(ctl, CONTROL.pending, left, 100);
-    }
-    if (Atomics.load(ctl, CONTROL.failed) !== 0) this.fail("failed in its part of a job (its error follows as a warning)");
   }
 
   /**
    * A worker let a job down: stop using the pool (the job's result is incomplete) and say so.
    * A worker that was only very slow is terminated, which takes effect asynchronously: until
-   * then it may still write its part of that job (so do not reuse that job's output).
+   * then it may still write its piece of that job (so do not reuse that job's output).
    */
   private fail(what: string): never {
     setThreads(1);
-    throw new Error(`purenn: a worker thread ${what}; the result is incomplete. From now on products run on one thread (setThreads(n) starts new workers)`);
+    throw new Error(`purenn: a worker thread ${what}; the result is incomplete. From now on jobs run on one thread (setThreads(n) starts new workers)`);
   }
-}
-
-/**
- * For tests: the live worker threads (to end one and check that the caller
- * gets an error rather than waiting for ever).
- */
-export function workerThreads(): readonly Worker[] {
-  return pool?.workerList ?? [];
 }

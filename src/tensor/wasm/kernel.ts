@@ -113,6 +113,9 @@ export function wasmSimdAvailable(): boolean {
   return available;
 }
 
+/** Bytes a warm-up (WasmKernel.warmUp) writes. */
+export const WARM_UP_BYTES = 4096;
+
 /** Bytes of scratch one gemm call needs for its packed panels (for a C block of up to m x n and sum length k). */
 export function gemmScratchBytes(m: number, n: number, k: number): number {
   return scratchBytes(DEFAULT_OPTIONS, m, n, k);
@@ -237,6 +240,30 @@ export class WasmKernel {
    */
   sigmoid(y: number, x: number, start: number, end: number): void {
     this.sigmoidFn(y, x, start, end);
+  }
+
+  /**
+   * Calls every function of the module once on a tiny problem inside the
+   * WARM_UP_BYTES at byte offset `at` (which it overwrites). V8 compiles a
+   * WebAssembly function on its first call, in the thread that calls it: a
+   * thread warmed up before its first job never compiles in the middle of one
+   * (threads.node.ts).
+   */
+  warmUp(at: number): void {
+    const a = at, b = at + 256, c = at + 512, v = at + 768, ints = at + 1024, scratch = at + 2048;
+    new Int32Array(this.memory.buffer, ints, 8).set([0, 1, 2, 3, 4, 5, 6, 7]);
+    for (const [transA, transB] of [[false, false], [true, true]]) this.gemm(c, 8, a, 8, transA, b, 8, transB, 8, 8, 8, 0, 8, 0, 8, -1, -1, scratch);
+    this.gemm(c, 8, a, 8, false, b, 8, false, 8, 8, 8, 0, 8, 0, 8, ints, ints, scratch);
+    this.biasActivation(c, 8, 8, 8, b, 1);
+    for (const rule of UPDATE_RULES) this.update(rule, a, b, v, 0, 64, 0, 0);
+    this.sgdRows(a, b, ints, 8, 8, 0, 8, 0);
+    this.nonzeroColumns(a, 8, 8, ints + 64, ints + 128);
+    this.reluForward(c, a, 64);
+    this.reluBackward(c, a, b, 64);
+    this.sigmoidBackward(c, a, b, 64);
+    this.sumRows(c, a, 8, 8);
+    this.sigmoid(c, a, 0, 64);
+    this.allFinite(a, 64);
   }
 
   /** Whether the `count` float32 values at byte offset ptr are all finite (no NaN, no ±Infinity); finite.ts. */

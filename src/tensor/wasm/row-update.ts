@@ -8,8 +8,8 @@
  *
  * Each row segment is one call of the `sgd` loop (loops.ts) on the row's
  * addresses, so every element gets exactly the bits of the whole update
- * w −= lr·g. A thread passes its own columns [j0, j1) (thread-protocol.ts
- * columnShare), the columns it also computes in the products of that layer.
+ * w −= lr·g. A thread passes the columns [j0, j1) of the piece it claimed
+ * (thread-protocol.ts).
  *
  *   sgdRows(w, g, cols, count, width, j0, j1, lr)
  */
