@@ -53,11 +53,4 @@ export function fixed(x: number, digits = 2): string {
   return Number.isFinite(x) ? x.toFixed(digits) : "n/a";
 }
 
-/** Flags of the form --name or --name=value. */
-export function flag(name: string): string | boolean | undefined {
-  for (const a of process.argv.slice(2)) {
-    if (a === `--${name}`) return true;
-    if (a.startsWith(`--${name}=`)) return a.slice(name.length + 3);
-  }
-  return undefined;
-}
+export { flag } from "./common-flags.js";

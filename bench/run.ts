@@ -1,10 +1,14 @@
-// npm run bench [-- matmul|train|predict ...] [--quick]: every benchmark, or the ones named.
+// npm run bench [-- matmul|train|predict|busy|stress ...] [--quick]: every benchmark, or the ones named
+// (busy and stress only when named: they take many minutes).
 // Never run in CI: it takes minutes and its figures only mean something side by side.
 import { benchMatmul } from "./matmul.js";
 import { benchTrain } from "./train.js";
 import { benchPredict } from "./predict.js";
+import { benchBusy } from "./busy.js";
+import { benchStress } from "./stress.js";
 
-const all: Record<string, () => Promise<unknown>> = { matmul: benchMatmul, predict: benchPredict, train: benchTrain };
+const all: Record<string, () => Promise<unknown>> = { matmul: benchMatmul, predict: benchPredict, train: benchTrain, busy: benchBusy, stress: benchStress };
+const byDefault = ["matmul", "predict", "train"];
 const named = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 for (const name of named) {
   if (!(name in all)) {
@@ -12,5 +16,5 @@ for (const name of named) {
     process.exit(2);
   }
 }
-for (const name of named.length ? named : Object.keys(all)) await all[name]();
+for (const name of named.length ? named : byDefault) await all[name]();
 process.exit(0);

@@ -1,0 +1,71 @@
+// Child processes for the benchmarks that need a fresh process per run (busy.ts, stress.ts):
+// purenn runs under tsx, and busy loops stand for "other work" on the machine.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+
+const here = import.meta.dirname;
+
+/** `n` processes that keep a core busy each (a test suite, another training) until stopped. */
+export function busyProcesses(n: number): { stop(): void } {
+  const procs = Array.from({ length: n }, () => spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }));
+  return { stop: () => procs.forEach((p) => p.kill("SIGKILL")) };
+}
+
+/**
+ * Runs bench/SCRIPT with args under tsx; calls onLine for each line it prints.
+ * A watchdog ends it if it prints nothing for `silentMs`, after recording what
+ * each of its threads was doing (state and kernel wait channel, from /proc).
+ */
+export function runChild(
+  script: string, args: string[], env: Record<string, string>, silentMs: number, onLine: (line: string) => void,
+): Promise<{ code: number | null; stalled?: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(here, script), ...args], {
+      env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"],
+    });
+    let stalled: string | undefined;
+    let timer = setTimeout(onSilence, silentMs);
+    function onSilence() {
+      stalled = threadStates(child);
+      child.kill("SIGKILL");
+    }
+    let pending = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      clearTimeout(timer);
+      timer = setTimeout(onSilence, silentMs);
+      pending += chunk.toString();
+      const lines = pending.split("\n");
+      pending = lines.pop()!;
+      lines.filter((l) => l.trim() !== "").forEach(onLine);
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stalled });
+    });
+  });
+}
+
+/** Each thread of a process: name, state (R running, S sleeping) and where in the kernel it waits. */
+function threadStates(child: ChildProcess): string {
+  try {
+    const dir = `/proc/${child.pid}/task`;
+    return readdirSync(dir).map((tid) => {
+      const stat = readFileSync(join(dir, tid, "stat"), "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+      let wchan = "";
+      try {
+        wchan = readFileSync(join(dir, tid, "wchan"), "utf8");
+      } catch { /* not readable here */ }
+      return `${tid} ${name} ${state} ${wchan}`;
+    }).join("\n");
+  } catch (e) {
+    return `(could not read the threads: ${(e as Error).message})`;
+  }
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1];
+}

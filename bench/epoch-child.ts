@@ -1,0 +1,32 @@
+// One process's epochs of the tutorial's network, for bench/busy.ts and bench/stress.ts (run as a
+// child, so that each configuration starts fresh: its own worker threads, its own heap).
+//   tsx bench/epoch-child.ts [--repo=DIR] [--threads=N] [--batch=B] [--samples=S] [--rounds=R]
+// --repo: the purenn checkout to time (default this one), so two commits run side by side;
+// --threads: setThreads(N) (default: purenn's own default). Prints one JSON line per epoch.
+import { pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { flag } from "./common-flags.js";
+
+const repo = String(flag("repo") ?? join(import.meta.dirname, ".."));
+const purenn = await import(pathToFileURL(join(repo, "src/index.ts")).href);
+const batchSize = Number(flag("batch") ?? 32);
+const rounds = Number(flag("rounds") ?? 1);
+const threads = flag("threads");
+if (threads !== undefined) purenn.setThreads(Number(threads));
+await purenn.threadsReady();
+
+const mnist = await purenn.loadMnist();
+const samples = Number(flag("samples") ?? mnist.xTrain.rows);
+const x = mnist.xTrain.slice(0, samples);
+const y = purenn.toCategorical(mnist.yTrain.subarray(0, samples), 10);
+const model = purenn.tutorialModel();
+purenn.setRandomSeed(1);
+model.compile({ optimizer: new purenn.SGD({ learningRate: 0.01 }), loss: "categorical_crossentropy", metrics: ["accuracy"] });
+// Warm-up: V8 optimizes the JavaScript and tiers up the WebAssembly over the first few hundred batches.
+await model.fit(x.slice(0, Math.min(samples, 300 * batchSize)), y.slice(0, Math.min(samples, 300 * batchSize)), { epochs: 1, batchSize, verbose: 0 });
+for (let r = 0; r < rounds; r++) {
+  const t = performance.now();
+  await model.fit(x, y, { epochs: 1, batchSize, verbose: 0 });
+  console.log(JSON.stringify({ seconds: (performance.now() - t) / 1000, threads: purenn.getThreads(), batchSize, samples }));
+}
+process.exit(0);
