@@ -1,13 +1,19 @@
 // Short fits, one after another, for bench/stress.ts: each on 2 threads (restarted now and then,
 // as setThreads does), with a batch size and width drawn at random; prints one line per fit.
-//   tsx bench/stress-child.ts --fits=N --seed=S
-import { Sequential, Dense, Matrix, toCategorical, setRandomSeed, setThreads, threadsReady, getThreads } from "../src/index.js";
+//   tsx bench/stress-child.ts --fits=N --seed=S [--repo=DIR]   (DIR: the purenn checkout to run, default this one)
+import { pathToFileURL } from "node:url";
+import { join } from "node:path";
 import { flag } from "./common-flags.js";
+
+const repo = String(flag("repo") ?? join(import.meta.dirname, ".."));
+const { Sequential, Dense, Matrix, toCategorical, setRandomSeed, setThreads, threadsReady, getThreads } = await import(
+  pathToFileURL(join(repo, "src/index.ts")).href
+);
 
 const fits = Number(flag("fits") ?? 10);
 let state = Number(flag("seed") ?? 1) >>> 0;
 const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)];
+const pick = (xs: number[]) => xs[Math.floor(random() * xs.length)];
 
 for (let i = 0; i < fits; i++) {
   if (random() < 0.3) {

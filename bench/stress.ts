@@ -1,7 +1,8 @@
 // Question: does any fit on worker threads stall? Hundreds of short 2-thread fits (bench/stress-child.ts),
 // in child processes of --fits each, with --busy processes spinning beside every other child; a watchdog
 // ends a child silent for --silent seconds and prints what each of its threads was doing.
-//   npm run bench -- stress [--runs=500] [--fits=25] [--busy=2] [--silent=60]
+//   npm run bench -- stress [--runs=500] [--fits=25] [--busy=2] [--silent=60] [--repo=DIR]
+// (--repo: the purenn checkout to run, e.g. an older commit: git worktree add DIR COMMIT)
 import { busyProcesses, runChild, median } from "./children.js";
 import { flag } from "./common-flags.js";
 import { fixed } from "./common.js";
@@ -11,6 +12,7 @@ export async function benchStress(): Promise<void> {
   const fits = Number(flag("fits") ?? 25);
   const busy = Number(flag("busy") ?? 2);
   const silentMs = Number(flag("silent") ?? 60) * 1000;
+  const repo = flag("repo");
   console.log(`\n## stress: ${runs} short fits on 2 threads, ${fits} per process; every other process with ${busy} busy processes beside it\n`);
   const times: Record<string, number[]> = { quiet: [], busy: [] };
   let stalls = 0, failures = 0, done = 0;
@@ -19,7 +21,7 @@ export async function benchStress(): Promise<void> {
     const others = busyProcesses(load);
     const kind = load > 0 ? "busy" : "quiet";
     let count = 0;
-    const { code, stalled } = await runChild("stress-child.ts", [`--fits=${Math.min(fits, runs - done)}`, `--seed=${child + 1}`], {}, silentMs, (line) => {
+    const { code, stalled } = await runChild("stress-child.ts", [`--fits=${Math.min(fits, runs - done)}`, `--seed=${child + 1}`, ...(typeof repo === "string" ? [`--repo=${repo}`] : [])], {}, silentMs, (line) => {
       times[kind].push(JSON.parse(line).seconds);
       count++;
     });

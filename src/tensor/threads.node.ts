@@ -70,7 +70,7 @@ import { setLoopExecutor, type Loop, type LoopExecutor } from "./elementwise.js"
 const MIN_FLOPS = 1 << 19;
 const MIN_SIMD_FLOPS = 1 << 21;
 /** Pieces per thread: enough that a thread the OS has not scheduled holds up little. */
-const PIECES_PER_THREAD = 4;
+const PIECES_PER_THREAD = Number(process.env.PURENN_PIECES ?? 4); // TEMP
 /** How long past the caller's own part it waits for a claimed piece before it gives the pool up. */
 const JOB_DEADLINE_MS = 5000;
 /** The caller re-loads `done` for about this many times a piece's duration before it sleeps. */
@@ -146,6 +146,21 @@ export function setWorkerFile(url: URL | undefined): void {
   workerFile = url;
 }
 
+/**
+ * The parent's Node options, less those about how the parent's own code is
+ * given (`--input-type`, `-e`, `-p`): a worker inheriting `--input-type=module`
+ * from `node --input-type=module -e …` fails to load its file.
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    if (/^(--input-type|--eval|-e|--print|-p|-pe)$/.test(args[i])) i++; // and its value
+    else if (!args[i].startsWith("--input-type=") && !args[i].startsWith("--eval=") && !args[i].startsWith("--print=")) out.push(args[i]);
+  }
+  return out;
+}
+
 class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
   readonly minFlops = MIN_FLOPS;
   readonly policy = new SplitPolicy();
@@ -195,8 +210,8 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
       try {
         // Under tsx or vitest the worker is TypeScript source: register tsx in it first.
         worker = file.pathname.endsWith(".ts")
-          ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`, { eval: true, workerData })
-          : new Worker(file, { workerData });
+          ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`, { eval: true, workerData, execArgv: workerExecArgv() })
+          : new Worker(file, { workerData, execArgv: workerExecArgv() });
       } catch (e) {
         this.lose(e as Error);
         return;
@@ -355,7 +370,7 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
     } catch (e) {
       // Take what is left without computing it, and wait for the pieces the workers hold: none may land in the next job.
       for (let p = claim(this.word, seq); p >= 0; p = claim(this.word, seq)) Atomics.add(ctl, CONTROL.done, 1);
-      this.waitForPieces(pieces, t0, t0);
+      this.waitForPieces(pieces, t0, 0);
       throw e;
     }
     const ownEnd = performance.now();
