@@ -15,6 +15,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { hasChromium, launchChromium, SKIP_REASON } from "./helpers/browser.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const tsc = join(root, "node_modules", ".bin", "tsc");
@@ -78,6 +81,8 @@ beforeAll(async () => {
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
+
+if (!hasChromium) console.warn(`package test's browser bundle ${SKIP_REASON}`);
 
 describe("the packed tarball", () => {
   it("holds LICENSE, everything package.json points at, and no demo, tests or benchmarks", () => {
@@ -163,5 +168,53 @@ describe("the packed tarball", () => {
     };
     expect(await check(["browser"])).toContain(`error TS2305: Module '"purenn"' has no exported member 'loadModel'`);
     expect(await check([])).toBe(""); // Node's entry has it
+  });
+
+  // The README's browser paragraph: a bundler picks dist/core.js through the
+  // "browser" condition, and the SIMD kernel runs only on a cross-origin
+  // isolated page (shared WebAssembly memory); elsewhere the plain TypeScript one.
+  const inChromium = "a browser bundle of the installed package trains; SIMD kernel only with COOP/COEP";
+  it.skipIf(!hasChromium)(hasChromium ? inChromium : `${inChromium} — ${SKIP_REASON}`, async () => {
+    const esbuild = await import("esbuild");
+    const bundle = await esbuild.build({
+      stdin: {
+        contents: `
+          import { Sequential, Dense, Activation, Matrix, getKernel } from "purenn";
+          const model = new Sequential();
+          model.add(new Dense(2, { inputDim: 3 }));
+          model.add(new Activation("softmax"));
+          model.compile({ optimizer: "sgd", loss: "categorical_crossentropy" });
+          const x = Matrix.fromArray([[1, 0, 0], [0, 1, 0]]), y = Matrix.fromArray([[1, 0], [0, 1]]);
+          const history = await model.fit(x, y, { epochs: 2, batchSize: 2, verbose: 0 });
+          globalThis.result = { kernel: getKernel(), isolated: crossOriginIsolated, epochs: history.history.loss.length };
+        `,
+        resolveDir: project,
+      },
+      absWorkingDir: project, bundle: true, format: "esm", platform: "browser", write: false, metafile: true, logLevel: "silent",
+    });
+    const inputs = Object.keys(bundle.metafile.inputs);
+    expect(inputs).toContain("node_modules/purenn/dist/core.js");
+    expect(inputs).not.toContain("node_modules/purenn/dist/index.js");
+
+    const isolation = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
+    const server = createServer((req, res) => {
+      const headers = req.url!.startsWith("/isolated/") ? isolation : {};
+      if (req.url!.endsWith(".js")) res.writeHead(200, { "Content-Type": "text/javascript", ...headers }).end(bundle.outputFiles[0].text);
+      else res.writeHead(200, { "Content-Type": "text/html", ...headers }).end('<script type="module" src="page.js"></script>');
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const context = await launchChromium();
+    try {
+      const page = await context.newPage();
+      const result = async (path: string) => {
+        await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`);
+        return page.waitForFunction(() => (globalThis as { result?: unknown }).result).then((h) => h.jsonValue());
+      };
+      expect(await result("/isolated/")).toEqual({ kernel: "wasm", isolated: true, epochs: 2 });
+      expect(await result("/plain/")).toEqual({ kernel: "js", isolated: false, epochs: 2 });
+    } finally {
+      await context.close();
+      server.close();
+    }
   });
 });
