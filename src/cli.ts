@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `npm start`: the beginner's Keras tutorial, line for line, on real MNIST.
  *
@@ -8,7 +9,8 @@
  *   model.fit(x_train, y_train, epochs=5, batch_size=32)
  *   model.evaluate(x_test, y_test);  np.argmax(model.predict(x_test[:10]), axis=1)
  *
- * Run `npm start -- --help` for the options.
+ * Run `npm start -- --help` for the options. Installed from npm, it is the
+ * `purenn` command (package.json's "bin": dist/cli.js, run by plain node).
  */
 import { parseArgs } from "node:util";
 import {
@@ -16,7 +18,7 @@ import {
 } from "./index.js";
 import { digitArt } from "./data/art.js";
 
-const HELP = `Usage: npm start -- [options]
+const HELP = `Usage: purenn [options]          (in a clone of purenn: npm start -- [options])
 
 Trains the Keras tutorial's 784-256-128-10 network on MNIST, evaluates it on
 the test set and shows its predictions for the first ten test digits.
