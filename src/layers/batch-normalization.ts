@@ -38,6 +38,7 @@ import { Layer, type Param, type Weight, type BackwardOptions } from "./layer.js
 import { getInitializer, type Initializer } from "./initializers.js";
 import { getRegularizer, type Regularizer } from "./regularizers.js";
 import { resolveInputDim } from "./dense.js";
+import { checkOptions, optionNames } from "../tensor/names.js";
 
 export interface BatchNormalizationOptions {
   /** Weight of the old value in the moving averages; default 0.99. */
@@ -68,6 +69,12 @@ export interface BatchNormalizationOptions {
   name?: string;
 }
 
+const BATCH_NORMALIZATION_OPTIONS = optionNames<BatchNormalizationOptions>({
+  momentum: true, epsilon: true, center: true, scale: true, betaInitializer: true, gammaInitializer: true,
+  movingMeanInitializer: true, movingVarianceInitializer: true, betaRegularizer: true, gammaRegularizer: true,
+  inputDim: true, inputShape: true, name: true,
+});
+
 export class BatchNormalization extends Layer {
   readonly className = "BatchNormalization";
   readonly momentum: number;
@@ -91,16 +98,13 @@ export class BatchNormalization extends Layer {
   private y: Matrix | undefined;
   private dx: Matrix | undefined;
 
-  constructor(options: BatchNormalizationOptions = {}) {
-    if (typeof options !== "object" || options === null || Array.isArray(options)) {
-      throw new Error(`BatchNormalization options must be an object, got ${describe(options)}`);
-    }
+  constructor(options?: BatchNormalizationOptions) {
     const {
       momentum = 0.99, epsilon = 1e-3, center = true, scale = true,
       betaInitializer = "zeros", gammaInitializer = "ones",
       movingMeanInitializer = "zeros", movingVarianceInitializer = "ones",
       betaRegularizer, gammaRegularizer, inputDim, inputShape, name,
-    } = options;
+    } = checkOptions("BatchNormalization", options, BATCH_NORMALIZATION_OPTIONS);
     if (typeof momentum !== "number" || !(momentum >= 0 && momentum <= 1)) {
       throw new Error(`BatchNormalization momentum must be a number in [0, 1], got ${describe(momentum)}`);
     }

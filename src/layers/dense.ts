@@ -17,6 +17,7 @@
 import { activeWasmKernel } from "../tensor/kernel.js";
 import { heapInt32, inHeap } from "../tensor/heap.js";
 import { Matrix, workspace, describe } from "../tensor/matrix.js";
+import { checkOptions, optionNames } from "../tensor/names.js";
 import { matmul, matmulTransA, matmulTransB, matmulSelectK, matmulTransASelectRows } from "../tensor/matmul.js";
 import { addRowVector, sumRows, nonzeroColumns } from "../tensor/ops.js";
 import { Layer, type Param, type BackwardOptions } from "./layer.js";
@@ -52,6 +53,11 @@ export interface DenseOptions {
   name?: string;
 }
 
+const DENSE_OPTIONS = optionNames<DenseOptions>({
+  inputDim: true, inputShape: true, activation: true, useBias: true, kernelInitializer: true, biasInitializer: true,
+  kernelRegularizer: true, biasRegularizer: true, name: true,
+});
+
 export class Dense extends Layer {
   readonly className = "Dense";
   readonly units: number;
@@ -78,14 +84,11 @@ export class Dense extends Layer {
   private colCount = 0;
   private dWRows: Matrix | undefined;
 
-  constructor(units: number, options: DenseOptions = {}) {
-    if (typeof options !== "object" || options === null || Array.isArray(options)) {
-      throw new Error(`Dense(${units}) options must be an object, got ${describe(options)}`);
-    }
+  constructor(units: number, options?: DenseOptions) {
     const {
       inputDim, inputShape, activation = "linear", useBias = true,
       kernelInitializer = "glorot_uniform", biasInitializer = "zeros", kernelRegularizer, biasRegularizer, name,
-    } = options;
+    } = checkOptions(`Dense(${units})`, options, DENSE_OPTIONS);
     if (!Number.isInteger(units) || units <= 0) {
       throw new Error(`Dense units must be a positive integer, got ${describe(units)}`);
     }

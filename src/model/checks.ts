@@ -34,15 +34,6 @@ export function checkBoolean(who: string, name: string, v: unknown): boolean {
   return v;
 }
 
-/** An options argument must be an object (or omitted). */
-export function checkOptions<T extends object>(who: string, options: T | undefined): T {
-  if (options === undefined) return {} as T;
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new Error(`${who}: options must be an object, got ${describe(options)}`);
-  }
-  return options;
-}
-
 /** A data argument: a non-empty Matrix (or nested arrays) of finite numbers. */
 export function checkData(who: string, name: string, value: MatrixLike): Matrix {
   const m = toMatrix(value, `${who} ${name}`);

@@ -22,6 +22,7 @@ import type { CallbackHooks, CallbackList, Logs } from "./callbacks.js";
 import { History } from "./history.js";
 import { ProgressBar, defaultSink } from "./progress.js";
 import * as check from "./checks.js";
+import { optionNames } from "../tensor/names.js";
 
 export interface FitOptions {
   /** Index of the last epoch to run (Keras: epochs counts from 0 up to this); default 1. */
@@ -49,6 +50,11 @@ export interface FitOptions {
    */
   terminateOnNaN?: boolean;
 }
+
+export const FIT_OPTIONS = optionNames<FitOptions>({
+  epochs: true, batchSize: true, shuffle: true, verbose: true, validationSplit: true, validationData: true,
+  classWeight: true, initialEpoch: true, callbacks: true, terminateOnNaN: true,
+});
 
 /** fit's rejection when the loss turns NaN or infinite; carries the History so far. */
 export class TrainingDivergedError extends Error {

@@ -22,10 +22,11 @@ import { ProgressBar } from "./progress.js";
 import { CallbackList } from "./callbacks.js";
 import { folderIO } from "./folder-io.js";
 import {
-  runFit, checkFitOptions, splitValidation, classWeightsFor, weightedLoss, scaleRows, logPairs, rowsView, type FitOptions,
+  runFit, checkFitOptions, FIT_OPTIONS, splitValidation, classWeightsFor, weightedLoss, scaleRows, logPairs, rowsView, type FitOptions,
 } from "./fit.js";
 import { summaryText } from "./summary.js";
 import * as check from "./checks.js";
+import { checkOptions, optionNames } from "../tensor/names.js";
 
 // backward's options, made once rather than per layer per batch; index 1: a layer below needs dx.
 const THROUGH = [{ needInputGradient: false }, { needInputGradient: true }] as const;
@@ -56,6 +57,16 @@ export interface PredictOptions {
   batchSize?: number;
 }
 
+export interface SequentialOptions {
+  /** The model's name; default "sequential", "sequential_1", ... */
+  name?: string;
+}
+
+const COMPILE_OPTIONS = optionNames<CompileOptions>({ optimizer: true, loss: true, metrics: true });
+const EVALUATE_OPTIONS = optionNames<EvaluateOptions>({ batchSize: true, verbose: true });
+const PREDICT_OPTIONS = optionNames<PredictOptions>({ batchSize: true });
+const SEQUENTIAL_OPTIONS = optionNames<SequentialOptions>({ name: true });
+
 export interface Compiled {
   optimizer: Optimizer;
   loss: Loss;
@@ -73,8 +84,9 @@ export class Sequential {
   readonly batch: { x?: Matrix; y?: Matrix } = {};
   private dp: Matrix | undefined;
 
-  constructor(layers: Layer[] = [], options: { name?: string } = {}) {
-    this.name = options.name ?? uniqueName("sequential");
+  constructor(layers: Layer[] = [], options?: SequentialOptions) {
+    const { name } = checkOptions("Sequential", options, SEQUENTIAL_OPTIONS);
+    this.name = name ?? uniqueName("sequential");
     for (const layer of layers) this.add(layer);
   }
 
@@ -106,7 +118,9 @@ export class Sequential {
 
   /** Chooses the optimizer, loss and metrics. Required before fit and evaluate. */
   compile(options: CompileOptions): void {
-    const { optimizer, loss, metrics = [] } = check.checkOptions("compile", options);
+    const { optimizer, loss, metrics = [] } = checkOptions("compile", options, COMPILE_OPTIONS, {
+      required: true, example: `{ optimizer: "sgd", loss: "categorical_crossentropy" }`,
+    });
     if (optimizer === undefined) throw new Error(`compile: optimizer is required, e.g. { optimizer: "sgd" }`);
     if (loss === undefined) throw new Error(`compile: loss is required, e.g. { loss: "categorical_crossentropy" }`);
     if (!Array.isArray(metrics)) throw new Error(`compile: metrics must be an array of names, got ${describe(metrics)}`);
@@ -127,7 +141,7 @@ export class Sequential {
    */
   async fit(x: MatrixLike, y: MatrixLike | ArrayLike<number>, options?: FitOptions): Promise<History> {
     const who = "fit";
-    const opts = check.checkOptions(who, options);
+    const opts = checkOptions(who, options, FIT_OPTIONS);
     const compiled = this.mustBeCompiled(who);
     const settings = checkFitOptions(opts);
     const [xs, ys] = this.checkXY(who, x, y);
@@ -173,7 +187,7 @@ export class Sequential {
   /** Returns [loss, ...metrics] over (x, y), as plain numbers. */
   evaluate(x: MatrixLike, y: MatrixLike | ArrayLike<number>, options?: EvaluateOptions): number[] {
     const who = "evaluate";
-    const opts = check.checkOptions(who, options);
+    const opts = checkOptions(who, options, EVALUATE_OPTIONS);
     const compiled = this.mustBeCompiled(who);
     const batchSize = check.checkPositiveInt(who, "batchSize", opts.batchSize ?? 32);
     const verbose = check.checkVerbose(who, opts.verbose ?? 1);
@@ -200,7 +214,7 @@ export class Sequential {
   /** The model's outputs for x, one row per sample (probabilities after a softmax). */
   predict(x: MatrixLike, options?: PredictOptions): Matrix {
     const who = "predict";
-    const opts = check.checkOptions(who, options);
+    const opts = checkOptions(who, options, PREDICT_OPTIONS);
     const batchSize = check.checkPositiveInt(who, "batchSize", opts.batchSize ?? 32);
     const xs = check.checkData(who, "x", x);
     this.checkInput(who, xs);
