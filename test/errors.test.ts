@@ -30,9 +30,9 @@ describe("construction errors", () => {
     [() => new Dense(2.5), /Dense units must be a positive integer, got 2\.5/],
     [() => new Dense(4, { inputDim: 0 }), /Dense\(4\) inputDim must be a positive integer, got 0/],
     [() => new Dense(4, { inputShape: [2, 3] }), /inputShape must be \[width\].*got \[2,3\]/],
-    [() => new Dense(4, { activation: "sigmoidd" }), /unknown activation "sigmoidd"; known activations: linear, sigmoid, relu, tanh, softmax/],
-    [() => new Activation("swishy"), /unknown activation "swishy"; known activations: .*relu/],
-    [() => new Dense(4, { kernelInitializer: "glorot" }), /unknown initializer "glorot"; known initializers: glorot_uniform/],
+    [() => new Dense(4, { activation: "sigmoidd" as never }), /unknown activation "sigmoidd"; known activations: linear, sigmoid, relu, tanh, softmax/],
+    [() => new Activation("swishy" as never), /unknown activation "swishy"; known activations: .*relu/],
+    [() => new Dense(4, { kernelInitializer: "glorot" as never }), /unknown initializer "glorot"; known initializers: glorot_uniform/],
     [() => Matrix.fromArray([[1, 2], [3]]), /every row to have 2 numbers like row 0, got 1 in row 1/],
     [() => Matrix.fromArray([]), /non-empty array of rows, got an array of length 0/],
     [() => new Matrix(2, 2, [1, 2, 3]), /Matrix\(2, 2\) needs 4 values \(rows \* cols\), got 3/],
@@ -53,9 +53,9 @@ describe("construction errors", () => {
 
 describe("compile, fit, evaluate, predict and setWeights errors leave the weights untouched", () => {
   const cases: [string, (m: Sequential) => unknown, RegExp, boolean?][] = [
-    ["unknown loss", (m) => m.compile({ optimizer: "sgd", loss: "crossentropy" }), /unknown loss "crossentropy"; known losses: categorical_crossentropy/],
-    ["unknown optimizer", (m) => m.compile({ optimizer: "sgdd", loss: "mse" }), /unknown optimizer "sgdd"; known optimizers: sgd/],
-    ["unknown metric", (m) => m.compile({ optimizer: "sgd", loss: "mse", metrics: ["acuracy"] }), /unknown metric "acuracy"; known metrics: accuracy/],
+    ["unknown loss", (m) => m.compile({ optimizer: "sgd", loss: "crossentropy" as never }), /unknown loss "crossentropy"; known losses: categorical_crossentropy/],
+    ["unknown optimizer", (m) => m.compile({ optimizer: "sgdd" as never, loss: "mse" }), /unknown optimizer "sgdd"; known optimizers: sgd/],
+    ["unknown metric", (m) => m.compile({ optimizer: "sgd", loss: "mse", metrics: ["acuracy" as never] }), /unknown metric "acuracy"; known metrics: accuracy/],
     ["missing loss", (m) => m.compile({ optimizer: "sgd" } as never), /compile: loss is required/],
     ["fit before compile", (m) => m.fit(x, y), /fit: the model must be compiled first/, false],
     ["evaluate before compile", (m) => m.evaluate(x, y), /evaluate: the model must be compiled first/, false],

@@ -116,3 +116,35 @@ describe("every public options object refuses an unknown key, naming it and the 
     );
   });
 });
+
+describe("string names are typed: a typo fails to compile (npm run typecheck) and still fails at run time", () => {
+  it("both spellings of every kind compile", () => {
+    const m = new Sequential([
+      new Dense(4, { inputDim: 3, activation: "leaky_relu", kernelInitializer: "he_normal", kernelRegularizer: "l1_l2" }),
+      new Dense(4, { activation: "leakyRelu", kernelInitializer: "heNormal", biasRegularizer: "l1l2" }),
+      new Activation("hard_sigmoid"), new Activation("hardSigmoid"), new Activation("softmax"),
+    ]);
+    m.compile({ optimizer: "rmsprop", loss: "categorical_crossentropy", metrics: ["accuracy", "top_k_categorical_accuracy"] });
+    m.compile({ optimizer: "adamw", loss: "categoricalCrossentropy", metrics: ["categoricalAccuracy", "meanSquaredError"] });
+    expect(m.optimizer?.className).toBe("AdamW");
+  });
+
+  it("a misspelled activation, loss, optimizer, metric or initializer is a type error", () => {
+    // @ts-expect-error "sigmod" is not an activation
+    expect(() => new Activation("sigmod")).toThrow(/unknown activation "sigmod"/);
+    // @ts-expect-error "softmx" is not an activation
+    expect(() => new Dense(3, { activation: "softmx" })).toThrow(/unknown activation "softmx"/);
+    // @ts-expect-error "adma" is not an optimizer
+    expect(() => model().compile({ optimizer: "adma", loss: "mse" })).toThrow(/unknown optimizer "adma"/);
+    // @ts-expect-error "categorical_crossentropi" is not a loss
+    expect(() => model().compile({ optimizer: "sgd", loss: "categorical_crossentropi" })).toThrow(/unknown loss/);
+    // @ts-expect-error "acuracy" is not a metric
+    expect(() => model().compile({ optimizer: "sgd", loss: "mse", metrics: ["acuracy"] })).toThrow(/unknown metric "acuracy"/);
+    // @ts-expect-error "glorot" is not an initializer
+    expect(() => new Dense(3, { kernelInitializer: "glorot" })).toThrow(/unknown initializer "glorot"/);
+    // @ts-expect-error "l3" is not a regularizer
+    expect(() => new Dense(3, { kernelRegularizer: "l3" })).toThrow(/unknown regularizer "l3"/);
+    // Functions and instances stay accepted where a user brings their own.
+    expect(new Dense(3, { inputDim: 2, kernelInitializer: (w) => w.data.fill(0.5) }).kernelInitializer).toBe("custom");
+  });
+});

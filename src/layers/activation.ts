@@ -8,7 +8,7 @@
  */
 import { Matrix, workspace } from "../tensor/matrix.js";
 import { Layer, type BackwardOptions } from "./layer.js";
-import { getActivation, type ActivationKernel } from "./activations.js";
+import { getActivation, type ActivationKernel, type ActivationName } from "./activations.js";
 import { resolveInputDim } from "./dense.js";
 import { checkOptions, optionNames } from "../tensor/names.js";
 
@@ -30,7 +30,7 @@ export class Activation extends Layer {
   private y: Matrix | undefined;
   private dx: Matrix | undefined;
 
-  constructor(activation: string, options?: ActivationOptions) {
+  constructor(activation: ActivationName, options?: ActivationOptions) {
     const kernel = getActivation(activation);
     const who = `Activation("${kernel.name}")`;
     const { inputDim, inputShape, name } = checkOptions(who, options, ACTIVATION_OPTIONS);

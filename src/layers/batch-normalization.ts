@@ -35,8 +35,8 @@
  */
 import { Matrix, workspace, describe } from "../tensor/matrix.js";
 import { Layer, type Param, type Weight, type BackwardOptions } from "./layer.js";
-import { getInitializer, type Initializer } from "./initializers.js";
-import { getRegularizer, type Regularizer } from "./regularizers.js";
+import { getInitializer, type Initializer, type InitializerName } from "./initializers.js";
+import { getRegularizer, type Regularizer, type RegularizerName } from "./regularizers.js";
 import { resolveInputDim } from "./dense.js";
 import { checkOptions, optionNames } from "../tensor/names.js";
 
@@ -50,17 +50,17 @@ export interface BatchNormalizationOptions {
   /** Learn a scale γ; default true. */
   scale?: boolean;
   /** Initializer of β; default "zeros". */
-  betaInitializer?: string | Initializer;
+  betaInitializer?: InitializerName | Initializer;
   /** Initializer of γ; default "ones". */
-  gammaInitializer?: string | Initializer;
+  gammaInitializer?: InitializerName | Initializer;
   /** Initializer of the moving mean; default "zeros". */
-  movingMeanInitializer?: string | Initializer;
+  movingMeanInitializer?: InitializerName | Initializer;
   /** Initializer of the moving variance; default "ones". */
-  movingVarianceInitializer?: string | Initializer;
+  movingVarianceInitializer?: InitializerName | Initializer;
   /** Penalty on β ("l1", "l2", "l1_l2" or an object); default none. */
-  betaRegularizer?: string | Regularizer;
+  betaRegularizer?: RegularizerName | Regularizer;
   /** Penalty on γ; default none. */
-  gammaRegularizer?: string | Regularizer;
+  gammaRegularizer?: RegularizerName | Regularizer;
   /** Input width, when this is the first layer. */
   inputDim?: number;
   /** Input shape without the batch axis, `[784]`; same as inputDim. */

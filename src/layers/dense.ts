@@ -21,9 +21,9 @@ import { checkOptions, optionNames } from "../tensor/names.js";
 import { matmul, matmulTransA, matmulTransB, matmulSelectK, matmulTransASelectRows } from "../tensor/matmul.js";
 import { addRowVector, sumRows, nonzeroColumns } from "../tensor/ops.js";
 import { Layer, type Param, type BackwardOptions } from "./layer.js";
-import { getActivation, type ActivationKernel } from "./activations.js";
-import { getInitializer, initializerName, type Initializer } from "./initializers.js";
-import { getRegularizer, type Regularizer } from "./regularizers.js";
+import { getActivation, type ActivationKernel, type ActivationName } from "./activations.js";
+import { getInitializer, initializerName, type Initializer, type InitializerName } from "./initializers.js";
+import { getRegularizer, type Regularizer, type RegularizerName } from "./regularizers.js";
 import { RowGradientParam } from "./row-gradient.js";
 
 /** Below this fraction of non-zero input columns, products skip the zero ones. */
@@ -35,20 +35,20 @@ export interface DenseOptions {
   /** Input shape without the batch axis, `[784]` (Keras `input_shape`); same as inputDim. */
   inputShape?: number[];
   /** Activation applied to x·W + b; default "linear" (none). */
-  activation?: string;
+  activation?: ActivationName;
   /** Whether to add a bias vector; default true. */
   useBias?: boolean;
   /**
    * Kernel initializer: a name from initializers.ts ("he_normal", "heNormal", ...)
    * or a function; default "glorot_uniform" (Keras; TensorFlow.js uses glorotNormal).
    */
-  kernelInitializer?: string | Initializer;
+  kernelInitializer?: InitializerName | Initializer;
   /** Bias initializer, a name or a function; default "zeros". */
-  biasInitializer?: string | Initializer;
+  biasInitializer?: InitializerName | Initializer;
   /** Penalty on the kernel: "l1", "l2", "l1_l2" or l2(0.001) etc.; default none. */
-  kernelRegularizer?: string | Regularizer;
+  kernelRegularizer?: RegularizerName | Regularizer;
   /** Penalty on the bias, as kernelRegularizer; default none. */
-  biasRegularizer?: string | Regularizer;
+  biasRegularizer?: RegularizerName | Regularizer;
   /** Layer name; default "dense", "dense_1", ... */
   name?: string;
 }

@@ -22,7 +22,7 @@
  *       0; `new L1L2({ l1: 0.1 })` here gives l2 = 0 like it.)
  */
 import { describe, type Matrix } from "../tensor/matrix.js";
-import { checkOptions, lookupName, optionNames } from "../tensor/names.js";
+import { checkOptions, lookupName, optionNames, type Spelled } from "../tensor/names.js";
 
 /** A penalty on a weight, with its gradient. */
 export interface Regularizer {
@@ -103,11 +103,15 @@ export function l1l2(options?: L1L2Options): Regularizer {
 }
 
 /** The names a layer option accepts, with their default factors. */
-export const REGULARIZERS: Record<string, () => Regularizer> = {
+const regularizers = {
   l1: () => l1(),
   l2: () => l2(),
   l1_l2: () => l1l2(),
-};
+} satisfies Record<string, () => Regularizer>;
+
+/** A regularizer's name: "l1", "l2", "l1_l2" (TensorFlow.js: "l1l2"). */
+export type RegularizerName = Spelled<keyof typeof regularizers> | "l1l2";
+export const REGULARIZERS: Record<string, () => Regularizer> = regularizers;
 
 /**
  * A regularizer option: a name ("l1", "l2", "l1_l2", either spelling), a

@@ -13,9 +13,9 @@
  */
 import { Matrix, type MatrixLike, workspace, toMatrix, describe } from "../tensor/matrix.js";
 import { Layer, uniqueName, type Param } from "../layers/layer.js";
-import { getLoss, resolveMetric, toClassIndices, type Loss, type Metric } from "../losses/index.js";
+import { getLoss, resolveMetric, toClassIndices, type Loss, type LossName, type Metric, type MetricName } from "../losses/index.js";
 export type { FitOptions } from "./fit.js";
-import { getOptimizer, type Optimizer } from "../optim/index.js";
+import { getOptimizer, type Optimizer, type OptimizerName } from "../optim/index.js";
 import { optimizerToConfig } from "../optim/serialize.js";
 import { History } from "./history.js";
 import { ProgressBar } from "./progress.js";
@@ -37,11 +37,11 @@ const FROM_PRE_ACTIVATION = [
 
 export interface CompileOptions {
   /** An optimizer name ("sgd": SGD with learningRate 0.01) or an instance. */
-  optimizer: string | Optimizer;
+  optimizer: OptimizerName | Optimizer;
   /** A loss name: "categorical_crossentropy" or "mean_squared_error" (either spelling). */
-  loss: string;
+  loss: LossName;
   /** Metric names reported during fit and evaluate, e.g. ["accuracy"]. */
-  metrics?: string[];
+  metrics?: MetricName[];
 }
 
 
