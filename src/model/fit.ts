@@ -36,7 +36,7 @@ export interface FitOptions {
   /** Fraction in (0, 1) of the rows, the last ones, held out for validation; default 0. */
   validationSplit?: number;
   /** [x, y] to validate on after each epoch; overrides validationSplit. */
-  validationData?: [MatrixLike, MatrixLike];
+  validationData?: [MatrixLike, MatrixLike | ArrayLike<number>];
   /** Weight of each class in the loss, { classIndex: weight }; default all 1. */
   classWeight?: Record<number, number>;
   /** Epoch to start from (to resume training); default 0. */
@@ -73,7 +73,7 @@ export interface FitSettings {
   shuffle: boolean;
   verbose: 0 | 1 | 2;
   validationSplit: number;
-  validationData: [MatrixLike, MatrixLike] | undefined;
+  validationData: [MatrixLike, MatrixLike | ArrayLike<number>] | undefined;
   classWeight: Record<number, number> | undefined;
   initialEpoch: number;
   terminateOnNaN: boolean;
@@ -118,7 +118,7 @@ export interface FitData {
 
 /** Keras's validation_split: rows [⌊n·(1−s)⌋, n) for validation, taken before shuffling. */
 export function splitValidation(
-  x: Matrix, y: Matrix, s: FitSettings, checkXY: (x: MatrixLike, y: MatrixLike) => [Matrix, Matrix],
+  x: Matrix, y: Matrix, s: FitSettings, checkXY: (x: MatrixLike, y: MatrixLike | ArrayLike<number>) => [Matrix, Matrix],
 ): FitData {
   if (s.validationData) {
     const [vx, vy] = checkXY(s.validationData[0], s.validationData[1]);

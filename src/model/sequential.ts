@@ -327,9 +327,14 @@ export class Sequential {
       check.checkSameRows(who, xs, ys);
       return [xs, ys];
     }
-    const ys = check.checkData(who, "y", y as MatrixLike);
+    const ys = check.checkTargets(who, y);
     check.checkSameRows(who, xs, ys);
     const outDim = this.checkInput(who, xs);
+    if (check.holdsClassNumbers(ys, outDim)) {
+      throw new Error(
+        `${who}: y holds class numbers (a single column of integers); use toCategorical(y, ${outDim}) or loss sparse_categorical_crossentropy`,
+      );
+    }
     if (ys.cols !== outDim) {
       const last = this.layers[this.layers.length - 1];
       throw new Error(
