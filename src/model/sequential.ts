@@ -77,8 +77,14 @@ export class Sequential {
   readonly name: string;
   readonly layers: Layer[] = [];
   private compiled: Compiled | undefined;
-  /** Set to true (from a callback) to end fit after the current batch, as in Keras. */
+  /** Set to true (from a callback or a timer) to end fit after the current batch, as in Keras. */
   stopTraining = false;
+  /**
+   * Whether a fit of this model is running, and whether it is in one of its
+   * callbacks (set by fit and by CallbackList). Its callbacks may call predict
+   * and evaluate, as in Keras; anyone else is refused until the fit ends.
+   */
+  fitState: "idle" | "training" | "in a callback" = "idle";
   // Batch buffers, sized on the first batch and reused (see workspace()).
   /** The training batch, gathered from shuffled rows (fit.ts); kept across fits. */
   readonly batch: { x?: Matrix; y?: Matrix } = {};
@@ -141,6 +147,7 @@ export class Sequential {
    */
   async fit(x: MatrixLike, y: MatrixLike | ArrayLike<number>, options?: FitOptions): Promise<History> {
     const who = "fit";
+    this.mustNotBeFitting(who);
     const opts = checkOptions(who, options, FIT_OPTIONS);
     const compiled = this.mustBeCompiled(who);
     const settings = checkFitOptions(opts);
@@ -149,7 +156,12 @@ export class Sequential {
     const weights = settings.classWeight && classWeightsFor(data.y, settings.classWeight);
     const callbacks = new CallbackList(this, opts.callbacks);
     this.stopTraining = false;
-    return runFit(this, compiled, data, settings, callbacks, weights);
+    this.fitState = "training";
+    try {
+      return await runFit(this, compiled, data, settings, callbacks, weights);
+    } finally {
+      this.fitState = "idle";
+    }
   }
 
   /**
@@ -187,6 +199,7 @@ export class Sequential {
   /** Returns [loss, ...metrics] over (x, y), as plain numbers. */
   evaluate(x: MatrixLike, y: MatrixLike | ArrayLike<number>, options?: EvaluateOptions): number[] {
     const who = "evaluate";
+    this.mustNotBeFitting(who);
     const opts = checkOptions(who, options, EVALUATE_OPTIONS);
     const compiled = this.mustBeCompiled(who);
     const batchSize = check.checkPositiveInt(who, "batchSize", opts.batchSize ?? 32);
@@ -214,6 +227,7 @@ export class Sequential {
   /** The model's outputs for x, one row per sample (probabilities after a softmax). */
   predict(x: MatrixLike, options?: PredictOptions): Matrix {
     const who = "predict";
+    this.mustNotBeFitting(who);
     const opts = checkOptions(who, options, PREDICT_OPTIONS);
     const batchSize = check.checkPositiveInt(who, "batchSize", opts.batchSize ?? 32);
     const xs = check.checkData(who, "x", x);
@@ -305,6 +319,19 @@ export class Sequential {
       }
     });
     ms.forEach((m, i) => params[i].p.value.data.set(m.data));
+  }
+
+  /**
+   * A fit shares the model's buffers and optimizer state with every other
+   * call: a second fit, or evaluate and predict from outside its callbacks,
+   * must wait for it.
+   */
+  private mustNotBeFitting(who: string): void {
+    if (this.fitState === "idle" || (this.fitState === "in a callback" && who !== "fit")) return;
+    throw new Error(
+      `${who}: model "${this.name}" is busy: a fit is running on it; await that fit before calling ${who} ` +
+        `(its own callbacks may call predict and evaluate)`,
+    );
   }
 
   private mustBeCompiled(who: string): Compiled {
