@@ -13,22 +13,24 @@ export { setKernel, getKernel, type KernelName } from "./tensor/kernel.js";
 export { Layer, type Param, type Weight, type BackwardOptions } from "./layers/layer.js";
 export { Dropout, type DropoutOptions } from "./layers/dropout.js";
 export { BatchNormalization, type BatchNormalizationOptions } from "./layers/batch-normalization.js";
-export { INITIALIZERS, getInitializer, type Initializer } from "./layers/initializers.js";
-export { l1, l2, l1l2, L1L2, REGULARIZERS, getRegularizer, type Regularizer, type L1L2Options } from "./layers/regularizers.js";
+export { INITIALIZERS, getInitializer, type Initializer, type InitializerName } from "./layers/initializers.js";
+export { l1, l2, l1l2, L1L2, REGULARIZERS, getRegularizer, type Regularizer, type RegularizerName, type L1L2Options } from "./layers/regularizers.js";
 export { Dense, type DenseOptions } from "./layers/dense.js";
 export { Activation, type ActivationOptions } from "./layers/activation.js";
-export { ACTIVATIONS } from "./layers/activations.js";
+export { ACTIVATIONS, type ActivationName } from "./layers/activations.js";
 
-export { LOSSES, METRICS, getLoss, getMetric, resolveMetric, toClassIndices, type Loss, type FusedGradient, type Metric } from "./losses/index.js";
 export {
-  Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, OPTIMIZERS, getOptimizer,
+  LOSSES, METRICS, getLoss, getMetric, resolveMetric, toClassIndices, type Loss, type LossName, type FusedGradient, type Metric, type MetricName,
+} from "./losses/index.js";
+export {
+  Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, OPTIMIZERS, getOptimizer, type OptimizerName,
   LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, CosineDecay,
   type Trainable, type OptimizerOptions, type SGDOptions, type AdamOptions, type AdamWOptions,
   type RMSpropOptions, type AdagradOptions,
   type ExponentialDecayOptions, type PiecewiseConstantDecayOptions, type CosineDecayOptions,
 } from "./optim/index.js";
 
-export { Sequential, type CompileOptions, type EvaluateOptions, type PredictOptions } from "./model/sequential.js";
+export { Sequential, type CompileOptions, type EvaluateOptions, type PredictOptions, type SequentialOptions } from "./model/sequential.js";
 export { History } from "./model/history.js";
 export { tutorialModel } from "./model/tutorial.js";
 export { TrainingDivergedError, type FitOptions } from "./model/fit.js";

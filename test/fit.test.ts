@@ -241,3 +241,57 @@ describe("sparse labels", () => {
     await expect(b.fit(x, Uint8Array.from({ length: 40 }, () => 7), { verbose: 0 })).rejects.toThrow(/7/);
   });
 });
+
+describe("one fit at a time", () => {
+  it("a second fit, evaluate or predict while a fit runs is refused at once, naming the model; the running fit is unaffected", async () => {
+    const { x, y } = blobs(200, 8, 3, 19);
+    const busy = (who: string, m: Sequential) =>
+      new RegExp(`^${who}: model "${m.name}" is busy: a fit is running on it; await that fit before calling ${who}`);
+    const options = { epochs: 3, batchSize: 10, verbose: 0 as const };
+
+    const m = small(21);
+    setRandomSeed(22);
+    const running = m.fit(x, y, options);
+    await expect(m.fit(x, y, options)).rejects.toThrow(busy("fit", m));
+    expect(() => m.evaluate(x, y, { verbose: 0 })).toThrow(busy("evaluate", m));
+    expect(() => m.predict(x)).toThrow(busy("predict", m));
+    // Also later, between batches: a timer that fires while the fit waits.
+    let fromTimer: unknown;
+    setTimeout(() => {
+      try {
+        m.predict(x);
+      } catch (e) {
+        fromTimer = e;
+      }
+    }, 0);
+    const h = await running;
+    expect((fromTimer as Error).message).toMatch(busy("predict", m));
+
+    const undisturbed = small(21);
+    setRandomSeed(22);
+    const h0 = await undisturbed.fit(x, y, options);
+    expect(h.history).toEqual(h0.history);
+    expect(flat(m.getWeights())).toEqual(flat(undisturbed.getWeights()));
+    // Once the fit has ended, everything works again.
+    expect(m.predict(x).rows).toBe(200);
+    await m.fit(x, y, { ...options, epochs: 1 });
+  });
+
+  it("the fit's own callbacks may call predict and evaluate (as Keras's), but not fit", async () => {
+    const { x, y } = blobs(20, 8, 3, 20);
+    const m = small();
+    const seen: number[] = [];
+    let nested: unknown;
+    await m.fit(x, y, {
+      epochs: 2, verbose: 0,
+      callbacks: {
+        onEpochEnd: async () => {
+          seen.push(m.predict(x).rows, m.evaluate(x, y, { verbose: 0 }).length);
+          nested = await m.fit(x, y, { verbose: 0 }).catch((e) => e);
+        },
+      },
+    });
+    expect(seen).toEqual([20, 2, 20, 2]);
+    expect(String(nested)).toMatch(/fit: model "sequential(_\d+)?" is busy: a fit is running on it/);
+  });
+});

@@ -1,7 +1,7 @@
 // Finite-difference gradient checks for every layer, activation, loss and the
 // fused softmax + cross-entropy path (tolerances explained in helpers/gradcheck.ts).
 import { describe, it, expect } from "vitest";
-import { Matrix, Dense, Activation, Sequential, SGD, setRandomSeed, ACTIVATIONS, LOSSES } from "../src/core.js";
+import { Matrix, Dense, Activation, Sequential, SGD, setRandomSeed, ACTIVATIONS, LOSSES, type ActivationName } from "../src/core.js";
 import type { Layer } from "../src/core.js";
 import { softmaxCrossEntropyBackward } from "../src/losses/crossentropy.js";
 import { lcg, randomMatrix, randomOneHot } from "./helpers/data.js";
@@ -16,7 +16,7 @@ function awayFromZero(m: Matrix): Matrix {
 describe("finite-difference gradient checks", () => {
   const rand = lcg(11);
 
-  for (const name of Object.keys(ACTIVATIONS)) {
+  for (const name of Object.keys(ACTIVATIONS) as ActivationName[]) {
     it(`Activation("${name}")`, () => {
       const layer = new Activation(name);
       layer.build(6);
@@ -24,7 +24,7 @@ describe("finite-difference gradient checks", () => {
     });
   }
 
-  for (const activation of ["linear", "sigmoid", "relu", "tanh", "softmax"]) {
+  for (const activation of ["linear", "sigmoid", "relu", "tanh", "softmax"] as const) {
     it(`Dense(7, { activation: "${activation}" }): dx, dkernel, dbias`, () => {
       setRandomSeed(3);
       const layer = new Dense(7, { inputDim: 9, activation });

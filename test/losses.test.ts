@@ -3,7 +3,7 @@
 // every fused gradient on the targets each one really takes, the metric rules
 // of compile(), and the name tables.
 import { describe, it, expect } from "vitest";
-import { Matrix, Activation, LOSSES, toCategorical } from "../src/core.js";
+import { Matrix, Activation, LOSSES, toCategorical, type ActivationName } from "../src/core.js";
 import {
   getLoss, getMetric, resolveMetric, toClassIndices,
   binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy, meanSquaredError, meanAbsoluteError, huber,
@@ -134,7 +134,7 @@ describe("finite-difference gradient checks, on the targets each loss takes", ()
 describe("fused gradients: ∂L/∂z through the last activation", () => {
   const rand = lcg(29);
 
-  function checkFused(loss: Loss, activation: string, z: Matrix, t: Matrix): void {
+  function checkFused(loss: Loss, activation: ActivationName, z: Matrix, t: Matrix): void {
     expect(loss.fused?.activation).toBe(activation);
     const act = new Activation(activation);
     act.build(z.cols);

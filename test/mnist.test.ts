@@ -143,7 +143,7 @@ describe("loadMnist returns the real MNIST", () => {
   });
 
   it("options are checked at the door", async () => {
-    await expect(loadMnist({ timeout: 5 } as never)).rejects.toThrow(/unknown option "timeout"; known: dir, cacheDir, download, normalize, mirrors, timeoutMs, usePackage/);
+    await expect(loadMnist({ timeout: 5 } as never)).rejects.toThrow(/loadMnist got an unknown option "timeout" \(did you mean timeoutMs\?\); known options: dir, cacheDir, download, normalize, mirrors, timeoutMs, usePackage/);
     await expect(loadMnist({ mirrors: "http://x/" } as never)).rejects.toThrow(/option mirrors must be an array of strings, got "http:\/\/x\/"/);
     await expect(loadMnist({ timeoutMs: -1 })).rejects.toThrow(/option timeoutMs must be a positive number, got -1/);
   });

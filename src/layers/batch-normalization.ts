@@ -35,9 +35,10 @@
  */
 import { Matrix, workspace, describe } from "../tensor/matrix.js";
 import { Layer, type Param, type Weight, type BackwardOptions } from "./layer.js";
-import { getInitializer, type Initializer } from "./initializers.js";
-import { getRegularizer, type Regularizer } from "./regularizers.js";
+import { getInitializer, type Initializer, type InitializerName } from "./initializers.js";
+import { getRegularizer, type Regularizer, type RegularizerName } from "./regularizers.js";
 import { resolveInputDim } from "./dense.js";
+import { checkOptions, optionNames } from "../tensor/names.js";
 
 export interface BatchNormalizationOptions {
   /** Weight of the old value in the moving averages; default 0.99. */
@@ -49,17 +50,17 @@ export interface BatchNormalizationOptions {
   /** Learn a scale γ; default true. */
   scale?: boolean;
   /** Initializer of β; default "zeros". */
-  betaInitializer?: string | Initializer;
+  betaInitializer?: InitializerName | Initializer;
   /** Initializer of γ; default "ones". */
-  gammaInitializer?: string | Initializer;
+  gammaInitializer?: InitializerName | Initializer;
   /** Initializer of the moving mean; default "zeros". */
-  movingMeanInitializer?: string | Initializer;
+  movingMeanInitializer?: InitializerName | Initializer;
   /** Initializer of the moving variance; default "ones". */
-  movingVarianceInitializer?: string | Initializer;
+  movingVarianceInitializer?: InitializerName | Initializer;
   /** Penalty on β ("l1", "l2", "l1_l2" or an object); default none. */
-  betaRegularizer?: string | Regularizer;
+  betaRegularizer?: RegularizerName | Regularizer;
   /** Penalty on γ; default none. */
-  gammaRegularizer?: string | Regularizer;
+  gammaRegularizer?: RegularizerName | Regularizer;
   /** Input width, when this is the first layer. */
   inputDim?: number;
   /** Input shape without the batch axis, `[784]`; same as inputDim. */
@@ -67,6 +68,12 @@ export interface BatchNormalizationOptions {
   /** Layer name; default "batch_normalization", "batch_normalization_1", ... */
   name?: string;
 }
+
+const BATCH_NORMALIZATION_OPTIONS = optionNames<BatchNormalizationOptions>({
+  momentum: true, epsilon: true, center: true, scale: true, betaInitializer: true, gammaInitializer: true,
+  movingMeanInitializer: true, movingVarianceInitializer: true, betaRegularizer: true, gammaRegularizer: true,
+  inputDim: true, inputShape: true, name: true,
+});
 
 export class BatchNormalization extends Layer {
   readonly className = "BatchNormalization";
@@ -91,16 +98,13 @@ export class BatchNormalization extends Layer {
   private y: Matrix | undefined;
   private dx: Matrix | undefined;
 
-  constructor(options: BatchNormalizationOptions = {}) {
-    if (typeof options !== "object" || options === null || Array.isArray(options)) {
-      throw new Error(`BatchNormalization options must be an object, got ${describe(options)}`);
-    }
+  constructor(options?: BatchNormalizationOptions) {
     const {
       momentum = 0.99, epsilon = 1e-3, center = true, scale = true,
       betaInitializer = "zeros", gammaInitializer = "ones",
       movingMeanInitializer = "zeros", movingVarianceInitializer = "ones",
       betaRegularizer, gammaRegularizer, inputDim, inputShape, name,
-    } = options;
+    } = checkOptions("BatchNormalization", options, BATCH_NORMALIZATION_OPTIONS);
     if (typeof momentum !== "number" || !(momentum >= 0 && momentum <= 1)) {
       throw new Error(`BatchNormalization momentum must be a number in [0, 1], got ${describe(momentum)}`);
     }

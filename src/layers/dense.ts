@@ -17,12 +17,13 @@
 import { activeWasmKernel } from "../tensor/kernel.js";
 import { heapInt32, inHeap } from "../tensor/heap.js";
 import { Matrix, workspace, describe } from "../tensor/matrix.js";
+import { checkOptions, optionNames } from "../tensor/names.js";
 import { matmul, matmulTransA, matmulTransB, matmulSelectK, matmulTransASelectRows } from "../tensor/matmul.js";
 import { addRowVector, sumRows, nonzeroColumns } from "../tensor/ops.js";
 import { Layer, type Param, type BackwardOptions } from "./layer.js";
-import { getActivation, type ActivationKernel } from "./activations.js";
-import { getInitializer, initializerName, type Initializer } from "./initializers.js";
-import { getRegularizer, type Regularizer } from "./regularizers.js";
+import { getActivation, type ActivationKernel, type ActivationName } from "./activations.js";
+import { getInitializer, initializerName, type Initializer, type InitializerName } from "./initializers.js";
+import { getRegularizer, type Regularizer, type RegularizerName } from "./regularizers.js";
 import { RowGradientParam } from "./row-gradient.js";
 
 /** Below this fraction of non-zero input columns, products skip the zero ones. */
@@ -34,23 +35,28 @@ export interface DenseOptions {
   /** Input shape without the batch axis, `[784]` (Keras `input_shape`); same as inputDim. */
   inputShape?: number[];
   /** Activation applied to x·W + b; default "linear" (none). */
-  activation?: string;
+  activation?: ActivationName;
   /** Whether to add a bias vector; default true. */
   useBias?: boolean;
   /**
    * Kernel initializer: a name from initializers.ts ("he_normal", "heNormal", ...)
    * or a function; default "glorot_uniform" (Keras; TensorFlow.js uses glorotNormal).
    */
-  kernelInitializer?: string | Initializer;
+  kernelInitializer?: InitializerName | Initializer;
   /** Bias initializer, a name or a function; default "zeros". */
-  biasInitializer?: string | Initializer;
+  biasInitializer?: InitializerName | Initializer;
   /** Penalty on the kernel: "l1", "l2", "l1_l2" or l2(0.001) etc.; default none. */
-  kernelRegularizer?: string | Regularizer;
+  kernelRegularizer?: RegularizerName | Regularizer;
   /** Penalty on the bias, as kernelRegularizer; default none. */
-  biasRegularizer?: string | Regularizer;
+  biasRegularizer?: RegularizerName | Regularizer;
   /** Layer name; default "dense", "dense_1", ... */
   name?: string;
 }
+
+const DENSE_OPTIONS = optionNames<DenseOptions>({
+  inputDim: true, inputShape: true, activation: true, useBias: true, kernelInitializer: true, biasInitializer: true,
+  kernelRegularizer: true, biasRegularizer: true, name: true,
+});
 
 export class Dense extends Layer {
   readonly className = "Dense";
@@ -78,14 +84,11 @@ export class Dense extends Layer {
   private colCount = 0;
   private dWRows: Matrix | undefined;
 
-  constructor(units: number, options: DenseOptions = {}) {
-    if (typeof options !== "object" || options === null || Array.isArray(options)) {
-      throw new Error(`Dense(${units}) options must be an object, got ${describe(options)}`);
-    }
+  constructor(units: number, options?: DenseOptions) {
     const {
       inputDim, inputShape, activation = "linear", useBias = true,
       kernelInitializer = "glorot_uniform", biasInitializer = "zeros", kernelRegularizer, biasRegularizer, name,
-    } = options;
+    } = checkOptions(`Dense(${units})`, options, DENSE_OPTIONS);
     if (!Number.isInteger(units) || units <= 0) {
       throw new Error(`Dense units must be a positive integer, got ${describe(units)}`);
     }

@@ -22,6 +22,7 @@ import { Matrix, workspace, describe } from "../tensor/matrix.js";
 import { uniform } from "../tensor/random.js";
 import { Layer, type BackwardOptions } from "./layer.js";
 import { resolveInputDim } from "./dense.js";
+import { checkOptions, optionNames } from "../tensor/names.js";
 
 export interface DropoutOptions {
   /** An integer: the layer draws its masks from its own stream seeded with it; default the global generator. */
@@ -33,6 +34,8 @@ export interface DropoutOptions {
   /** Layer name; default "dropout", "dropout_1", ... */
   name?: string;
 }
+
+const DROPOUT_OPTIONS = optionNames<DropoutOptions>({ seed: true, inputDim: true, inputShape: true, name: true });
 
 export class Dropout extends Layer {
   readonly className = "Dropout";
@@ -46,14 +49,11 @@ export class Dropout extends Layer {
   private y: Matrix | undefined;
   private dx: Matrix | undefined;
 
-  constructor(rate: number, options: DropoutOptions = {}) {
+  constructor(rate: number, options?: DropoutOptions) {
     if (typeof rate !== "number" || !(rate >= 0 && rate < 1)) {
       throw new Error(`Dropout rate must be a number in [0, 1), the fraction of values to drop, got ${describe(rate)}`);
     }
-    if (typeof options !== "object" || options === null || Array.isArray(options)) {
-      throw new Error(`Dropout(${rate}) options must be an object, got ${describe(options)}`);
-    }
-    const { seed, inputDim, inputShape, name } = options;
+    const { seed, inputDim, inputShape, name } = checkOptions(`Dropout(${rate})`, options, DROPOUT_OPTIONS);
     if (seed !== undefined && !Number.isInteger(seed)) {
       throw new Error(`Dropout(${rate}) seed must be an integer, got ${describe(seed)}`);
     }

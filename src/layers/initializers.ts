@@ -32,7 +32,7 @@
  */
 import type { Matrix } from "../tensor/matrix.js";
 import { uniform, normal } from "../tensor/random.js";
-import { lookupName } from "../tensor/names.js";
+import { lookupName, type Spelled } from "../tensor/names.js";
 
 export type Initializer = (w: Matrix, fanIn: number, fanOut: number) => void;
 
@@ -69,7 +69,7 @@ function varianceScalingNormal(scale: number, mode: Fan): Initializer {
   };
 }
 
-export const INITIALIZERS: Record<string, Initializer> = {
+const initializers = {
   glorot_uniform: varianceScalingUniform(1, "fan_avg"),
   glorot_normal: varianceScalingNormal(1, "fan_avg"),
   he_uniform: varianceScalingUniform(2, "fan_in"),
@@ -91,7 +91,11 @@ export const INITIALIZERS: Record<string, Initializer> = {
   ones: (w) => {
     w.data.fill(1);
   },
-};
+} satisfies Record<string, Initializer>;
+
+/** An initializer's name in either spelling, "he_normal" or "heNormal". */
+export type InitializerName = Spelled<keyof typeof initializers>;
+export const INITIALIZERS: Record<string, Initializer> = initializers;
 
 /** The name of an initializer from the table, or "custom" for a function of the user's. */
 export function initializerName(init: Initializer): string {

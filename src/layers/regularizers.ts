@@ -22,7 +22,7 @@
  *       0; `new L1L2({ l1: 0.1 })` here gives l2 = 0 like it.)
  */
 import { describe, type Matrix } from "../tensor/matrix.js";
-import { lookupName } from "../tensor/names.js";
+import { checkOptions, lookupName, optionNames, type Spelled } from "../tensor/names.js";
 
 /** A penalty on a weight, with its gradient. */
 export interface Regularizer {
@@ -43,17 +43,17 @@ export interface L1L2Options {
   l2?: number;
 }
 
+const L1L2_OPTIONS = optionNames<L1L2Options>({ l1: true, l2: true });
+const L1L2_EXAMPLE = "{ l1: 0.01, l2: 0.01 }";
+
 /** R(w) = l1·Σ|w| + l2·Σw². l1() and l2() are this with one factor 0. */
 export class L1L2 implements Regularizer {
   readonly className: string;
   readonly l1: number;
   readonly l2: number;
 
-  constructor(options: L1L2Options = {}, className = "L1L2") {
-    if (typeof options !== "object" || options === null || Array.isArray(options)) {
-      throw new Error(`${className} options must be an object like { l1: 0.01, l2: 0.01 }, got ${describe(options)}`);
-    }
-    const { l1 = 0, l2 = 0 } = options;
+  constructor(options?: L1L2Options, className = "L1L2") {
+    const { l1 = 0, l2 = 0 } = checkOptions(className, options, L1L2_OPTIONS, { example: L1L2_EXAMPLE });
     this.l1 = checkFactor(className, "l1", l1);
     this.l2 = checkFactor(className, "l2", l2);
     this.className = className;
@@ -97,19 +97,21 @@ export function l2(factor = 0.01): Regularizer {
 }
 
 /** Both penalties, R(w) = l1·Σ|w| + l2·Σw²; each factor defaults to 0.01. */
-export function l1l2(options: L1L2Options = {}): Regularizer {
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new Error(`l1l2 options must be an object like { l1: 0.01, l2: 0.01 }, got ${describe(options)}`);
-  }
-  return new L1L2({ l1: options.l1 ?? 0.01, l2: options.l2 ?? 0.01 });
+export function l1l2(options?: L1L2Options): Regularizer {
+  const { l1 = 0.01, l2 = 0.01 } = checkOptions("l1l2", options, L1L2_OPTIONS, { example: L1L2_EXAMPLE });
+  return new L1L2({ l1, l2 });
 }
 
 /** The names a layer option accepts, with their default factors. */
-export const REGULARIZERS: Record<string, () => Regularizer> = {
+const regularizers = {
   l1: () => l1(),
   l2: () => l2(),
   l1_l2: () => l1l2(),
-};
+} satisfies Record<string, () => Regularizer>;
+
+/** A regularizer's name: "l1", "l2", "l1_l2" (TensorFlow.js: "l1l2"). */
+export type RegularizerName = Spelled<keyof typeof regularizers> | "l1l2";
+export const REGULARIZERS: Record<string, () => Regularizer> = regularizers;
 
 /**
  * A regularizer option: a name ("l1", "l2", "l1_l2", either spelling), a

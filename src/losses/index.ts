@@ -2,7 +2,7 @@
  * The loss name table (Keras and TensorFlow.js spellings both accepted, plus
  * Keras 3's short aliases "mse", "mae" and "bce").
  */
-import { lookupName } from "../tensor/names.js";
+import { lookupName, type Spelled } from "../tensor/names.js";
 import type { Loss } from "./loss.js";
 import { categoricalCrossentropy } from "./crossentropy.js";
 import { sparseCategoricalCrossentropy } from "./sparse-crossentropy.js";
@@ -19,11 +19,11 @@ export { meanSquaredError } from "./mse.js";
 export { meanAbsoluteError } from "./mae.js";
 export { huber } from "./huber.js";
 export {
-  getMetric, resolveMetric, METRICS, type Metric,
+  getMetric, resolveMetric, METRICS, type Metric, type MetricName,
   binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy, topKCategoricalAccuracy, sparseTopKCategoricalAccuracy,
 } from "./metrics.js";
 
-export const LOSSES: Record<string, Loss> = {
+const losses = {
   categorical_crossentropy: categoricalCrossentropy,
   mean_squared_error: meanSquaredError,
   mse: meanSquaredError,
@@ -33,7 +33,11 @@ export const LOSSES: Record<string, Loss> = {
   mean_absolute_error: meanAbsoluteError,
   mae: meanAbsoluteError,
   huber,
-};
+} satisfies Record<string, Loss>;
+
+/** A loss name in either spelling, "categorical_crossentropy" or "categoricalCrossentropy". */
+export type LossName = Spelled<keyof typeof losses>;
+export const LOSSES: Record<string, Loss> = losses;
 
 export function getLoss(name: unknown): Loss {
   return lookupName(LOSSES, name, "loss");

@@ -20,7 +20,7 @@
  */
 import type { Matrix } from "../tensor/matrix.js";
 import { argmaxRow } from "../tensor/ops.js";
-import { lookupName } from "../tensor/names.js";
+import { lookupName, type Spelled } from "../tensor/names.js";
 import type { Loss } from "./loss.js";
 import { binaryCrossentropy } from "./binary-crossentropy.js";
 import { meanSquaredError } from "./mse.js";
@@ -89,7 +89,7 @@ export const accuracy: Metric = (p, t) => {
 };
 
 /** The metric name table (Keras and TensorFlow.js spellings both accepted). */
-export const METRICS: Record<string, Metric> = {
+const metrics = {
   accuracy,
   acc: accuracy,
   binary_accuracy: binaryAccuracy,
@@ -101,7 +101,11 @@ export const METRICS: Record<string, Metric> = {
   mean_squared_error: mse,
   mae,
   mean_absolute_error: mae,
-};
+} satisfies Record<string, Metric>;
+
+/** A metric name in either spelling, "categorical_accuracy" or "categoricalAccuracy". */
+export type MetricName = Spelled<keyof typeof metrics>;
+export const METRICS: Record<string, Metric> = metrics;
 
 /** The metrics whose targets are class indices, (n, 1). */
 const SPARSE_METRICS = new Set<Metric>([sparseCategoricalAccuracy, sparseTopKCategoricalAccuracy]);

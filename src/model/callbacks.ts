@@ -42,7 +42,7 @@ const HOOKS = ["onTrainBegin", "onTrainEnd", "onEpochBegin", "onEpochEnd", "onBa
 export class CallbackList {
   private readonly list: CallbackHooks[];
 
-  constructor(model: Sequential, callbacks: unknown) {
+  constructor(private readonly model: Sequential, callbacks: unknown) {
     if (callbacks === undefined) callbacks = [];
     const given = Array.isArray(callbacks) ? callbacks : [callbacks];
     given.forEach((c, i) => {
@@ -64,11 +64,18 @@ export class CallbackList {
   async call(hook: "onTrainBegin" | "onTrainEnd", logs: Logs): Promise<void>;
   async call(hook: "onEpochBegin" | "onEpochEnd" | "onBatchBegin" | "onBatchEnd", index: number, logs: Logs): Promise<void>;
   async call(hook: (typeof HOOKS)[number], a: number | Logs, b?: Logs): Promise<void> {
-    for (const c of this.list) {
-      const fn = c[hook] as ((x: unknown, y?: unknown) => unknown) | undefined;
-      if (!fn) continue;
-      const result = b === undefined ? fn.call(c, a) : fn.call(c, a, b);
-      if (result instanceof Promise) await result;
+    // While a callback runs, it may call model.predict and model.evaluate (see Sequential.fitState).
+    const state = this.model.fitState;
+    this.model.fitState = "in a callback";
+    try {
+      for (const c of this.list) {
+        const fn = c[hook] as ((x: unknown, y?: unknown) => unknown) | undefined;
+        if (!fn) continue;
+        const result = b === undefined ? fn.call(c, a) : fn.call(c, a, b);
+        if (result instanceof Promise) await result;
+      }
+    } finally {
+      this.model.fitState = state;
     }
   }
 }

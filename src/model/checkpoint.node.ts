@@ -7,6 +7,7 @@
 import { appendFile, writeFile } from "node:fs/promises";
 import { Callback, type Logs } from "./callbacks.js";
 import { describe } from "../tensor/matrix.js";
+import { checkOptions, optionNames } from "../tensor/names.js";
 
 export interface ModelCheckpointOptions {
   /** Figure to watch for saveBestOnly; default "val_loss". */
@@ -19,6 +20,10 @@ export interface ModelCheckpointOptions {
   includeOptimizer?: boolean;
   verbose?: number;
 }
+
+const MODEL_CHECKPOINT_OPTIONS = optionNames<ModelCheckpointOptions>({
+  monitor: true, saveBestOnly: true, mode: true, includeOptimizer: true, verbose: true,
+});
 
 /**
  * Saves the model to `path` after each epoch. The path may hold Keras-style
@@ -33,10 +38,12 @@ export class ModelCheckpoint extends Callback {
   private readonly includeOptimizer: boolean;
   private readonly verbose: number;
 
-  constructor(private readonly path: string, options: ModelCheckpointOptions = {}) {
+  constructor(private readonly path: string, options?: ModelCheckpointOptions) {
     super();
     if (typeof path !== "string" || path === "") throw new Error(`ModelCheckpoint expects a folder path, got ${describe(path)}`);
-    const { monitor = "val_loss", saveBestOnly = false, mode = "auto", includeOptimizer = false, verbose = 0 } = options;
+    const {
+      monitor = "val_loss", saveBestOnly = false, mode = "auto", includeOptimizer = false, verbose = 0,
+    } = checkOptions("ModelCheckpoint", options, MODEL_CHECKPOINT_OPTIONS);
     const max = mode === "max" || (mode === "auto" && /acc/.test(monitor));
     this.better = max ? (a, b) => a > b : (a, b) => a < b;
     this.best = max ? -Infinity : Infinity;
@@ -80,17 +87,20 @@ export interface CSVLoggerOptions {
   append?: boolean;
 }
 
+const CSV_LOGGER_OPTIONS = optionNames<CSVLoggerOptions>({ separator: true, append: true });
+
 /** Writes "epoch,<sorted log keys>" and one row per epoch, as Keras's CSVLogger. */
 export class CSVLogger extends Callback {
   private keys: string[] | undefined;
   private readonly separator: string;
   private readonly append: boolean;
 
-  constructor(private readonly filename: string, options: CSVLoggerOptions = {}) {
+  constructor(private readonly filename: string, options?: CSVLoggerOptions) {
     super();
     if (typeof filename !== "string" || filename === "") throw new Error(`CSVLogger expects a file name, got ${describe(filename)}`);
-    this.separator = options.separator ?? ",";
-    this.append = options.append ?? false;
+    const { separator = ",", append = false } = checkOptions("CSVLogger", options, CSV_LOGGER_OPTIONS);
+    this.separator = separator;
+    this.append = append;
   }
 
   async onTrainBegin(): Promise<void> {

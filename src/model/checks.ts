@@ -34,15 +34,6 @@ export function checkBoolean(who: string, name: string, v: unknown): boolean {
   return v;
 }
 
-/** An options argument must be an object (or omitted). */
-export function checkOptions<T extends object>(who: string, options: T | undefined): T {
-  if (options === undefined) return {} as T;
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new Error(`${who}: options must be an object, got ${describe(options)}`);
-  }
-  return options;
-}
-
 /** A data argument: a non-empty Matrix (or nested arrays) of finite numbers. */
 export function checkData(who: string, name: string, value: MatrixLike): Matrix {
   const m = toMatrix(value, `${who} ${name}`);
@@ -57,6 +48,31 @@ export function checkData(who: string, name: string, value: MatrixLike): Matrix 
     );
   }
   return m;
+}
+
+/**
+ * Targets as a Matrix: a Matrix or nested arrays as they are (checkData); a
+ * flat list of n numbers (number[], Uint8Array, Int32Array, …) as one column,
+ * n x 1, as Keras reads a 1-D y.
+ */
+export function checkTargets(who: string, y: MatrixLike | ArrayLike<number>): Matrix {
+  const flat = ArrayBuffer.isView(y) || (Array.isArray(y) && y.length > 0 && !Array.isArray(y[0]));
+  if (!flat) return checkData(who, "y", y as MatrixLike);
+  const values = y as ArrayLike<unknown>;
+  for (let i = 0; i < values.length; i++) {
+    if (typeof values[i] !== "number") throw new Error(`${who}: y holds ${describe(values[i])} at row ${i}; expected numbers`);
+  }
+  return checkData(who, "y", new Matrix(values.length, 1, Float32Array.from(values as ArrayLike<number>)));
+}
+
+/**
+ * y has one column where the model has `classes` outputs, and every value is
+ * an integer 0 … classes − 1: class numbers where one-hot rows were expected.
+ */
+export function holdsClassNumbers(y: Matrix, classes: number): boolean {
+  if (y.cols !== 1 || classes < 2) return false;
+  for (const k of y.data) if (!(Number.isInteger(k) && k >= 0 && k < classes)) return false;
+  return true;
 }
 
 /** x and y must have one row per sample, the same number of them. */

@@ -22,6 +22,7 @@ import type { CallbackHooks, CallbackList, Logs } from "./callbacks.js";
 import { History } from "./history.js";
 import { ProgressBar, defaultSink } from "./progress.js";
 import * as check from "./checks.js";
+import { optionNames } from "../tensor/names.js";
 
 export interface FitOptions {
   /** Index of the last epoch to run (Keras: epochs counts from 0 up to this); default 1. */
@@ -35,7 +36,7 @@ export interface FitOptions {
   /** Fraction in (0, 1) of the rows, the last ones, held out for validation; default 0. */
   validationSplit?: number;
   /** [x, y] to validate on after each epoch; overrides validationSplit. */
-  validationData?: [MatrixLike, MatrixLike];
+  validationData?: [MatrixLike, MatrixLike | ArrayLike<number>];
   /** Weight of each class in the loss, { classIndex: weight }; default all 1. */
   classWeight?: Record<number, number>;
   /** Epoch to start from (to resume training); default 0. */
@@ -49,6 +50,11 @@ export interface FitOptions {
    */
   terminateOnNaN?: boolean;
 }
+
+export const FIT_OPTIONS = optionNames<FitOptions>({
+  epochs: true, batchSize: true, shuffle: true, verbose: true, validationSplit: true, validationData: true,
+  classWeight: true, initialEpoch: true, callbacks: true, terminateOnNaN: true,
+});
 
 /** fit's rejection when the loss turns NaN or infinite; carries the History so far. */
 export class TrainingDivergedError extends Error {
@@ -67,7 +73,7 @@ export interface FitSettings {
   shuffle: boolean;
   verbose: 0 | 1 | 2;
   validationSplit: number;
-  validationData: [MatrixLike, MatrixLike] | undefined;
+  validationData: [MatrixLike, MatrixLike | ArrayLike<number>] | undefined;
   classWeight: Record<number, number> | undefined;
   initialEpoch: number;
   terminateOnNaN: boolean;
@@ -112,7 +118,7 @@ export interface FitData {
 
 /** Keras's validation_split: rows [⌊n·(1−s)⌋, n) for validation, taken before shuffling. */
 export function splitValidation(
-  x: Matrix, y: Matrix, s: FitSettings, checkXY: (x: MatrixLike, y: MatrixLike) => [Matrix, Matrix],
+  x: Matrix, y: Matrix, s: FitSettings, checkXY: (x: MatrixLike, y: MatrixLike | ArrayLike<number>) => [Matrix, Matrix],
 ): FitData {
   if (s.validationData) {
     const [vx, vy] = checkXY(s.validationData[0], s.validationData[1]);

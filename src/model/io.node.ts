@@ -20,6 +20,7 @@ import { mkdir, open, readFile, readdir, rename, rm, realpath, stat } from "node
 import { createHash, randomBytes } from "node:crypto";
 import { join, sep } from "node:path";
 import { describe } from "../tensor/matrix.js";
+import { checkOptions, optionNames } from "../tensor/names.js";
 import type { Sequential } from "./sequential.js";
 import { toArtifacts, fromArtifacts, type WeightSpec } from "./serialize.js";
 import { withOptimizer, compileWithOptimizer } from "./training-config.js";
@@ -34,11 +35,14 @@ export interface SaveOptions {
   includeOptimizer?: boolean;
 }
 
+const SAVE_OPTIONS = optionNames<SaveOptions>({ includeOptimizer: true });
+
 /** Writes `dir/model.json` and `dir/weights.bin`, creating dir if needed, atomically. */
-export async function saveModel(model: Sequential, dir: string, options: SaveOptions = {}): Promise<void> {
+export async function saveModel(model: Sequential, dir: string, options?: SaveOptions): Promise<void> {
   if (typeof dir !== "string" || dir === "") throw new Error(`save expects a folder path, got ${describe(dir)}`);
+  const { includeOptimizer } = checkOptions("save", options, SAVE_OPTIONS);
   const plain = toArtifacts(model, VERSION);
-  const artifacts = options.includeOptimizer ? withOptimizer(plain, model) : plain;
+  const artifacts = includeOptimizer ? withOptimizer(plain, model) : plain;
   const weights = new Uint8Array(artifacts.weightData);
   const json = {
     format: artifacts.format,
@@ -77,9 +81,12 @@ export interface LoadOptions {
   includeOptimizer?: boolean;
 }
 
+const LOAD_OPTIONS = optionNames<LoadOptions>({ includeOptimizer: true });
+
 /** Reads a model saved by purenn or by TensorFlow.js (model.json + its weight files) from a folder. */
-export async function loadModel(dir: string, options: LoadOptions = {}): Promise<Sequential> {
+export async function loadModel(dir: string, options?: LoadOptions): Promise<Sequential> {
   if (typeof dir !== "string" || dir === "") throw new Error(`loadModel expects a folder path, got ${describe(dir)}`);
+  const { includeOptimizer } = checkOptions("loadModel", options, LOAD_OPTIONS);
   const jsonPath = join(dir, "model.json");
   let json = await readJson(jsonPath);
   let weights = await readWeights(dir, json, jsonPath);
@@ -94,7 +101,7 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   }
   const bytes = weights.data.buffer.slice(weights.data.byteOffset, weights.data.byteOffset + weights.data.byteLength) as ArrayBuffer;
   const model = fromArtifacts(json.modelTopology, weights.specs, bytes, jsonPath, json.generatedBy);
-  if (options.includeOptimizer) compileWithOptimizer(model, json.trainingConfig, weights.specs, bytes, jsonPath);
+  if (includeOptimizer) compileWithOptimizer(model, json.trainingConfig, weights.specs, bytes, jsonPath);
   return model;
 }
 

@@ -13,6 +13,7 @@ import { describe } from "../tensor/matrix.js";
 import { Layer } from "../layers/layer.js";
 import { Dense } from "../layers/dense.js";
 import { Activation } from "../layers/activation.js";
+import type { ActivationName } from "../layers/activations.js";
 import { Dropout } from "../layers/dropout.js";
 import { BatchNormalization } from "../layers/batch-normalization.js";
 import { L1L2, type Regularizer } from "../layers/regularizers.js";
@@ -125,7 +126,8 @@ export const LAYER_CODECS: Record<string, LayerCodec> = {
       };
     },
     fromConfig: (c, where) => new Dense(positiveInt(c.units, `${where}.units`), {
-      activation: optionalString(c.activation, `${where}.activation`) ?? "linear",
+      // A name from the file: the layer checks it (getActivation), as it checks a typed one.
+      activation: (optionalString(c.activation, `${where}.activation`) ?? "linear") as ActivationName,
       useBias: optionalBoolean(c.use_bias, `${where}.use_bias`) ?? true,
       name: optionalString(c.name, `${where}.name`),
       kernelRegularizer: regularizerFrom(c.kernel_regularizer, `${where}.kernel_regularizer`),
@@ -172,7 +174,7 @@ export const LAYER_CODECS: Record<string, LayerCodec> = {
       if (a.activation.name === "leaky_relu") return { class_name: "LeakyReLU", config: { alpha: LEAKY_SLOPE } };
       return { class_name: "Activation", config: { activation: activationJson(a.activation.name, a.name, false) } };
     },
-    fromConfig: (c, where) => new Activation(requiredString(c.activation, `${where}.activation`), { name: optionalString(c.name, `${where}.name`) }),
+    fromConfig: (c, where) => new Activation(requiredString(c.activation, `${where}.activation`) as ActivationName, { name: optionalString(c.name, `${where}.name`) }),
   },
   // Read only: TF.js's and Keras's LeakyReLU layer, which is how purenn saves Activation("leaky_relu").
   LeakyReLU: {

@@ -10,6 +10,7 @@
 import { Callback, getLearningRate, setLearningRate, type Logs } from "./callbacks.js";
 import type { Matrix } from "../tensor/matrix.js";
 import { describe } from "../tensor/matrix.js";
+import { checkOptions, optionNames } from "../tensor/names.js";
 
 type Mode = "min" | "max" | "auto";
 
@@ -54,6 +55,10 @@ export interface EarlyStoppingOptions {
   verbose?: number;
 }
 
+const EARLY_STOPPING_OPTIONS = optionNames<EarlyStoppingOptions>({
+  monitor: true, minDelta: true, patience: true, mode: true, baseline: true, restoreBestWeights: true, startFromEpoch: true, verbose: true,
+});
+
 /** Stops training when the watched figure has not improved for `patience` epochs (Keras EarlyStopping). */
 export class EarlyStopping extends Callback {
   private readonly watch: Watch;
@@ -69,9 +74,11 @@ export class EarlyStopping extends Callback {
   stoppedEpoch = 0;
   bestEpoch = 0;
 
-  constructor(options: EarlyStoppingOptions = {}) {
+  constructor(options?: EarlyStoppingOptions) {
     super();
-    const { monitor = "val_loss", minDelta = 0, patience = 0, mode = "auto", baseline, restoreBestWeights = false, startFromEpoch = 0, verbose = 0 } = options;
+    const {
+      monitor = "val_loss", minDelta = 0, patience = 0, mode = "auto", baseline, restoreBestWeights = false, startFromEpoch = 0, verbose = 0,
+    } = checkOptions("EarlyStopping", options, EARLY_STOPPING_OPTIONS);
     this.watch = new Watch("EarlyStopping", monitor, mode, minDelta);
     if (!Number.isInteger(patience) || patience < 0) throw new Error(`EarlyStopping: patience must be an integer >= 0, got ${describe(patience)}`);
     this.patience = patience;
@@ -133,6 +140,10 @@ export interface ReduceLROnPlateauOptions {
   verbose?: number;
 }
 
+const REDUCE_LR_ON_PLATEAU_OPTIONS = optionNames<ReduceLROnPlateauOptions>({
+  monitor: true, factor: true, patience: true, mode: true, minDelta: true, cooldown: true, minLr: true, verbose: true,
+});
+
 /** Multiplies the learning rate by `factor` when the watched figure stalls (Keras ReduceLROnPlateau). */
 export class ReduceLROnPlateau extends Callback {
   private readonly watch: Watch;
@@ -145,9 +156,11 @@ export class ReduceLROnPlateau extends Callback {
   private cooldownCounter = 0;
   private best = Infinity;
 
-  constructor(options: ReduceLROnPlateauOptions = {}) {
+  constructor(options?: ReduceLROnPlateauOptions) {
     super();
-    const { monitor = "val_loss", factor = 0.1, patience = 10, mode = "auto", minDelta = 1e-4, cooldown = 0, minLr = 0, verbose = 0 } = options;
+    const {
+      monitor = "val_loss", factor = 0.1, patience = 10, mode = "auto", minDelta = 1e-4, cooldown = 0, minLr = 0, verbose = 0,
+    } = checkOptions("ReduceLROnPlateau", options, REDUCE_LR_ON_PLATEAU_OPTIONS);
     if (typeof factor !== "number" || !(factor < 1) || !(factor >= 0)) throw new Error(`ReduceLROnPlateau: factor must be a number in [0, 1), got ${describe(factor)}`);
     this.watch = new Watch("ReduceLROnPlateau", monitor, mode, minDelta);
     this.factor = factor;

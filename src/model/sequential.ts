@@ -13,19 +13,20 @@
  */
 import { Matrix, type MatrixLike, workspace, toMatrix, describe } from "../tensor/matrix.js";
 import { Layer, uniqueName, type Param } from "../layers/layer.js";
-import { getLoss, resolveMetric, toClassIndices, type Loss, type Metric } from "../losses/index.js";
+import { getLoss, resolveMetric, toClassIndices, type Loss, type LossName, type Metric, type MetricName } from "../losses/index.js";
 export type { FitOptions } from "./fit.js";
-import { getOptimizer, type Optimizer } from "../optim/index.js";
+import { getOptimizer, type Optimizer, type OptimizerName } from "../optim/index.js";
 import { optimizerToConfig } from "../optim/serialize.js";
 import { History } from "./history.js";
 import { ProgressBar } from "./progress.js";
 import { CallbackList } from "./callbacks.js";
 import { folderIO } from "./folder-io.js";
 import {
-  runFit, checkFitOptions, splitValidation, classWeightsFor, weightedLoss, scaleRows, logPairs, rowsView, type FitOptions,
+  runFit, checkFitOptions, FIT_OPTIONS, splitValidation, classWeightsFor, weightedLoss, scaleRows, logPairs, rowsView, type FitOptions,
 } from "./fit.js";
 import { summaryText } from "./summary.js";
 import * as check from "./checks.js";
+import { checkOptions, optionNames } from "../tensor/names.js";
 
 // backward's options, made once rather than per layer per batch; index 1: a layer below needs dx.
 const THROUGH = [{ needInputGradient: false }, { needInputGradient: true }] as const;
@@ -36,11 +37,11 @@ const FROM_PRE_ACTIVATION = [
 
 export interface CompileOptions {
   /** An optimizer name ("sgd": SGD with learningRate 0.01) or an instance. */
-  optimizer: string | Optimizer;
+  optimizer: OptimizerName | Optimizer;
   /** A loss name: "categorical_crossentropy" or "mean_squared_error" (either spelling). */
-  loss: string;
+  loss: LossName;
   /** Metric names reported during fit and evaluate, e.g. ["accuracy"]. */
-  metrics?: string[];
+  metrics?: MetricName[];
 }
 
 
@@ -56,6 +57,16 @@ export interface PredictOptions {
   batchSize?: number;
 }
 
+export interface SequentialOptions {
+  /** The model's name; default "sequential", "sequential_1", ... */
+  name?: string;
+}
+
+const COMPILE_OPTIONS = optionNames<CompileOptions>({ optimizer: true, loss: true, metrics: true });
+const EVALUATE_OPTIONS = optionNames<EvaluateOptions>({ batchSize: true, verbose: true });
+const PREDICT_OPTIONS = optionNames<PredictOptions>({ batchSize: true });
+const SEQUENTIAL_OPTIONS = optionNames<SequentialOptions>({ name: true });
+
 export interface Compiled {
   optimizer: Optimizer;
   loss: Loss;
@@ -66,15 +77,22 @@ export class Sequential {
   readonly name: string;
   readonly layers: Layer[] = [];
   private compiled: Compiled | undefined;
-  /** Set to true (from a callback) to end fit after the current batch, as in Keras. */
+  /** Set to true (from a callback or a timer) to end fit after the current batch, as in Keras. */
   stopTraining = false;
+  /**
+   * Whether a fit of this model is running, and whether it is in one of its
+   * callbacks (set by fit and by CallbackList). Its callbacks may call predict
+   * and evaluate, as in Keras; anyone else is refused until the fit ends.
+   */
+  fitState: "idle" | "training" | "in a callback" = "idle";
   // Batch buffers, sized on the first batch and reused (see workspace()).
   /** The training batch, gathered from shuffled rows (fit.ts); kept across fits. */
   readonly batch: { x?: Matrix; y?: Matrix } = {};
   private dp: Matrix | undefined;
 
-  constructor(layers: Layer[] = [], options: { name?: string } = {}) {
-    this.name = options.name ?? uniqueName("sequential");
+  constructor(layers: Layer[] = [], options?: SequentialOptions) {
+    const { name } = checkOptions("Sequential", options, SEQUENTIAL_OPTIONS);
+    this.name = name ?? uniqueName("sequential");
     for (const layer of layers) this.add(layer);
   }
 
@@ -106,7 +124,9 @@ export class Sequential {
 
   /** Chooses the optimizer, loss and metrics. Required before fit and evaluate. */
   compile(options: CompileOptions): void {
-    const { optimizer, loss, metrics = [] } = check.checkOptions("compile", options);
+    const { optimizer, loss, metrics = [] } = checkOptions("compile", options, COMPILE_OPTIONS, {
+      required: true, example: `{ optimizer: "sgd", loss: "categorical_crossentropy" }`,
+    });
     if (optimizer === undefined) throw new Error(`compile: optimizer is required, e.g. { optimizer: "sgd" }`);
     if (loss === undefined) throw new Error(`compile: loss is required, e.g. { loss: "categorical_crossentropy" }`);
     if (!Array.isArray(metrics)) throw new Error(`compile: metrics must be an array of names, got ${describe(metrics)}`);
@@ -127,7 +147,8 @@ export class Sequential {
    */
   async fit(x: MatrixLike, y: MatrixLike | ArrayLike<number>, options?: FitOptions): Promise<History> {
     const who = "fit";
-    const opts = check.checkOptions(who, options);
+    this.mustNotBeFitting(who);
+    const opts = checkOptions(who, options, FIT_OPTIONS);
     const compiled = this.mustBeCompiled(who);
     const settings = checkFitOptions(opts);
     const [xs, ys] = this.checkXY(who, x, y);
@@ -135,7 +156,12 @@ export class Sequential {
     const weights = settings.classWeight && classWeightsFor(data.y, settings.classWeight);
     const callbacks = new CallbackList(this, opts.callbacks);
     this.stopTraining = false;
-    return runFit(this, compiled, data, settings, callbacks, weights);
+    this.fitState = "training";
+    try {
+      return await runFit(this, compiled, data, settings, callbacks, weights);
+    } finally {
+      this.fitState = "idle";
+    }
   }
 
   /**
@@ -173,7 +199,8 @@ export class Sequential {
   /** Returns [loss, ...metrics] over (x, y), as plain numbers. */
   evaluate(x: MatrixLike, y: MatrixLike | ArrayLike<number>, options?: EvaluateOptions): number[] {
     const who = "evaluate";
-    const opts = check.checkOptions(who, options);
+    this.mustNotBeFitting(who);
+    const opts = checkOptions(who, options, EVALUATE_OPTIONS);
     const compiled = this.mustBeCompiled(who);
     const batchSize = check.checkPositiveInt(who, "batchSize", opts.batchSize ?? 32);
     const verbose = check.checkVerbose(who, opts.verbose ?? 1);
@@ -200,7 +227,8 @@ export class Sequential {
   /** The model's outputs for x, one row per sample (probabilities after a softmax). */
   predict(x: MatrixLike, options?: PredictOptions): Matrix {
     const who = "predict";
-    const opts = check.checkOptions(who, options);
+    this.mustNotBeFitting(who);
+    const opts = checkOptions(who, options, PREDICT_OPTIONS);
     const batchSize = check.checkPositiveInt(who, "batchSize", opts.batchSize ?? 32);
     const xs = check.checkData(who, "x", x);
     this.checkInput(who, xs);
@@ -293,6 +321,19 @@ export class Sequential {
     ms.forEach((m, i) => params[i].p.value.data.set(m.data));
   }
 
+  /**
+   * A fit shares the model's buffers and optimizer state with every other
+   * call: a second fit, or evaluate and predict from outside its callbacks,
+   * must wait for it.
+   */
+  private mustNotBeFitting(who: string): void {
+    if (this.fitState === "idle" || (this.fitState === "in a callback" && who !== "fit")) return;
+    throw new Error(
+      `${who}: model "${this.name}" is busy: a fit is running on it; await that fit before calling ${who} ` +
+        `(its own callbacks may call predict and evaluate)`,
+    );
+  }
+
   private mustBeCompiled(who: string): Compiled {
     if (!this.compiled) {
       throw new Error(`${who}: the model must be compiled first: call model.compile({ optimizer, loss, metrics })`);
@@ -313,9 +354,14 @@ export class Sequential {
       check.checkSameRows(who, xs, ys);
       return [xs, ys];
     }
-    const ys = check.checkData(who, "y", y as MatrixLike);
+    const ys = check.checkTargets(who, y);
     check.checkSameRows(who, xs, ys);
     const outDim = this.checkInput(who, xs);
+    if (check.holdsClassNumbers(ys, outDim)) {
+      throw new Error(
+        `${who}: y holds class numbers (a single column of integers); use toCategorical(y, ${outDim}) or loss sparse_categorical_crossentropy`,
+      );
+    }
     if (ys.cols !== outDim) {
       const last = this.layers[this.layers.length - 1];
       throw new Error(

@@ -26,6 +26,7 @@ import { optimizerFromConfig, tfjsCaveats } from "../optim/serialize.js";
 import { type ModelArtifacts, type WeightSpec, concatLittleEndian, savedShape, weightOffsets } from "./serialize.js";
 import { warnOnce } from "./layer-codecs.js";
 import type { Sequential } from "./sequential.js";
+import type { LossName, MetricName } from "../losses/index.js";
 
 /** The trainable weights in the optimizer's order, with their names and shapes in the file. */
 function trainable(model: Sequential): { name: string; shape: number[]; p: Param }[] {
@@ -72,7 +73,8 @@ export function compileWithOptimizer(model: Sequential, config: unknown, specs: 
   const weights = trainable(model);
   const state = readState(weights, specs, data, source);
   const metrics = Array.isArray(c.metrics) ? c.metrics.map(String) : []; // TF.js writes {} when there are none
-  model.compile({ optimizer, loss: c.loss, metrics });
+  // Names from the file: compile checks them, as it checks typed ones.
+  model.compile({ optimizer, loss: c.loss as LossName, metrics: metrics as MetricName[] });
   if (state) optimizer.setState(weights.map((w) => w.p), state, `${source}: optimizer weights`);
 }
 

@@ -1,5 +1,5 @@
 /** The optimizer name table: a name gives a new optimizer with Keras's defaults. */
-import { lookupName } from "../tensor/names.js";
+import { lookupName, type Spelled } from "../tensor/names.js";
 import type { Optimizer } from "./optimizer.js";
 import { SGD } from "./sgd.js";
 import { Adam } from "./adam.js";
@@ -18,13 +18,17 @@ export {
   type ExponentialDecayOptions, type PiecewiseConstantDecayOptions, type CosineDecayOptions,
 } from "./schedules.js";
 
-export const OPTIMIZERS: Record<string, () => Optimizer> = {
+const optimizers = {
   sgd: () => new SGD(),
   adam: () => new Adam(),
   rmsprop: () => new RMSprop(),
   adagrad: () => new Adagrad(),
   adamw: () => new AdamW(),
-};
+} satisfies Record<string, () => Optimizer>;
+
+/** An optimizer's name: "sgd", "adam", "rmsprop", "adagrad", "adamw". */
+export type OptimizerName = Spelled<keyof typeof optimizers>;
+export const OPTIMIZERS: Record<string, () => Optimizer> = optimizers;
 
 /** A name ("sgd", "adam", ...) gives a fresh optimizer with default settings; an instance is used as is. */
 export function getOptimizer(nameOrInstance: unknown): Optimizer {

@@ -22,7 +22,8 @@
 import type { Matrix } from "../tensor/matrix.js";
 import { describe } from "../tensor/matrix.js";
 import { allocFloat32 } from "../tensor/alloc.js";
-import { checkOptionNames, positive } from "./checks.js";
+import { positive } from "./checks.js";
+import { checkOptions } from "../tensor/names.js";
 import { clipByGlobalNorm, clipByNorm, clipByValue } from "./clip.js";
 import { LearningRateSchedule } from "./schedules.js";
 
@@ -102,7 +103,7 @@ export abstract class Optimizer {
    */
   protected constructor(className: string, options: OptimizerOptions | undefined, defaultLearningRate: number, ownOptions: readonly string[]) {
     this.className = className;
-    checkOptionNames(className, options, [...BASE_OPTIONS, ...ownOptions], `{ learningRate: ${defaultLearningRate} }`);
+    checkOptions(className, options, [...BASE_OPTIONS, ...ownOptions], { example: `{ learningRate: ${defaultLearningRate} }` });
     const { learningRate = defaultLearningRate, clipnorm, clipvalue, globalClipnorm } = options ?? {};
     this.#rate = learningRate instanceof LearningRateSchedule ? learningRate : checkRate(className, learningRate);
     this.clipnorm = clipnorm === undefined ? undefined : positive(className, "clipnorm", clipnorm);

@@ -12,7 +12,8 @@
  *       with warmup (warmupTarget set): lr rises linearly from lr0 to warmupTarget over
  *       warmupSteps, then decays from warmupTarget as above over the next decaySteps.
  */
-import { checkOptionNames, closedFraction, flag, nonNegative, positive, stepCount } from "./checks.js";
+import { checkOptions, optionNames } from "../tensor/names.js";
+import { closedFraction, flag, nonNegative, positive, stepCount } from "./checks.js";
 import { describe } from "../tensor/matrix.js";
 
 /** A learning rate as a function of the step. Subclass it (override `at`) for your own. */
@@ -53,8 +54,8 @@ export class ExponentialDecay extends LearningRateSchedule {
   constructor(options: ExponentialDecayOptions) {
     super();
     const who = "ExponentialDecay";
-    checkOptionNames(who, options, ["initialLearningRate", "decaySteps", "decayRate", "staircase"],
-      "{ initialLearningRate: 0.1, decaySteps: 1000, decayRate: 0.96 }", true);
+    checkOptions(who, options, optionNames<ExponentialDecayOptions>({ initialLearningRate: true, decaySteps: true, decayRate: true, staircase: true }),
+      { example: "{ initialLearningRate: 0.1, decaySteps: 1000, decayRate: 0.96 }", required: true });
     const { initialLearningRate, decaySteps, decayRate, staircase = false } = options;
     this.initialLearningRate = nonNegative(who, "initialLearningRate", initialLearningRate);
     this.decaySteps = positive(who, "decaySteps", decaySteps);
@@ -89,7 +90,8 @@ export class PiecewiseConstantDecay extends LearningRateSchedule {
   constructor(options: PiecewiseConstantDecayOptions) {
     super();
     const who = "PiecewiseConstantDecay";
-    checkOptionNames(who, options, ["boundaries", "values"], "{ boundaries: [1000, 2000], values: [0.1, 0.01, 0.001] }", true);
+    checkOptions(who, options, optionNames<PiecewiseConstantDecayOptions>({ boundaries: true, values: true }),
+      { example: "{ boundaries: [1000, 2000], values: [0.1, 0.01, 0.001] }", required: true });
     const { boundaries, values } = options;
     if (!Array.isArray(boundaries)) throw new Error(`${who} boundaries must be an array of steps, got ${describe(boundaries)}`);
     if (!Array.isArray(values)) throw new Error(`${who} values must be an array of learning rates, got ${describe(values)}`);
@@ -151,8 +153,10 @@ export class CosineDecay extends LearningRateSchedule {
   constructor(options: CosineDecayOptions) {
     super();
     const who = "CosineDecay";
-    checkOptionNames(who, options, ["initialLearningRate", "decaySteps", "alpha", "warmupTarget", "warmupSteps"],
-      "{ initialLearningRate: 0.1, decaySteps: 1000 }", true);
+    checkOptions(who, options, optionNames<CosineDecayOptions>({
+      initialLearningRate: true, decaySteps: true, alpha: true, warmupTarget: true, warmupSteps: true,
+    }),
+      { example: "{ initialLearningRate: 0.1, decaySteps: 1000 }", required: true });
     const { initialLearningRate, decaySteps, alpha = 0, warmupTarget, warmupSteps = 0 } = options;
     this.initialLearningRate = nonNegative(who, "initialLearningRate", initialLearningRate);
     this.decaySteps = positive(who, "decaySteps", decaySteps);

@@ -16,6 +16,7 @@ import { el, label, escapeHtml, pixelImage, inkScale, divergingScale } from "./s
 import { lineChart, confusionHeatmap, type Series } from "./charts.js";
 import { analyze, type Analysis, type ReportData } from "./analysis.js";
 import { describe } from "../tensor/matrix.js";
+import { checkOptions, optionNames } from "../tensor/names.js";
 import type { Sequential } from "../model/sequential.js";
 import type { History } from "../model/history.js";
 
@@ -40,9 +41,11 @@ export interface ReportSummary {
   epochs: number;
 }
 
+const REPORT_OPTIONS = optionNames<ReportOptions>({ title: true, maxMistakes: true });
+
 /** Builds the report; returns the HTML and the figures it states. */
-export function reportHtml(history: History, model: Sequential, data: ReportData, options: ReportOptions = {}): { html: string; summary: ReportSummary } {
-  const { title = `purenn training report: ${model?.name}`, maxMistakes = 100 } = options;
+export function reportHtml(history: History, model: Sequential, data: ReportData, options?: ReportOptions): { html: string; summary: ReportSummary } {
+  const { title = `purenn training report: ${model?.name}`, maxMistakes = 100 } = checkOptions("writeReport", options, REPORT_OPTIONS);
   if (typeof title !== "string") throw new Error(`writeReport: title must be a string, got ${describe(title)}`);
   if (!Number.isInteger(maxMistakes) || maxMistakes < 0) throw new Error(`writeReport: maxMistakes must be an integer >= 0, got ${describe(maxMistakes)}`);
   const a = analyze(history, model, data);

@@ -45,11 +45,15 @@ export class Matrix {
     if (!Array.isArray(values) || values.length === 0) {
       throw new Error(`${name} expects a non-empty array of rows, got ${describe(values)}`);
     }
-    const cols = Array.isArray(values[0]) ? values[0].length : -1;
-    const m = new Matrix(values.length, Math.max(cols, 0));
+    if (!Array.isArray(values[0]) || values[0].length === 0) {
+      const got = Array.isArray(values[0]) ? "an empty row" : describe(values[0]);
+      throw new Error(`${name} expects an array of rows, each an array of numbers, got ${got} in row 0`);
+    }
+    const cols = values[0].length;
+    const m = new Matrix(values.length, cols);
     for (let i = 0; i < values.length; i++) {
       const row = values[i];
-      if (!Array.isArray(row) || row.length !== cols || cols === 0) {
+      if (!Array.isArray(row) || row.length !== cols) {
         throw new Error(
           `${name} expects every row to have ${cols} numbers like row 0, ` +
             `got ${Array.isArray(row) ? row.length : describe(row)} in row ${i}`,

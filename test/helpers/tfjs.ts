@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { Matrix, Sequential, Dense, Activation, setRandomSeed } from "../../src/core.js";
+import { Matrix, Sequential, Dense, Activation, setRandomSeed, type ActivationName } from "../../src/core.js";
 
 /**
  * Selects the 'cpu' backend (pure JavaScript, float32, like purenn).
@@ -37,7 +37,7 @@ export function buildTwins(widths: number[], activations: string[], seed: number
   const theirs = tf.sequential();
   for (let l = 1; l < widths.length; l++) {
     ours.add(new Dense(widths[l], l === 1 ? { inputDim: widths[0] } : {}));
-    ours.add(new Activation(activations[l - 1]));
+    ours.add(new Activation(activations[l - 1] as ActivationName));
     theirs.add(tf.layers.dense({ units: widths[l], ...(l === 1 ? { inputShape: [widths[0]] } : {}) }));
     theirs.add(tf.layers.activation({ activation: activations[l - 1] as TfjsActivation }));
   }
