@@ -8,9 +8,10 @@ export { matmul, matmulTransA, matmulTransB, matmulNaive } from "./tensor/matmul
 export { argmax } from "./tensor/ops.js";
 export { setRandomSeed } from "./tensor/random.js";
 export { allocationCount } from "./tensor/alloc.js";
-export { setKernel, getKernel, type KernelName } from "./tensor/kernel.js";
+export { setBackend, getBackend, type BackendName, setKernel, getKernel, type KernelName } from "./tensor/backend.js";
+export { Param, Gradient, type RowForm } from "./tensor/parameter.js";
 
-export { Layer, type Param, type Weight, type BackwardOptions } from "./layers/layer.js";
+export { Layer, type BackwardOptions } from "./layers/layer.js";
 export { Dropout, type DropoutOptions } from "./layers/dropout.js";
 export { BatchNormalization, type BatchNormalizationOptions } from "./layers/batch-normalization.js";
 export { INITIALIZERS, getInitializer, type Initializer, type InitializerName } from "./layers/initializers.js";
@@ -25,7 +26,7 @@ export {
 export {
   Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, OPTIMIZERS, getOptimizer, type OptimizerName,
   LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, CosineDecay,
-  type Trainable, type OptimizerOptions, type SGDOptions, type AdamOptions, type AdamWOptions,
+  type OptimizerOptions, type SGDOptions, type AdamOptions, type AdamWOptions,
   type RMSpropOptions, type AdagradOptions,
   type ExponentialDecayOptions, type PiecewiseConstantDecayOptions, type CosineDecayOptions,
 } from "./optim/index.js";

@@ -6,7 +6,7 @@
  *   import { Sequential, Dense, Activation, loadMnist, toCategorical, argmax } from "purenn";
  */
 import { setThreads, defaultThreads } from "./tensor/threads.node.js";
-import { getKernel } from "./tensor/kernel.js";
+import { backend } from "./tensor/backend.js";
 import { setFolderIO } from "./model/folder-io.js";
 import { saveModel } from "./model/io.node.js";
 
@@ -21,8 +21,8 @@ export type { ReportData } from "./report/analysis.js";
 
 // Split large matmuls across all cores (or PURENN_THREADS); workers start on first use.
 setThreads(defaultThreads());
-// PURENN_KERNEL=js|wasm chooses the matmul kernel (default: wasm where WebAssembly SIMD runs);
-// checked here so that a wrong value fails at import, with its message.
-if (process.env.PURENN_KERNEL) getKernel();
+// PURENN_BACKEND=reference|js|wasm chooses the backend (default: wasm where WebAssembly SIMD runs;
+// PURENN_KERNEL, its old name, still works); checked here so that a wrong value fails at import.
+if (process.env.PURENN_BACKEND || process.env.PURENN_KERNEL) backend();
 // model.save(dir) writes folders through io.node.ts.
 setFolderIO({ save: saveModel });

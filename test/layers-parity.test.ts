@@ -114,8 +114,8 @@ describe("BatchNormalization agrees with tf.layers.batchNormalization", () => {
     const tfDx = tf.grad(f)(xT);
     const tol = (g: ArrayLike<number>) => 1e-5 * Math.max(1, maxAbs(g));
     expectClose("BN dx", dx.data, tfDx.dataSync(), tol(dx.data));
-    expectClose("BN dgamma", gamma.grad.data, grads[vars[0].name].dataSync(), tol(gamma.grad.data));
-    expectClose("BN dbeta", beta.grad.data, grads[vars[1].name].dataSync(), tol(beta.grad.data));
+    expectClose("BN dgamma", gamma.grad.whole().data, grads[vars[0].name].dataSync(), tol(gamma.grad.whole().data));
+    expectClose("BN dbeta", beta.grad.whole().data, grads[vars[1].name].dataSync(), tol(beta.grad.whole().data));
     tf.dispose([xT, rT, tfDx, ...Object.values(grads)]);
   });
 });

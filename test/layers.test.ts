@@ -216,8 +216,8 @@ describe("BatchNormalization", () => {
     // x shifts as a whole, so Σ y is flat along every column).
     const dy = Matrix.fromArray([[1, 1], [1, 1]]);
     const dx = layer.backward(dy)!;
-    expect(Array.from(beta.grad.data)).toEqual([2, 2]);
-    gamma.grad.data.forEach((v) => expect(Math.abs(v)).toBeLessThan(1e-6));
+    expect(Array.from(beta.grad.whole().data)).toEqual([2, 2]);
+    gamma.grad.whole().data.forEach((v) => expect(Math.abs(v)).toBeLessThan(1e-6));
     dx.data.forEach((v) => expect(Math.abs(v)).toBeLessThan(1e-6));
   });
 
@@ -416,8 +416,8 @@ describe("regularizers", () => {
     layer.forward(new Matrix(4, 3), true);
     layer.backward(new Matrix(4, 2)); // dy = 0: only the penalties' gradients remain
     const [kernel, bias] = layer.params();
-    expect(Array.from(kernel.grad.data)).toEqual([1, 1, 1, 1, 1, 1]); // 2 · 0.5 · 1
-    expect(Array.from(bias.grad.data)).toEqual([0.25, 0.25]);
+    expect(Array.from(kernel.grad.whole().data)).toEqual([1, 1, 1, 1, 1, 1]); // 2 · 0.5 · 1
+    expect(Array.from(bias.grad.whole().data)).toEqual([0.25, 0.25]);
     expect(new Dense(2, { inputDim: 3 }).regularizationLoss()).toBe(0);
   });
 });

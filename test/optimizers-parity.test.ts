@@ -42,7 +42,7 @@
 // Set PARITY_REPORT=1 to print the largest difference seen in every case.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { Matrix, argmax } from "../src/core.js";
+import { Matrix, Param, argmax } from "../src/core.js";
 import { Adam, AdamW, RMSprop, Adagrad, SGD, ExponentialDecay, type Optimizer } from "../src/optim/index.js";
 import { useTfjsCpu, buildTwins, tfjsWeights, toTensor, type Twins } from "./helpers/tfjs.js";
 import { lcg } from "./helpers/data.js";
@@ -257,13 +257,13 @@ describe("plain SGD is TensorFlow.js's float32 arithmetic", () => {
     const w0 = Float32Array.from({ length: 1001 }, (_, i) => (rand() - 0.5) * scale(i));
     const g = Float32Array.from({ length: 1001 }, (_, i) => (rand() - 0.5) * scale(i + 3));
     for (const lr of [0.01, 0.1, 1 / 3, 0.7]) {
-      const p = { value: new Matrix(1, 1001), grad: new Matrix(1, 1001) };
+      const p = new Param("w", new Matrix(1, 1001));
       p.value.data.set(w0);
       const sgd = new SGD({ learningRate: lr });
       const v = tf.variable(tf.tensor2d(w0, [1, 1001]));
       const opt = tf.train.sgd(lr);
       for (let step = 0; step < 3; step++) {
-        p.grad.data.set(g);
+        p.grad.whole().data.set(g);
         sgd.step([p]);
         opt.applyGradients([{ name: v.name, tensor: tf.tensor2d(g, [1, 1001]) }]);
       }

@@ -3,7 +3,7 @@
 // check that each rule's first step goes where the gradient says, and the
 // errors a user can trigger. TensorFlow.js parity is in optimizers-parity.test.ts.
 import { describe, it, expect } from "vitest";
-import { Matrix, Sequential, Dense, Activation, setRandomSeed, allocationCount } from "../src/core.js";
+import { Matrix, Param, Sequential, Dense, Activation, setRandomSeed, allocationCount } from "../src/core.js";
 import {
   SGD, Adam, AdamW, RMSprop, Adagrad, OPTIMIZERS, getOptimizer,
   LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, CosineDecay, type Optimizer,
@@ -12,15 +12,15 @@ import { lcg, randomMatrix, randomOneHot } from "./helpers/data.js";
 import { numericGradient, relativeError } from "./helpers/gradcheck.js";
 
 /** One parameter w whose gradient we set by hand each step. */
-function param(w: number[]): { value: Matrix; grad: Matrix } {
-  return { value: Matrix.fromArray([w]), grad: new Matrix(1, w.length) };
+function param(w: number[]): Param {
+  return new Param("w", Matrix.fromArray([w]));
 }
 
 /** Steps `opt` once per row of `grads` and returns w after each step. */
 function run(opt: Optimizer, w: number[], grads: number[][]): number[][] {
   const p = param(w);
   return grads.map((g) => {
-    p.grad.data.set(g);
+    p.grad.whole().data.set(g);
     opt.step([p]);
     return Array.from(p.value.data);
   });
@@ -118,7 +118,7 @@ describe("update rules worked out by hand (Keras's conventions)", () => {
     ];
     for (const [opt, buffers] of cases) {
       const ps = [param([1, 2, 3]), param([4, 5])];
-      ps.forEach((p) => p.grad.data.fill(3));
+      ps.forEach((p) => p.grad.whole().data.fill(3));
       const before = allocationCount().blocks;
       opt.step(ps);
       expect(allocationCount().blocks - before, `${opt.className} first step`).toBe(2 * buffers);
@@ -181,7 +181,7 @@ describe("every optimizer follows the gradient (finite differences)", () => {
 describe("gradient clipping, by hand (SGD at lr 1 from w = 0, so w = −clipped g)", () => {
   function clipped(opt: Optimizer, grads: number[][]): number[][] {
     const ps = grads.map((g) => param(g.map(() => 0)));
-    ps.forEach((p, i) => p.grad.data.set(grads[i]));
+    ps.forEach((p, i) => p.grad.whole().data.set(grads[i]));
     opt.step(ps);
     return ps.map((p) => Array.from(p.value.data, (v) => -v));
   }
@@ -210,10 +210,10 @@ describe("gradient clipping, by hand (SGD at lr 1 from w = 0, so w = −clipped 
     // Adagrad lr 0.1, clipnorm 1: g = [3, 4] → [0.6, 0.8]; s = 0.1 + g² = [0.46, 0.74];
     // w = −0.1·[0.6/√0.46, 0.8/√0.74] = −[0.0884652, 0.0929981]
     const p = param([0, 0]);
-    p.grad.data.set([3, 4]);
+    p.grad.whole().data.set([3, 4]);
     new Adagrad({ learningRate: 0.1, clipnorm: 1 }).step([p]);
     expectRows([Array.from(p.value.data)], [[-0.0884652, -0.0929981]]);
-    expectRows([Array.from(p.grad.data)], [[0.6, 0.8]]);
+    expectRows([Array.from(p.grad.whole().data)], [[0.6, 0.8]]);
   });
 });
 
@@ -248,7 +248,7 @@ describe("learning-rate schedules", () => {
     const p = param([0]);
     for (let t = 0; t < 3; t++) {
       seen.push(sgd.learningRate);
-      p.grad.data[0] = 1;
+      p.grad.whole().data[0] = 1;
       sgd.step([p]);
       expect(p.value.data[0]).toBeCloseTo([-0.1, -0.2, -0.21][t], 6);
     }
@@ -279,7 +279,7 @@ describe("learning-rate schedules", () => {
   it("a number learningRate can be set between steps; a scheduled one cannot", () => {
     const sgd = new SGD({ learningRate: 0.1 });
     const p = param([0]);
-    p.grad.data[0] = 1;
+    p.grad.whole().data[0] = 1;
     sgd.step([p]);
     sgd.learningRate = 0.5;
     sgd.step([p]);
@@ -298,7 +298,7 @@ describe("learning-rate schedules", () => {
     }
     const sgd = new SGD({ learningRate: new Broken() });
     const p = param([0]);
-    p.grad.data[0] = 1;
+    p.grad.whole().data[0] = 1;
     sgd.step([p]);
     expect(() => sgd.step([p])).toThrow(/SGD: the learning-rate schedule Broken gave NaN at step 1; expected a finite number >= 0/);
     expect(p.value.data[0]).toBeCloseTo(-0.1, 7);

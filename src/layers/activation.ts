@@ -9,7 +9,7 @@
 import { Matrix, workspace } from "../tensor/matrix.js";
 import { Layer, type BackwardOptions } from "./layer.js";
 import { getActivation, type ActivationKernel, type ActivationName } from "./activations.js";
-import { resolveInputDim } from "./dense.js";
+import { resolveInputDim } from "./layer.js";
 import { checkOptions, optionNames } from "../tensor/names.js";
 
 export interface ActivationOptions {

@@ -1,7 +1,11 @@
 /**
  * Activation functions, element-wise (softmax, log_softmax: row-wise), as kernels.
  *
- * Each one is a forward/backward pair over (n, c) buffers:
+ * Each one is a forward/backward pair over (n, c) buffers. The ones a training
+ * step of the tutorial runs — sigmoid, relu — are backend operations (their
+ * formulas in tensor/reference.ts, fast in the other backends); the others are
+ * plain loops here, their one definition.
+ *
  *   forward(y, x):          y = f(x)
  *   backward(dx, dy, x, y): dx = dy · f′(x), written with whichever of the saved
  *                           input x or output y makes f′ cheapest.
@@ -12,8 +16,8 @@
  * backend), said next to it; TensorFlow.js differs at two of them (noted).
  */
 import { lookupName, type Spelled } from "../tensor/names.js";
-import { elementwise, Loop } from "../tensor/elementwise.js";
-import { simdKernelFor } from "../tensor/kernel.js";
+import { backend } from "../tensor/backend.js";
+import { sigmoidOf } from "../tensor/reference.js";
 
 export interface ActivationKernel {
   /** The Keras name, used by summary() and saved models. */
@@ -44,17 +48,8 @@ const linear: ActivationKernel = {
  */
 const sigmoid: ActivationKernel = {
   name: "sigmoid",
-  forward(y, x) {
-    // y[i] = 1 / (1 + Math.exp(−x[i])), split between threads for long inputs, and in WebAssembly
-    // SIMD under the wasm kernel (tensor/elementwise.ts).
-    elementwise(Loop.Sigmoid, [y.length === x.length ? y : y.subarray(0, x.length), x], []);
-  },
-  backward(dx, dy, _x, y) {
-    // In WebAssembly with the same bits when the SIMD kernel can reach the arrays (tensor/wasm/pointwise.ts).
-    const simd = simdKernelFor(dx, dy, y);
-    if (simd) return simd.sigmoidBackward(dx.byteOffset, dy.byteOffset, y.byteOffset, dy.length);
-    for (let i = 0; i < dy.length; i++) dx[i] = dy[i] * y[i] * (1 - y[i]);
-  },
+  forward: (y, x) => backend().sigmoid(y, x),
+  backward: (dx, dy, _x, y) => backend().sigmoidBackward(dx, dy, y),
 };
 
 /**
@@ -64,16 +59,8 @@ const sigmoid: ActivationKernel = {
  */
 const relu: ActivationKernel = {
   name: "relu",
-  forward(y, x) {
-    const simd = simdKernelFor(y, x); // as in the sigmoid's backward
-    if (simd) return simd.reluForward(y.byteOffset, x.byteOffset, x.length);
-    for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : 0;
-  },
-  backward(dx, dy, _x, y) {
-    const simd = simdKernelFor(dx, dy, y);
-    if (simd) return simd.reluBackward(dx.byteOffset, dy.byteOffset, y.byteOffset, dy.length);
-    for (let i = 0; i < dy.length; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
-  },
+  forward: (y, x) => backend().relu(y, x),
+  backward: (dx, dy, _x, y) => backend().reluBackward(dx, dy, y),
 };
 
 /**
@@ -162,11 +149,6 @@ const logSoftmax: ActivationKernel = {
 // its slope f′) that kernels share; each kernel still writes its own two loops,
 // because a loop that only ever calls one function gets it inlined, while one
 // loop shared by many kernels through a function parameter runs ~10× slower.
-
-/** σ(x) = 1 / (1 + e^(−x)), the logistic sigmoid. */
-function sigmoidOf(x: number): number {
-  return 1 / (1 + Math.exp(-x));
-}
 
 /**
  * The complementary error function, erfc(x) = 1 − erf(x) = (2/√π) ∫ₓ^∞ e^(−s²) ds,

@@ -34,10 +34,10 @@
  * Keras's order: gamma, beta (trainable), moving_mean, moving_variance (not).
  */
 import { Matrix, workspace, describe } from "../tensor/matrix.js";
-import { Layer, type Param, type Weight, type BackwardOptions } from "./layer.js";
+import { Layer, Param, type BackwardOptions } from "./layer.js";
 import { getInitializer, type Initializer, type InitializerName } from "./initializers.js";
 import { getRegularizer, type Regularizer, type RegularizerName } from "./regularizers.js";
-import { resolveInputDim } from "./dense.js";
+import { resolveInputDim } from "./layer.js";
 import { checkOptions, optionNames } from "../tensor/names.js";
 
 export interface BatchNormalizationOptions {
@@ -86,8 +86,8 @@ export class BatchNormalization extends Layer {
   private readonly inits: { gamma: Initializer; beta: Initializer; movingMean: Initializer; movingVariance: Initializer };
   private gamma: Param | undefined;
   private beta: Param | undefined;
-  private movingMeanW: Weight | undefined;
-  private movingVarianceW: Weight | undefined;
+  private movingMeanW: Param | undefined;
+  private movingVarianceW: Param | undefined;
   // Per-column statistics of the last forward, float64, sized at build.
   private mu = new Float64Array(0);
   private r = new Float64Array(0);
@@ -142,10 +142,10 @@ export class BatchNormalization extends Layer {
       init(m, c, c);
       return m;
     };
-    if (this.scale) this.gamma = { name: "gamma", value: vector(this.inits.gamma), grad: new Matrix(1, c) };
-    if (this.center) this.beta = { name: "beta", value: vector(this.inits.beta), grad: new Matrix(1, c) };
-    this.movingMeanW = { name: "moving_mean", value: vector(this.inits.movingMean), trainable: false };
-    this.movingVarianceW = { name: "moving_variance", value: vector(this.inits.movingVariance), trainable: false };
+    if (this.scale) this.gamma = new Param("gamma", vector(this.inits.gamma));
+    if (this.center) this.beta = new Param("beta", vector(this.inits.beta));
+    this.movingMeanW = new Param("moving_mean", vector(this.inits.movingMean), false);
+    this.movingVarianceW = new Param("moving_variance", vector(this.inits.movingVariance), false);
     this.mu = new Float64Array(c);
     this.r = new Float64Array(c);
     this.sumDy = new Float64Array(c);
@@ -220,12 +220,12 @@ export class BatchNormalization extends Layer {
       }
     }
     if (this.beta) {
-      for (let j = 0; j < c; j++) this.beta.grad.data[j] = sumDy[j];
-      this.betaRegularizer?.addGradient(this.beta.grad, this.beta.value);
+      this.beta.grad.wholeForWriting().data.set(sumDy.subarray(0, c));
+      this.betaRegularizer?.addGradient(this.beta.grad.whole(), this.beta.value);
     }
     if (this.gamma) {
-      for (let j = 0; j < c; j++) this.gamma.grad.data[j] = sumDyXhat[j];
-      this.gammaRegularizer?.addGradient(this.gamma.grad, this.gamma.value);
+      this.gamma.grad.wholeForWriting().data.set(sumDyXhat.subarray(0, c));
+      this.gammaRegularizer?.addGradient(this.gamma.grad.whole(), this.gamma.value);
     }
     if (!needInputGradient) return null;
     const dx = (this.dx = workspace(this.dx, n, c));
@@ -252,10 +252,9 @@ export class BatchNormalization extends Layer {
     return ps;
   }
 
-  override weights(): Weight[] {
+  override weights(): Param[] {
     if (!this.movingMeanW || !this.movingVarianceW) return [];
-    const trainable = this.params().map((p): Weight => ({ name: p.name, value: p.value, trainable: true }));
-    return [...trainable, this.movingMeanW, this.movingVarianceW];
+    return [...this.params(), this.movingMeanW, this.movingVarianceW];
   }
 
   override regularizationLoss(): number {

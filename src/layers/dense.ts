@@ -11,23 +11,19 @@
  * With regularizers (Keras's kernel_regularizer, bias_regularizer) the loss
  * gains R_W(W) + R_b(b), reported by regularizationLoss(), and backward adds
  *              dW += ∂R_W/∂W         db += ∂R_b/∂b           (regularizers.ts)
- * Saved for backward: the input x, z and y (and which columns of x are non-zero:
- * terms from all-zero columns are skipped in x·W and xᵀ·dz, since they add exactly 0).
+ * Saved for backward: the input x, z and y. Each line is one call to the
+ * backend (tensor/backend.ts), which may compute it faster than its formula
+ * reads — skipping all-zero columns of x, keeping dW as its non-zero rows —
+ * but never differently.
  */
-import { activeWasmKernel } from "../tensor/kernel.js";
-import { heapInt32, inHeap } from "../tensor/heap.js";
 import { Matrix, workspace, describe } from "../tensor/matrix.js";
 import { checkOptions, optionNames } from "../tensor/names.js";
-import { matmul, matmulTransA, matmulTransB, matmulSelectK, matmulTransASelectRows } from "../tensor/matmul.js";
-import { addRowVector, sumRows, nonzeroColumns } from "../tensor/ops.js";
-import { Layer, type Param, type BackwardOptions } from "./layer.js";
+import { backend } from "../tensor/backend.js";
+import { Param } from "../tensor/parameter.js";
+import { Layer, resolveInputDim, type BackwardOptions } from "./layer.js";
 import { getActivation, type ActivationKernel, type ActivationName } from "./activations.js";
 import { getInitializer, initializerName, type Initializer, type InitializerName } from "./initializers.js";
 import { getRegularizer, type Regularizer, type RegularizerName } from "./regularizers.js";
-import { RowGradientParam } from "./row-gradient.js";
-
-/** Below this fraction of non-zero input columns, products skip the zero ones. */
-const SPARSE_FRACTION = 0.8;
 
 export interface DenseOptions {
   /** Input width, for the first layer (Keras `input_dim`). */
@@ -71,7 +67,7 @@ export class Dense extends Layer {
   readonly biasRegularizer: Regularizer | undefined;
   private readonly kernelInit: Initializer;
   private readonly biasInit: Initializer;
-  private kernel: RowGradientParam | undefined;
+  private kernel: Param | undefined;
   private bias: Param | undefined;
   // Working buffers, sized on the first batch (see workspace()).
   private x: Matrix | undefined;
@@ -79,10 +75,6 @@ export class Dense extends Layer {
   private y: Matrix | undefined;
   private dz: Matrix | undefined;
   private dx: Matrix | undefined;
-  // Input columns that are non-zero in this batch (sparse inputs such as MNIST pixels), see forward.
-  private cols: Int32Array | undefined;
-  private colCount = 0;
-  private dWRows: Matrix | undefined;
 
   constructor(units: number, options?: DenseOptions) {
     const {
@@ -114,11 +106,11 @@ export class Dense extends Layer {
     this.inputDim = inputDim;
     const w = new Matrix(inputDim, this.units);
     this.kernelInit(w, inputDim, this.units);
-    this.kernel = new RowGradientParam(w);
+    this.kernel = new Param("kernel", w);
     if (this.useBias) {
       const b = new Matrix(1, this.units);
       this.biasInit(b, this.units, this.units); // a 1-D weight: fanIn = fanOut = units, as Keras
-      this.bias = { name: "bias", value: b, grad: new Matrix(1, this.units) };
+      this.bias = new Param("bias", b);
     }
     this.outputDim = this.units;
     return this.units;
@@ -129,25 +121,10 @@ export class Dense extends Layer {
     const n = x.rows;
     this.x = x;
     const z = (this.z = workspace(this.z, n, this.units));
-    // When many input columns are 0 in every row of the batch (an MNIST batch of 32 leaves
-    // ~42% of its pixels black in all images), sum only over the others: same result, fewer flops.
-    const cols = (this.cols ??= heapInt32(x.cols) ?? new Int32Array(x.cols)); // in the heap, for the SIMD kernel
-    this.colCount = nonzeroColumns(x, cols);
-    if (this.colCount < SPARSE_FRACTION * x.cols) matmulSelectK(z, x, W, cols.subarray(0, this.colCount));
-    else matmul(z, x, W);
-    // With the SIMD kernel, bias and relu are one pass over z (the fused epilogue,
-    // tensor/wasm/epilogue.ts), in place: relu's backward reads only y, so y can be z.
-    const act = this.activation.name;
-    const simd = activeWasmKernel();
-    const bias = this.bias?.value.data;
-    if (simd && (act === "linear" || act === "relu") && inHeap(z.data) && (bias === undefined || inHeap(bias))) {
-      simd.biasActivation(z.data.byteOffset, this.units, n, this.units, bias === undefined ? -1 : bias.byteOffset, act === "relu" ? 1 : 0);
-      return (this.y = z);
-    }
-    if (this.bias) addRowVector(z, z, this.bias.value);
-    if (act === "linear") return (this.y = z);
-    const y = (this.y = workspace(this.y === z ? undefined : this.y, n, this.units));
-    this.activation.forward(y.data, z.data, n, this.units);
+    backend().affine(z, x, W, this.bias?.value); // z = x·W + b
+    if (this.activation.name === "linear") return (this.y = z);
+    const y = (this.y = workspace(this.y, n, this.units));
+    this.activation.forward(y.data, z.data, n, this.units); // y = f(z)
     return y;
   }
 
@@ -160,24 +137,15 @@ export class Dense extends Layer {
     let dz = dy;
     if (!fromPreActivation && this.activation.name !== "linear") {
       dz = this.dz = workspace(this.dz, n, this.units);
-      this.activation.backward(dz.data, dy.data, z.data, y.data, n, this.units);
+      this.activation.backward(dz.data, dy.data, z.data, y.data, n, this.units); // dz = f′(dy)
     }
-    if (this.cols && this.colCount < SPARSE_FRACTION * x.cols) {
-      // dW rows of all-zero input columns are 0: compute the others, and keep dW as those
-      // rows (row-gradient.ts); it is written out whole only for whoever reads kernel.grad.
-      const cols = this.cols.subarray(0, this.colCount);
-      const rows = (this.dWRows = workspace(this.dWRows, cols.length, this.units));
-      matmulTransASelectRows(rows, x, dz, cols);
-      kernel.setRows(rows, cols);
-    } else {
-      matmulTransA(kernel.denseForWriting(), x, dz);
-    }
-    if (this.bias) sumRows(this.bias.grad, dz);
-    if (this.kernelRegularizer) this.kernelRegularizer.addGradient(kernel.grad, kernel.value);
-    if (this.bias && this.biasRegularizer) this.biasRegularizer.addGradient(this.bias.grad, this.bias.value);
+    backend().weightGradient(kernel.grad, x, dz); // dW = xᵀ·dz
+    if (this.bias) backend().columnSums(this.bias.grad.wholeForWriting(), dz); // db = Σ_rows dz
+    if (this.kernelRegularizer) this.kernelRegularizer.addGradient(kernel.grad.whole(), kernel.value);
+    if (this.bias && this.biasRegularizer) this.biasRegularizer.addGradient(this.bias.grad.whole(), this.bias.value);
     if (!needInputGradient) return null;
     const dx = (this.dx = workspace(this.dx, n, kernel.value.rows));
-    matmulTransB(dx, dz, kernel.value);
+    backend().matmulTransB(dx, dz, kernel.value); // dx = dz·Wᵀ
     return dx;
   }
 
@@ -201,25 +169,8 @@ export class Dense extends Layer {
     return `Dense(${this.units})`;
   }
 
-  private mustBeBuilt(): RowGradientParam {
+  private mustBeBuilt(): Param {
     if (!this.kernel) throw new Error(`${this} is not built yet: its input width is unknown`);
     return this.kernel;
   }
-}
-
-/** inputDim and inputShape say the same thing; accept either, check both. */
-export function resolveInputDim(
-  who: string, inputDim: number | undefined, inputShape: number[] | undefined,
-): number | undefined {
-  if (inputDim !== undefined && (!Number.isInteger(inputDim) || inputDim <= 0)) {
-    throw new Error(`${who} inputDim must be a positive integer, got ${describe(inputDim)}`);
-  }
-  if (inputShape === undefined) return inputDim;
-  if (!Array.isArray(inputShape) || inputShape.length !== 1 || !Number.isInteger(inputShape[0]) || inputShape[0] <= 0) {
-    throw new Error(`${who} inputShape must be [width] with a positive integer width, got ${JSON.stringify(inputShape)}`);
-  }
-  if (inputDim !== undefined && inputDim !== inputShape[0]) {
-    throw new Error(`${who} got inputDim ${inputDim} and inputShape [${inputShape[0]}], which disagree`);
-  }
-  return inputShape[0];
 }

@@ -21,7 +21,7 @@
 import { Matrix, workspace, describe } from "../tensor/matrix.js";
 import { uniform } from "../tensor/random.js";
 import { Layer, type BackwardOptions } from "./layer.js";
-import { resolveInputDim } from "./dense.js";
+import { resolveInputDim } from "./layer.js";
 import { checkOptions, optionNames } from "../tensor/names.js";
 
 export interface DropoutOptions {

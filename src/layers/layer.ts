@@ -21,28 +21,11 @@
  * (see `workspace` in tensor/matrix.ts), so `forward` returns the same storage
  * every batch. Callers read it before the next forward.
  */
-import type { Matrix } from "../tensor/matrix.js";
+import { describe, type Matrix } from "../tensor/matrix.js";
+import type { Param } from "../tensor/parameter.js";
 import type { ActivationKernel } from "./activations.js";
 
-/** A trainable tensor and the gradient of the loss with respect to it. */
-export interface Param {
-  /** "kernel" or "bias", as Keras names them. */
-  readonly name: string;
-  readonly value: Matrix;
-  readonly grad: Matrix;
-}
-
-/**
- * Any weight of a layer, trainable or not. BatchNormalization's moving mean and
- * variance are weights that no gradient touches: forward updates them in training.
- */
-export interface Weight {
-  /** Keras's name: "kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance". */
-  readonly name: string;
-  readonly value: Matrix;
-  /** Whether the optimizer trains it (it is then also in params()). */
-  readonly trainable: boolean;
-}
+export { Param } from "../tensor/parameter.js";
 
 export interface BackwardOptions {
   /**
@@ -110,8 +93,8 @@ export abstract class Layer {
    * Every weight, trainable and non-trainable, in Keras's order (Keras's
    * `layer.weights`, what `get_weights()` returns): by default the params.
    */
-  weights(): Weight[] {
-    return this.params().map((p) => ({ name: p.name, value: p.value, trainable: true }));
+  weights(): Param[] {
+    return this.params();
   }
 
   /**
@@ -138,4 +121,21 @@ export function uniqueName(prefix: string): string {
   const count = nameCounts.get(prefix) ?? 0;
   nameCounts.set(prefix, count + 1);
   return count === 0 ? prefix : `${prefix}_${count}`;
+}
+
+/** inputDim and inputShape say the same thing; accept either, check both. */
+export function resolveInputDim(
+  who: string, inputDim: number | undefined, inputShape: number[] | undefined,
+): number | undefined {
+  if (inputDim !== undefined && (!Number.isInteger(inputDim) || inputDim <= 0)) {
+    throw new Error(`${who} inputDim must be a positive integer, got ${describe(inputDim)}`);
+  }
+  if (inputShape === undefined) return inputDim;
+  if (!Array.isArray(inputShape) || inputShape.length !== 1 || !Number.isInteger(inputShape[0]) || inputShape[0] <= 0) {
+    throw new Error(`${who} inputShape must be [width] with a positive integer width, got ${JSON.stringify(inputShape)}`);
+  }
+  if (inputDim !== undefined && inputDim !== inputShape[0]) {
+    throw new Error(`${who} got inputDim ${inputDim} and inputShape [${inputShape[0]}], which disagree`);
+  }
+  return inputShape[0];
 }

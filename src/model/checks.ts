@@ -5,7 +5,7 @@
  */
 import { Matrix, type MatrixLike, toMatrix, describe } from "../tensor/matrix.js";
 import { findNonFinite } from "../tensor/ops.js";
-import { allFinite } from "../tensor/finite.js";
+import { backend } from "../tensor/backend.js";
 
 /** A positive integer option, e.g. batchSize. */
 export function checkPositiveInt(who: string, name: string, v: unknown): number {
@@ -39,7 +39,7 @@ export function checkData(who: string, name: string, value: MatrixLike): Matrix 
   const m = toMatrix(value, `${who} ${name}`);
   if (m.rows === 0 || m.cols === 0) throw new Error(`${who}: ${name} is empty, shape ${m.shapeString}`);
   // One fast pass over the values (tensor/finite.ts); only when it fails, the plain loop finds the first bad one to name it.
-  const bad = allFinite(m.data) ? null : findNonFinite(m);
+  const bad = backend().allFinite(m.data) ? null : findNonFinite(m);
   if (bad) {
     const [i, j] = bad;
     throw new Error(

@@ -13,8 +13,9 @@
  *
  * State per parameter (slot, TF.js's name): "accumulator" (s).
  */
+import type { Param } from "../tensor/parameter.js";
 import { nonNegative, positive } from "./checks.js";
-import { Optimizer, type OptimizerOptions, type Trainable } from "./optimizer.js";
+import { Optimizer, type OptimizerOptions } from "./optimizer.js";
 
 export interface AdagradOptions extends OptimizerOptions {
   /** Step size (or a schedule); default 0.001 (Keras). */
@@ -36,8 +37,8 @@ export class Adagrad extends Optimizer {
     this.epsilon = positive("Adagrad", "epsilon", epsilon);
   }
 
-  protected update(p: Trainable, lr: number): void {
-    const w = p.value.data, g = p.grad.data, eps = this.epsilon;
+  protected update(p: Param, lr: number): void {
+    const w = p.value.data, g = p.grad.whole().data, eps = this.epsilon;
     const [s] = this.slots(p);
     for (let i = 0; i < w.length; i++) {
       s[i] += g[i] * g[i];

@@ -21,8 +21,9 @@
  *
  * State per parameter (slots, TF.js's names): "m", "v", and "vhat" (vMax) with amsgrad.
  */
+import type { Param } from "../tensor/parameter.js";
 import { flag, fraction, positive } from "./checks.js";
-import { Optimizer, type OptimizerOptions, type Trainable } from "./optimizer.js";
+import { Optimizer, type OptimizerOptions } from "./optimizer.js";
 
 export interface AdamOptions extends OptimizerOptions {
   /** Step size (or a schedule); default 0.001 (Keras). */
@@ -53,8 +54,8 @@ export class Adam extends Optimizer {
     this.amsgrad = flag(className, "amsgrad", amsgrad);
   }
 
-  protected update(p: Trainable, lr: number): void {
-    const w = p.value.data, g = p.grad.data;
+  protected update(p: Param, lr: number): void {
+    const w = p.value.data, g = p.grad.whole().data;
     const { beta1: b1, beta2: b2, epsilon: eps } = this;
     const t = this.iterations + 1;
     const alpha = (lr * Math.sqrt(1 - Math.pow(b2, t))) / (1 - Math.pow(b1, t));

@@ -16,7 +16,7 @@
  */
 import { nonNegative } from "./checks.js";
 import { Adam, type AdamOptions } from "./adam.js";
-import type { Trainable } from "./optimizer.js";
+import type { Param } from "../tensor/parameter.js";
 
 export interface AdamWOptions extends AdamOptions {
   /** Decoupled weight decay wd, a finite number >= 0; default 0.004 (Keras). */
@@ -32,7 +32,7 @@ export class AdamW extends Adam {
     this.weightDecay = nonNegative("AdamW", "weightDecay", weightDecay);
   }
 
-  protected override update(p: Trainable, lr: number): void {
+  protected override update(p: Param, lr: number): void {
     const w = p.value.data;
     const decay = lr * this.weightDecay;
     for (let i = 0; i < w.length; i++) w[i] -= decay * w[i];

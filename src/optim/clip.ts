@@ -12,7 +12,7 @@
  * A gradient whose norm is already ≤ c is left exactly as it is. Keras
  * computes g·c/max(‖g‖, c) anyway, which can differ from g in the last bit.
  */
-import type { Trainable } from "./optimizer.js";
+import type { Param } from "../tensor/parameter.js";
 
 /** Σ g², in float64. */
 function sumOfSquares(g: Float32Array): number {
@@ -41,13 +41,13 @@ export function clipByValue(g: Float32Array, v: number): void {
  * As in Keras, a non-finite N (an inf or NaN anywhere) makes every gradient
  * NaN rather than scaling some and not others; fit then stops on the loss.
  */
-export function clipByGlobalNorm(params: readonly Trainable[], c: number): void {
+export function clipByGlobalNorm(params: readonly Param[], c: number): void {
   let squares = 0;
-  for (const p of params) squares += sumOfSquares(p.grad.data);
+  for (const p of params) squares += sumOfSquares(p.grad.whole().data);
   const norm = Math.sqrt(squares);
   if (!Number.isFinite(norm)) {
-    for (const p of params) p.grad.data.fill(NaN);
+    for (const p of params) p.grad.whole().data.fill(NaN);
   } else if (norm > c) {
-    for (const p of params) scale(p.grad.data, c / norm);
+    for (const p of params) scale(p.grad.whole().data, c / norm);
   }
 }

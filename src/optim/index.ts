@@ -7,7 +7,7 @@ import { AdamW } from "./adamw.js";
 import { RMSprop } from "./rmsprop.js";
 import { Adagrad } from "./adagrad.js";
 
-export { Optimizer, type Trainable, type OptimizerOptions, type OptimizerState, type OptimizerSlot } from "./optimizer.js";
+export { Optimizer, type OptimizerOptions, type OptimizerState, type OptimizerSlot } from "./optimizer.js";
 export { SGD, type SGDOptions } from "./sgd.js";
 export { Adam, type AdamOptions } from "./adam.js";
 export { AdamW, type AdamWOptions } from "./adamw.js";

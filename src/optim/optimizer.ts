@@ -10,8 +10,9 @@
  *   for each parameter: update(p, lr)          (the rule each optimizer writes down)
  *   iterations = iterations + 1
  *
- * Clipping works in place on p.grad: the backward pass recomputes every
- * gradient on the next batch, so after a step p.grad holds the clipped one.
+ * Clipping works in place on the whole gradient (p.grad.whole()): the backward
+ * pass recomputes every gradient on the next batch, so after a step p.grad
+ * holds the clipped one.
  *
  * State. Each optimizer names the arrays it keeps per parameter (`slotNames`,
  * Adam: ["m", "v"]) with TensorFlow.js's names, in the order TF.js's
@@ -19,6 +20,7 @@
  * them with `iterations`, so that a saved model resumes training exactly
  * where it stopped (model.save(dir, { includeOptimizer: true })).
  */
+import type { Param } from "../tensor/parameter.js";
 import type { Matrix } from "../tensor/matrix.js";
 import { describe } from "../tensor/matrix.js";
 import { allocFloat32 } from "../tensor/alloc.js";
@@ -27,18 +29,6 @@ import { checkOptions } from "../tensor/names.js";
 import { clipByGlobalNorm, clipByNorm, clipByValue } from "./clip.js";
 import { LearningRateSchedule } from "./schedules.js";
 
-/** What an optimizer updates: a value and the gradient of the loss with respect to it. */
-export interface Trainable {
-  readonly value: Matrix;
-  readonly grad: Matrix;
-  /**
-   * Optional: the gradient as its non-zero rows, grad(cols[q], :) = rows(q, :) and
-   * every other row 0 (a Dense kernel on inputs with all-zero columns, see
-   * layers/row-gradient.ts); undefined when only the whole `grad` is current.
-   * An update that leaves zero-gradient weights as they are may use it instead of grad.
-   */
-  rowGradient?(): { readonly rows: Matrix; readonly cols: Int32Array } | undefined;
-}
 
 /** Options every optimizer takes (Keras's base optimizer arguments). Set at most one clip option. */
 export interface OptimizerOptions {
@@ -94,7 +84,7 @@ export abstract class Optimizer {
   /** A number, or the schedule the rate follows. */
   #rate: number | LearningRateSchedule;
   /** Each parameter's state arrays, in slotNames order, created on its first step. */
-  readonly #slots = new Map<Trainable, Float32Array[]>();
+  readonly #slots = new Map<Param, Float32Array[]>();
 
   /**
    * Checks the shared options and names any option the optimizer does not
@@ -150,7 +140,7 @@ export abstract class Optimizer {
   }
 
   /** Applies one update to every parameter, from its current gradient. */
-  step(params: readonly Trainable[]): void {
+  step(params: readonly Param[]): void {
     const lr = this.currentLearningRate();
     this.clipGradients(params);
     for (const p of params) this.update(p, lr);
@@ -158,7 +148,7 @@ export abstract class Optimizer {
   }
 
   /** The update rule for one parameter, at learning rate `lr`. */
-  protected abstract update(p: Trainable, lr: number): void;
+  protected abstract update(p: Param, lr: number): void;
 
   /** The names of the arrays kept per parameter, in TF.js's order ([] for plain SGD). */
   abstract get slotNames(): readonly string[];
@@ -183,7 +173,7 @@ export abstract class Optimizer {
   }
 
   /** p's state arrays, one per slot name, created on its first step. */
-  protected slots(p: Trainable): Float32Array[] {
+  protected slots(p: Param): Float32Array[] {
     let s = this.#slots.get(p);
     if (!s) {
       const n = p.value.data.length;
@@ -197,7 +187,7 @@ export abstract class Optimizer {
    * A copy of the state for `params` (the model's trainable parameters, in
    * order). Before the first step there are no slots, as in TF.js.
    */
-  getState(params: readonly Trainable[]): OptimizerState {
+  getState(params: readonly Param[]): OptimizerState {
     if (!params.some((p) => this.#slots.has(p))) return { iterations: this.iterations, slots: [] };
     const slots = this.slotNames.map((name, k) => ({
       name,
@@ -214,7 +204,7 @@ export abstract class Optimizer {
    * parameters. Checks the step count, the slot names and every length first,
    * and changes nothing when one is wrong; `where` starts each message.
    */
-  setState(params: readonly Trainable[], state: OptimizerState, where: string = this.className): void {
+  setState(params: readonly Param[], state: OptimizerState, where: string = this.className): void {
     const { iterations, slots } = state;
     if (typeof iterations !== "number" || !Number.isInteger(iterations) || iterations < 0) {
       throw new Error(`${where}: the step count (iter) must be an integer >= 0, got ${describe(iterations)}`);
@@ -256,13 +246,13 @@ export abstract class Optimizer {
   }
 
   /** Keras clips before any update; only one kind can be set. */
-  private clipGradients(params: readonly Trainable[]): void {
+  private clipGradients(params: readonly Param[]): void {
     if (this.clipnorm !== undefined) {
-      for (const p of params) clipByNorm(p.grad.data, this.clipnorm);
+      for (const p of params) clipByNorm(p.grad.whole().data, this.clipnorm);
     } else if (this.globalClipnorm !== undefined) {
       clipByGlobalNorm(params, this.globalClipnorm);
     } else if (this.clipvalue !== undefined) {
-      for (const p of params) clipByValue(p.grad.data, this.clipvalue);
+      for (const p of params) clipByValue(p.grad.whole().data, this.clipvalue);
     }
   }
 }

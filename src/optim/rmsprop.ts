@@ -20,8 +20,9 @@
  * (where it holds the last step, which it never reads); this class does not,
  * and saves zeros there so that files keep TF.js's layout.
  */
+import type { Param } from "../tensor/parameter.js";
 import { flag, fraction, positive } from "./checks.js";
-import { Optimizer, type OptimizerOptions, type Trainable } from "./optimizer.js";
+import { Optimizer, type OptimizerOptions } from "./optimizer.js";
 
 export interface RMSpropOptions extends OptimizerOptions {
   /** Step size (or a schedule); default 0.001 (Keras). */
@@ -51,8 +52,8 @@ export class RMSprop extends Optimizer {
     this.centered = flag("RMSprop", "centered", centered);
   }
 
-  protected update(p: Trainable, lr: number): void {
-    const w = p.value.data, g = p.grad.data;
+  protected update(p: Param, lr: number): void {
+    const w = p.value.data, g = p.grad.whole().data;
     const { rho, momentum: mu, epsilon: eps } = this;
     const [v, b, a] = this.slots(p);
     for (let i = 0; i < w.length; i++) {

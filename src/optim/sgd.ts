@@ -20,10 +20,10 @@
  * accumulator. setState takes v from "velocity" while b still equals −v/lr
  * (no one has trained the saved b further), else v = −lr·b.
  */
-import { elementwise, Loop } from "../tensor/elementwise.js";
-import { sgdRows } from "../tensor/row-update.js";
+import type { Param } from "../tensor/parameter.js";
+import { backend } from "../tensor/backend.js";
 import { flag, fraction } from "./checks.js";
-import { Optimizer, type OptimizerOptions, type OptimizerState, type Trainable } from "./optimizer.js";
+import { Optimizer, type OptimizerOptions, type OptimizerState } from "./optimizer.js";
 
 export interface SGDOptions extends OptimizerOptions {
   /** Step size (or a schedule); default 0.01 (Keras). */
@@ -45,19 +45,10 @@ export class SGD extends Optimizer {
     this.nesterov = flag("SGD", "nesterov", nesterov);
   }
 
-  protected update(p: Trainable, lr: number): void {
-    // The loops themselves are in tensor/elementwise.ts, where threads can share them.
-    const w = p.value.data;
-    const m = this.momentum;
-    if (m === 0) {
-      // w − lr·0 = w: a gradient held as its non-zero rows updates only those rows, same bits.
-      const sparse = p.rowGradient?.();
-      if (sparse) sgdRows(w, sparse.rows.data, sparse.cols, p.value.cols, lr);
-      else elementwise(Loop.Sgd, [w, p.grad.data], [lr]);
-      return;
-    }
+  protected update(p: Param, lr: number): void {
+    if (this.momentum === 0) return backend().sgd(p.value, p.grad, lr); // w −= lr·g
     const [v] = this.slots(p);
-    elementwise(this.nesterov ? Loop.Nesterov : Loop.Momentum, [w, p.grad.data, v], [lr, m]);
+    backend().momentum(p.value, p.grad.whole(), v, lr, this.momentum, this.nesterov); // v = m·v − lr·g; w += v (or m·v − lr·g)
   }
 
   get slotNames(): readonly string[] {
@@ -65,7 +56,7 @@ export class SGD extends Optimizer {
   }
 
   /** The state in TF.js's Momentum layout: b = −v/lr in "momentum", then v in "velocity" (see the header). */
-  override getState(params: readonly Trainable[]): OptimizerState {
+  override getState(params: readonly Param[]): OptimizerState {
     const state = super.getState(params);
     if (state.slots.length === 0) return state;
     const v = state.slots[0].values;
@@ -74,7 +65,7 @@ export class SGD extends Optimizer {
   }
 
   /** Takes TF.js's "momentum" (b), with or without purenn's "velocity" (v) after it. */
-  override setState(params: readonly Trainable[], state: OptimizerState, where: string = this.className): void {
+  override setState(params: readonly Param[], state: OptimizerState, where: string = this.className): void {
     const [b, v, ...rest] = state.slots;
     const tfjsLayout = b?.name === "momentum" && (v === undefined || v.name === "velocity") && rest.length === 0;
     if (!tfjsLayout || !Number.isInteger(state.iterations) || state.iterations < 0) {

@@ -7,13 +7,14 @@
  *
  * A loop is named by a number (Loop), not passed as a function, because a
  * worker thread cannot receive a function: it runs `loopElements` from this
- * module on the same heap offsets (threads.node.ts). Under the SIMD kernel the
- * update rules run as WebAssembly with the same bits (wasm/loops.ts), and the
- * sigmoid as WebAssembly in float64: its float32 result within one ulp of the
- * loop's, and in practice the same bits (wasm/sigmoid.ts). The loops below are
- * the reference, and what the js kernel runs.
+ * module on the same heap offsets (threads.node.ts). The loops below compute
+ * each element by the reference backend's formula (reference.ts); under the
+ * wasm backend the update rules run as WebAssembly with the same bits
+ * (wasm/loops.ts), and the sigmoid as WebAssembly in float64: its float32
+ * result within one ulp of the loop's, and in practice the same bits
+ * (wasm/sigmoid.ts).
  */
-import { simdKernelFor } from "./kernel.js";
+import { sgdStep, sigmoidOf } from "./reference.js";
 import type { WasmKernel } from "./wasm/kernel.js";
 
 export const enum Loop {
@@ -65,7 +66,7 @@ export function loopElements(loop: Loop, a: Float32Array[], s: ArrayLike<number>
     }
     case Loop.Sigmoid: {
       const [y, x] = a;
-      for (let i = start; i < end; i++) y[i] = 1 / (1 + Math.exp(-x[i]));
+      for (let i = start; i < end; i++) y[i] = sigmoidOf(x[i]);
       return;
     }
     case Loop.Nesterov: {
@@ -80,16 +81,6 @@ export function loopElements(loop: Loop, a: Float32Array[], s: ArrayLike<number>
   }
 }
 
-/**
- * One plain SGD step on one weight, w − lr·g, in float32 arithmetic as TensorFlow.js's
- * sgd (w + (−lr)·g on float32 tensors) and Keras (lr cast to the variable's float32)
- * compute it: lr32 is lr rounded to float32, lr32·g is rounded to float32, and the
- * difference of two float32 values, computed in float64, rounds correctly when stored.
- */
-export function sgdStep(w: number, g: number, lr32: number): number {
-  return w - Math.fround(lr32 * g);
-}
-
 /** Splits a loop between threads when it can; false to run it on the caller. */
 export interface LoopExecutor {
   runLoop(loop: Loop, arrays: Float32Array[], scalars: number[], length: number, simd: boolean): boolean;
@@ -102,10 +93,13 @@ export function setLoopExecutor(e: LoopExecutor | undefined): void {
   executor = e;
 }
 
-/** Runs `loop` over every element of the arrays (all of the same length), split between threads when worth it. */
-export function elementwise(loop: Loop, arrays: Float32Array[], scalars: number[]): void {
+/**
+ * Runs `loop` over every element of the arrays (all of the same length), split
+ * between threads when worth it; in WebAssembly when `simd` is given (the
+ * arrays are then in the heap).
+ */
+export function elementwise(loop: Loop, arrays: Float32Array[], scalars: number[], simd?: WasmKernel): void {
   const n = arrays[0].length;
-  const simd = simdKernelFor(...arrays);
   if (executor !== undefined && n >= MIN_LENGTH[loop] && executor.runLoop(loop, arrays, scalars, n, simd !== undefined)) return;
   loopElements(loop, arrays, scalars, 0, n, simd);
 }

@@ -1,5 +1,6 @@
 /**
- * gemm: the fast kernel behind matmul, matmulTransA and matmulTransB.
+ * gemm: the js backend's product (js-backend.ts), behind matmul, matmulTransA
+ * and matmulTransB.
  *
  *   C = A · B        A: (m, k)   B: (k, n)   C: (m, n)
  *   where A is a or aᵀ, and B is b or bᵀ, chosen by the flags.
@@ -28,15 +29,9 @@
  * The scratch panels are allocated once and grow only when a larger product
  * comes along: nothing is allocated per call. Large products can be split
  * between threads by tile (see GemmExecutor); small ones stay on the caller.
- *
- * `gemm` below is also where the kernel is chosen (kernel.ts): with the
- * WebAssembly SIMD kernel (wasm/kernel.ts), the same product is one call into
- * WebAssembly, on operands addressed by their offset in the heap (heap.ts).
  */
 import { allocFloat32 } from "./alloc.js";
-import { heapInt32, inHeap } from "./heap.js";
-import { activeWasmKernel } from "./kernel.js";
-import { gemmScratchBytes, type WasmKernel } from "./wasm/kernel.js";
+import { heapInt32 } from "./heap.js";
 import type { Matrix } from "./matrix.js";
 
 /** Register tile: MR rows x NR columns of C held in locals. */
@@ -82,6 +77,11 @@ export function setGemmExecutor(e: GemmExecutor | undefined): void {
   executor = e;
 }
 
+/** The multi-threaded executor, if one is installed (the wasm backend offers it its products too). */
+export function getGemmExecutor(): GemmExecutor | undefined {
+  return executor;
+}
+
 /**
  * Optional index lists that narrow the product (for inputs with all-zero columns):
  *   ks:    the sum runs over p ∈ ks only          C(i, j) = Σ_{q} A(i, ks[q]) · B(ks[q], j)
@@ -93,10 +93,9 @@ export interface Selection {
 }
 
 /**
- * out = A · B with A = a or aᵀ and B = b or bᵀ (the flags), narrowed by `sel`:
- * on the SIMD kernel when it is the one in use, else on the packed tiles
- * below; split between threads when an executor is installed and the product
- * is large enough.
+ * out = A · B with A = a or aᵀ and B = b or bᵀ (the flags), narrowed by `sel`,
+ * on the packed tiles below; split between threads when an executor is
+ * installed and the product is large enough.
  */
 export function gemm(out: Matrix, a: Matrix, b: Matrix, transA: boolean, transB: boolean, sel: Selection = {}): void {
   const m = out.rows;
@@ -110,39 +109,13 @@ export function gemm(out: Matrix, a: Matrix, b: Matrix, transA: boolean, transB:
   const problem: GemmProblem = {
     c: out.data, a: a.data, b: b.data, lda: a.cols, ldb: b.cols, transA, transB, m, n, k, ks: sel.ks, aRows: sel.aRows,
   };
-  const large = executor !== undefined && 2 * m * n * k >= executor.minFlops;
-  const wasmKernel = activeWasmKernel();
-  if (wasmKernel !== undefined) {
-    // The SIMD kernel reaches operands by their offset in the heap: copy in any that live elsewhere.
-    const g = inHeapProblem(problem);
-    if (g !== undefined && ((large && executor!.run(g, true)) || wasmGemm(wasmKernel, g))) {
-      if (g.c !== out.data) out.data.set(g.c);
-      return;
-    }
-  }
-  if (large && executor!.run(problem, false)) return;
+  if (executor !== undefined && 2 * m * n * k >= executor.minFlops && executor.run(problem, false)) return;
   const [pa, pb] = panelCounts(m, n);
   if (packedA.length < pa * k * MR) packedA = allocFloat32(pa * k * MR);
   if (packedB.length < pb * k * NR) packedB = allocFloat32(pb * k * NR);
   packA(packedA, 0, problem, 0, pa);
   packB(packedB, 0, problem, 0, pb);
   gemmTiles(out.data, 0, problem, packedA, 0, 0, pa, packedB, 0, 0, pb);
-}
-
-/** Heap copies of a, b and c, reused from product to product (c's is written back by gemm). */
-const staging: Float32Array[] = [];
-
-/** The problem itself when a, b and c live in the heap, else one on heap copies of them; undefined if the heap is full. */
-function inHeapProblem(g: GemmProblem): GemmProblem | undefined {
-  if (inHeap(g.a) && inHeap(g.b) && inHeap(g.c)) return g;
-  const [a, b, c] = [g.a, g.b, g.c].map((x, slot) => {
-    if (inHeap(x)) return x;
-    if ((staging[slot]?.length ?? 0) < x.length) staging[slot] = allocFloat32(x.length);
-    const copy = staging[slot].subarray(0, x.length);
-    if (slot < 2) copy.set(x); // C's values are only written
-    return copy;
-  });
-  return inHeap(a) && inHeap(b) && inHeap(c) ? { ...g, a, b, c } : undefined;
 }
 
 let indexLists: Int32Array | undefined;
@@ -163,26 +136,6 @@ export function indexListsInHeap(g: GemmProblem): [number, number] | undefined {
   if (g.ks) indexLists.set(g.ks);
   if (g.aRows) indexLists.set(g.aRows, ksLength);
   return [g.ks ? base : -1, g.aRows ? base + ksLength : -1];
-}
-
-let simdScratch: Float32Array | undefined;
-
-/**
- * The whole product on this thread with the WebAssembly SIMD kernel
- * (wasm/kernel.ts); false if the heap cannot hold its scratch.
- */
-function wasmGemm(kernel: WasmKernel, g: GemmProblem): boolean {
-  const { m, n, k } = g;
-  const scratchFloats = Math.ceil(gemmScratchBytes(m, n, k) / 4);
-  if ((simdScratch?.length ?? 0) < scratchFloats) simdScratch = allocFloat32(scratchFloats);
-  const lists = indexListsInHeap(g);
-  if (lists === undefined || !inHeap(simdScratch!)) return false;
-  const [ks, aRows] = lists;
-  kernel.gemm(
-    g.c.byteOffset, n, g.a.byteOffset, g.lda, g.transA, g.b.byteOffset, g.ldb, g.transB,
-    m, n, k, 0, m, 0, n, ks < 0 ? -1 : ks * 4, aRows < 0 ? -1 : aRows * 4, simdScratch!.byteOffset,
-  );
-  return true;
 }
 
 /** The tile grid: MR-row panels of A and NR-column panels of B. */

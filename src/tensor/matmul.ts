@@ -6,48 +6,30 @@
  *   input grad   dX = dY · Wᵀ      dY: (n, dout)  W: (din, dout)   dX: (n, din)
  *   weight grad  dW = Xᵀ · dY      X: (n, din)    dY: (n, dout)    dW: (din, dout)
  *
- * Each form writes into a preallocated `out` and returns nothing. The fast
- * path is `gemm` (gemm.ts), one packed, register-tiled kernel that serves all
- * three forms; `matmulNaive` below is the definition it must agree with.
+ * Each form writes into a preallocated `out` and returns nothing, computed by
+ * the backend in use (backend.ts); `matmulNaive` is the definition, the
+ * reference backend's three loops.
  */
 import { Matrix } from "./matrix.js";
-import { gemm } from "./gemm.js";
+import { backend } from "./backend.js";
+import { matmulLoops } from "./reference.js";
 
 /** out = a · b.   a: (m, k)   b: (k, n)   out: (m, n) */
 export function matmul(out: Matrix, a: Matrix, b: Matrix): void {
   checkShapes("matmul(out, a, b) computing a·b", out, a.rows, a.cols, b.rows, b.cols, a, b);
-  gemm(out, a, b, false, false);
+  backend().matmul(out, a, b);
 }
 
 /** out = a · bᵀ.   a: (m, k)   b: (n, k)   out: (m, n) */
 export function matmulTransB(out: Matrix, a: Matrix, b: Matrix): void {
   checkShapes("matmulTransB(out, a, b) computing a·bᵀ", out, a.rows, a.cols, b.cols, b.rows, a, b);
-  gemm(out, a, b, false, true);
+  backend().matmulTransB(out, a, b);
 }
 
 /** out = aᵀ · b.   a: (k, m)   b: (k, n)   out: (m, n) */
 export function matmulTransA(out: Matrix, a: Matrix, b: Matrix): void {
   checkShapes("matmulTransA(out, a, b) computing aᵀ·b", out, a.cols, a.rows, b.rows, b.cols, a, b);
-  gemm(out, a, b, true, false);
-}
-
-/**
- * Products over inputs with all-zero columns (an MNIST batch of 32 digits has
- * pixels that are 0 in every image: about 42% of the 784 columns). When x's
- * columns outside `cols` are all zero, the terms they contribute are exactly 0:
- *
- *   Y  = x·W:   Σ over p ∈ cols only               matmulSelectK(out, x, W, cols)
- *   dW = xᵀ·dY: rows p ∉ cols of dW are 0; rows p ∈ cols, in order,
- *               are computed into out (cols.length x n)   matmulTransASelectRows(out, x, dY, cols)
- */
-export function matmulSelectK(out: Matrix, a: Matrix, b: Matrix, cols: Int32Array): void {
-  checkShapes("matmulSelectK(out, a, b, cols) computing a·b", out, a.rows, a.cols, b.rows, b.cols, a, b);
-  gemm(out, a, b, false, false, { ks: cols });
-}
-
-export function matmulTransASelectRows(out: Matrix, a: Matrix, b: Matrix, cols: Int32Array): void {
-  checkShapes("matmulTransASelectRows(out, a, b, cols) computing aᵀ·b", out, cols.length, a.rows, b.rows, b.cols, a, b);
-  gemm(out, a, b, true, false, { aRows: cols });
+  backend().matmulTransA(out, a, b);
 }
 
 /**
@@ -58,17 +40,7 @@ export function matmulNaive(out: Matrix, a: Matrix, b: Matrix, transA = false, t
   const [m, k] = transA ? [a.cols, a.rows] : [a.rows, a.cols];
   const [kb, n] = transB ? [b.cols, b.rows] : [b.rows, b.cols];
   checkShapes("matmulNaive(out, a, b)", out, m, k, kb, n, a, b);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum = 0;
-      for (let p = 0; p < k; p++) {
-        const aip = transA ? a.data[p * a.cols + i] : a.data[i * a.cols + p];
-        const bpj = transB ? b.data[j * b.cols + p] : b.data[p * b.cols + j];
-        sum += aip * bpj;
-      }
-      out.data[i * n + j] = sum;
-    }
-  }
+  matmulLoops(out, a, b, transA, transB);
 }
 
 /** One check per call, never per element: (m, k)·(kb, n) must give out (m, n). */

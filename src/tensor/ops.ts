@@ -4,34 +4,6 @@
  * Legend: x, y, out are (n, c) matrices, one sample per row; b is (1, c).
  */
 import { Matrix, type MatrixLike, toMatrix, describe } from "./matrix.js";
-import { simdKernelFor } from "./kernel.js";
-import { heapInt32 } from "./heap.js";
-
-/** Bias broadcast:  out[i][j] = x[i][j] + b[j].   (out may be x) */
-export function addRowVector(out: Matrix, x: Matrix, b: Matrix): void {
-  const { rows: n, cols: c } = x;
-  const o = out.data, xd = x.data, bd = b.data;
-  for (let i = 0; i < n; i++) {
-    const row = i * c;
-    for (let j = 0; j < c; j++) o[row + j] = xd[row + j] + bd[j];
-  }
-}
-
-/**
- * Column sums, the bias gradient:  out[0][j] = Σ_i x[i][j].   out: (1, c)
- * Summed in float64; under the SIMD kernel (wasm/pointwise.ts) with the same bits.
- */
-export function sumRows(out: Matrix, x: Matrix): void {
-  const { rows: n, cols: c } = x;
-  const o = out.data, xd = x.data;
-  const simd = simdKernelFor(o, xd);
-  if (simd) return simd.sumRows(o.byteOffset, xd.byteOffset, n, c);
-  for (let j = 0; j < c; j++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += xd[i * c + j];
-    o[j] = s;
-  }
-}
 
 /**
  * Index of the largest value along an axis (the first one on ties).
@@ -87,22 +59,13 @@ export function findNonFinite(m: Matrix): [number, number] | null {
   return null;
 }
 
-/** Scratch for the SIMD pass of nonzeroColumns: one int32 per column. */
-let columnScratch: Int32Array | undefined;
-
 /**
  * The columns of x that hold a non-zero value in some row, in increasing order,
- * written to out; returns how many. (For matmulSelectK: the others add nothing.)
- * Under the SIMD kernel, with x and out in the heap, one WebAssembly call
- * (wasm/columns.ts) reads x row by row instead: same list.
+ * written to out; returns how many. (The products skip the others: they add
+ * nothing.) The wasm backend has a SIMD pass for it (wasm/columns.ts): same list.
  */
 export function nonzeroColumns(x: Matrix, out: Int32Array): number {
   const { rows: n, cols: c, data } = x;
-  const simd = out.length >= c ? simdKernelFor(data, out) : undefined;
-  if (simd) {
-    if ((columnScratch?.length ?? 0) < c) columnScratch = heapInt32(c);
-    if (columnScratch !== undefined) return simd.nonzeroColumns(data.byteOffset, n, c, columnScratch.byteOffset, out.byteOffset);
-  }
   let count = 0;
   for (let j = 0; j < c; j++) {
     for (let i = 0; i < n; i++) {

@@ -7,12 +7,11 @@
  * Every other row of the gradient is 0, and w − lr·0 is w to the bit, so this
  * leaves W exactly as the whole update `w −= lr·g` (elementwise.ts, Loop.Sgd)
  * would, while reading and writing only the rows that change. Under the SIMD
- * kernel it is one WebAssembly call (wasm/row-update.ts), and with worker
+ * backend it is one WebAssembly call (wasm/row-update.ts), and with worker
  * threads it is cut into blocks of columns that the threads claim
  * (thread-protocol.ts): each column's update is the same whoever makes it.
  */
-import { simdKernelFor } from "./kernel.js";
-import { sgdStep } from "./elementwise.js";
+import { sgdStep } from "./reference.js";
 import type { WasmKernel } from "./wasm/kernel.js";
 
 /** Below this many weights a row update stays on the calling thread. */
@@ -30,9 +29,8 @@ export function setRowUpdateExecutor(e: RowUpdateExecutor | undefined): void {
   executor = e;
 }
 
-/** W(cols[q], :) −= lr·G(q, :) for every q; W rows and G rows are `width` floats. */
-export function sgdRows(w: Float32Array, g: Float32Array, cols: Int32Array, width: number, lr: number): void {
-  const simd = simdKernelFor(w, g, cols);
+/** W(cols[q], :) −= lr·G(q, :) for every q; W rows and G rows are `width` floats; in WebAssembly when `simd` is given. */
+export function sgdRows(w: Float32Array, g: Float32Array, cols: Int32Array, width: number, lr: number, simd?: WasmKernel): void {
   if (simd && executor !== undefined && cols.length * width >= MIN_SPLIT && executor.runSgdRows(w, g, cols, width, lr)) return;
   sgdRowsColumns(w, g, cols, width, lr, 0, width, simd);
 }

@@ -67,7 +67,7 @@ export function checkLayer(layer: Layer, x: Matrix, rand: () => number, training
   before();
   layer.forward(x, training);
   const dx = Float32Array.from(layer.backward(r)!.data);
-  const grads = layer.params().map((p) => Float32Array.from(p.grad.data));
+  const grads = layer.params().map((p) => Float32Array.from(p.grad.whole().data));
 
   const checks: [string, Float32Array, Float64Array][] = [["dx", dx, numericGradient(x.data, f)]];
   layer.params().forEach((p, i) => checks.push([`d${p.name}`, grads[i], numericGradient(p.value.data, f)]));

@@ -1,0 +1,122 @@
+/**
+ * The backend: every numeric operation that layers, losses and optimizers ask
+ * for, chosen once for the whole program.
+ *
+ *   "reference"  plain loops, each under its formula: the definitions, and what a
+ *                learner reads (reference.ts). Slow, and always right.
+ *   "js"         the same operations, fast: packed, register-tiled TypeScript
+ *                products, all-zero input columns skipped, long loops split
+ *                between worker threads (js-backend.ts)
+ *   "wasm"       the fast operations as WebAssembly SIMD on the shared heap
+ *                (wasm-backend.ts); the default wherever the runtime validates it
+ *
+ * Layers speak math to `backend()`: z = x·W + b is `backend().affine(z, x, W, b)`,
+ * whichever backend runs it. Every fast operation is tested against the
+ * reference (test/backends.test.ts): with the same bits where it computes the
+ * same expression, within stated ulps where it sums in another order.
+ */
+import type { Matrix } from "./matrix.js";
+import type { Gradient } from "./parameter.js";
+import { ReferenceBackend } from "./reference.js";
+import { JsBackend } from "./js-backend.js";
+import { WasmBackend, wasmBackendProblem } from "./wasm-backend.js";
+
+export type BackendName = "reference" | "js" | "wasm";
+export const BACKEND_NAMES: readonly BackendName[] = ["reference", "js", "wasm"];
+
+export interface Backend {
+  readonly name: BackendName;
+
+  // Products: the three forms backprop needs (n rows in the batch, din inputs, dout units).
+  /** out = a·b         y = x·W:   x (n, din), W (din, dout) */
+  matmul(out: Matrix, a: Matrix, b: Matrix): void;
+  /** out = a·bᵀ        dx = dy·Wᵀ: dy (n, dout), W (din, dout) */
+  matmulTransB(out: Matrix, a: Matrix, b: Matrix): void;
+  /** out = aᵀ·b        dW = xᵀ·dy: x (n, din), dy (n, dout) */
+  matmulTransA(out: Matrix, a: Matrix, b: Matrix): void;
+
+  // Dense.
+  /** z = x·W + b, b a 1 x dout row added to every row (no bias when undefined) */
+  affine(z: Matrix, x: Matrix, W: Matrix, b: Matrix | undefined): void;
+  /** dW = xᵀ·dz, into a Gradient: whole, or (fast backends) as the rows of x's non-zero columns */
+  weightGradient(dW: Gradient, x: Matrix, dz: Matrix): void;
+  /** out (1, c) = Σ_i x(i, :), summed in float64: the bias gradient db = Σ_rows dz */
+  columnSums(out: Matrix, x: Matrix): void;
+
+  // Element-wise activations (float32 arrays of one length; y may be x).
+  /** y = 1 / (1 + exp(−x)) */
+  sigmoid(y: Float32Array, x: Float32Array): void;
+  /** dx = dy · y · (1 − y) */
+  sigmoidBackward(dx: Float32Array, dy: Float32Array, y: Float32Array): void;
+  /** y = max(0, x) */
+  relu(y: Float32Array, x: Float32Array): void;
+  /** dx = dy where y > 0, else 0 */
+  reluBackward(dx: Float32Array, dy: Float32Array, y: Float32Array): void;
+
+  // Optimizer updates, in place on w.
+  /** w −= lr·g, in float32 arithmetic (TensorFlow.js's and Keras's bits) */
+  sgd(w: Matrix, g: Gradient, lr: number): void;
+  /** v = m·v − lr·g;  w += v   (nesterov: w += m·v − lr·g) */
+  momentum(w: Matrix, g: Matrix, v: Float32Array, lr: number, m: number, nesterov: boolean): void;
+
+  // Data.
+  /** Whether no value is NaN or ±Infinity */
+  allFinite(a: Float32Array): boolean;
+}
+
+let current: Backend | undefined;
+
+/** Makes the backend of that name; throws, saying why, where it cannot run. */
+function make(name: BackendName): Backend {
+  if (name === "reference") return new ReferenceBackend();
+  if (name === "js") return new JsBackend();
+  const problem = wasmBackendProblem();
+  if (problem !== undefined) throw new Error(`setBackend("wasm"): ${problem}; use "js" or "reference"`);
+  return new WasmBackend();
+}
+
+/** Chooses the backend for everything from now on: "reference", "js" or "wasm". */
+export function setBackend(name: BackendName): void {
+  if (!BACKEND_NAMES.includes(name)) {
+    throw new Error(`setBackend expects one of ${BACKEND_NAMES.map((n) => `"${n}"`).join(", ")}, got ${JSON.stringify(name)}`);
+  }
+  if (current?.name !== name) current = make(name);
+}
+
+/** The backend's name: PURENN_BACKEND's where set, else "wasm" where it runs, else "js". */
+export function getBackend(): BackendName {
+  return backend().name;
+}
+
+/** The backend in use (chosen on first use when setBackend has not been called). */
+export function backend(): Backend {
+  if (current === undefined) {
+    // Read without importing node:process, so the core stays browser-safe.
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+    const chosen = env.PURENN_BACKEND || env.PURENN_KERNEL;
+    const variable = env.PURENN_BACKEND ? "PURENN_BACKEND" : "PURENN_KERNEL";
+    if (chosen) {
+      if (!(BACKEND_NAMES as readonly string[]).includes(chosen)) {
+        throw new Error(`${variable} must be one of ${BACKEND_NAMES.map((n) => `"${n}"`).join(", ")}, got ${JSON.stringify(chosen)}`);
+      }
+      setBackend(chosen as BackendName);
+    } else {
+      setBackend(wasmBackendProblem() === undefined ? "wasm" : "js");
+    }
+  }
+  return current!;
+}
+
+/** @deprecated since 0.2: the old name of a backend choice; "js" or "wasm" (use setBackend). */
+export type KernelName = "js" | "wasm";
+
+/** @deprecated since 0.2: use setBackend. Kept for one version: setKernel("js" | "wasm") = setBackend of that name. */
+export function setKernel(name: KernelName): void {
+  if (name !== "js" && name !== "wasm") throw new Error(`setKernel expects "js" or "wasm" (or use setBackend), got ${JSON.stringify(name)}`);
+  setBackend(name);
+}
+
+/** @deprecated since 0.2: use getBackend. The backend's name ("reference" only if setBackend chose it). */
+export function getKernel(): BackendName {
+  return getBackend();
+}

@@ -1,0 +1,111 @@
+/**
+ * The "js" backend: the reference's operations (reference.ts), made fast in
+ * TypeScript. Each override computes what the reference defines; the trick
+ * it uses is named above it.
+ *
+ *   products        packed, register-tiled gemm (gemm.ts), large ones split
+ *                   between worker threads (threads.node.ts)
+ *   x·W, xᵀ·dz      terms from all-zero columns of x are skipped (they add exactly
+ *                   0), and dW is kept as the rows of the other columns (parameter.ts)
+ *   long loops      the sigmoid and the optimizer updates split between threads
+ *                   (elementwise.ts), each element by the reference's formula
+ *
+ * Sums: gemm adds in float64 within slices of 256 terms, the reference in one
+ * float64 sum: results agree to rounding (about 1e-6 relative).
+ */
+import { ReferenceBackend } from "./reference.js";
+import { gemm, type Selection } from "./gemm.js";
+import { elementwise, Loop } from "./elementwise.js";
+import { sgdRows } from "./row-update.js";
+import { nonzeroColumns } from "./ops.js";
+import { heapInt32 } from "./heap.js";
+import { Matrix, workspace } from "./matrix.js";
+import type { Gradient } from "./parameter.js";
+import type { WasmKernel } from "./wasm/kernel.js";
+
+/** Below this fraction of non-zero input columns, products skip the zero ones. */
+const SPARSE_FRACTION = 0.8;
+
+export class JsBackend extends ReferenceBackend {
+  override readonly name: ReferenceBackend["name"] = "js";
+  /** Scratch: the non-zero columns of an input, and dW's rows for them (one layer's, kept until its next backward). */
+  private readonly rowBuffers = new WeakMap<Gradient, { rows: Matrix | undefined; index: Int32Array }>();
+  private columns: Int32Array = new Int32Array(0);
+
+  /** The SIMD kernel for these arrays, in the wasm backend (wasm-backend.ts); none here. */
+  protected simdFor(..._arrays: ArrayBufferView[]): WasmKernel | undefined {
+    return undefined;
+  }
+
+  /** C = A·B on the packed tiles (or, in the wasm backend, the SIMD kernel). */
+  protected product(out: Matrix, a: Matrix, b: Matrix, transA: boolean, transB: boolean, sel?: Selection): void {
+    gemm(out, a, b, transA, transB, sel);
+  }
+
+  override matmul(out: Matrix, a: Matrix, b: Matrix): void {
+    this.product(out, a, b, false, false);
+  }
+
+  override matmulTransB(out: Matrix, a: Matrix, b: Matrix): void {
+    this.product(out, a, b, false, true);
+  }
+
+  override matmulTransA(out: Matrix, a: Matrix, b: Matrix): void {
+    this.product(out, a, b, true, false);
+  }
+
+  /** x's non-zero columns when they are few enough to pay for skipping the others, else undefined. */
+  protected sparseColumns(x: Matrix): Int32Array | undefined {
+    if (this.columns.length < x.cols) this.columns = heapInt32(x.cols) ?? new Int32Array(x.cols);
+    const count = this.countNonzeroColumns(x, this.columns);
+    return count < SPARSE_FRACTION * x.cols ? this.columns.subarray(0, count) : undefined;
+  }
+
+  protected countNonzeroColumns(x: Matrix, out: Int32Array): number {
+    return nonzeroColumns(x, out);
+  }
+
+  /** z = x·W + b, the sum over x's non-zero columns only */
+  override affine(z: Matrix, x: Matrix, W: Matrix, b: Matrix | undefined): void {
+    const ks = this.sparseColumns(x);
+    this.product(z, x, W, false, false, ks && { ks });
+    if (b !== undefined) this.addBias(z, b);
+  }
+
+  protected addBias(z: Matrix, b: Matrix): void {
+    const c = z.cols, zd = z.data, bd = b.data;
+    for (let i = 0; i < z.rows; i++) for (let j = 0; j < c; j++) zd[i * c + j] += bd[j];
+  }
+
+  /** dW = xᵀ·dz: only the rows of x's non-zero columns (the others are 0), kept as rows */
+  override weightGradient(dW: Gradient, x: Matrix, dz: Matrix): void {
+    const cols = this.sparseColumns(x);
+    if (cols === undefined) {
+      this.product(dW.wholeForWriting(), x, dz, true, false);
+      return;
+    }
+    let buffers = this.rowBuffers.get(dW);
+    if (buffers === undefined) this.rowBuffers.set(dW, (buffers = { rows: undefined, index: heapInt32(x.cols) ?? new Int32Array(x.cols) }));
+    const index = buffers.index.subarray(0, cols.length);
+    index.set(cols);
+    const rows = (buffers.rows = workspace(buffers.rows, cols.length, dz.cols));
+    this.product(rows, x, dz, true, false, { aRows: index });
+    dW.setRows(rows, index);
+  }
+
+  /** y = σ(x), split between threads for long inputs */
+  override sigmoid(y: Float32Array, x: Float32Array): void {
+    elementwise(Loop.Sigmoid, [y.length === x.length ? y : y.subarray(0, x.length), x], [], this.simdFor(y, x));
+  }
+
+  /** w −= lr·g: only the rows a row-form gradient holds (w − lr·0 = w), else every element, split between threads */
+  override sgd(w: Matrix, g: Gradient, lr: number): void {
+    const form = g.rowForm;
+    if (form !== undefined) sgdRows(w.data, form.rows.data, form.index, w.cols, lr, this.simdFor(w.data, form.rows.data, form.index));
+    else elementwise(Loop.Sgd, [w.data, g.whole().data], [lr], this.simdFor(w.data, g.whole().data));
+  }
+
+  override momentum(w: Matrix, g: Matrix, v: Float32Array, lr: number, m: number, nesterov: boolean): void {
+    elementwise(nesterov ? Loop.Nesterov : Loop.Momentum, [w.data, g.data, v], [lr, m], this.simdFor(w.data, g.data, v));
+  }
+}

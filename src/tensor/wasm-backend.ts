@@ -1,0 +1,133 @@
+/**
+ * The "wasm" backend: the js backend's operations (js-backend.ts) run as
+ * WebAssembly SIMD, four floats an instruction, on the heap (heap.ts).
+ *
+ * The module is written byte by byte from TypeScript when purenn loads
+ * (wasm/kernel.ts). It reaches arrays by their byte offset in the heap, a
+ * shared WebAssembly.Memory that holds every matrix: all the offsets, and the
+ * copies for arrays that live elsewhere, stay in this file. An operation whose
+ * arrays are not in the heap falls back to the js backend's.
+ *
+ * Against the reference: the products sum in float32 (so they differ from the
+ * float64 reference sums by rounding), the sigmoid is computed in float64
+ * (within one ulp of the reference, and equal on all 268M inputs swept:
+ * wasm/sigmoid.ts); every other operation has the reference's bits.
+ */
+import { JsBackend } from "./js-backend.js";
+import { getGemmExecutor, indexListsInHeap, type GemmProblem, type Selection } from "./gemm.js";
+import { heapInt32, heapMemory, inHeap } from "./heap.js";
+import { allocFloat32 } from "./alloc.js";
+import { WasmKernel, gemmScratchBytes, wasmSimdAvailable } from "./wasm/kernel.js";
+import type { Matrix } from "./matrix.js";
+
+/** Why the wasm backend cannot run here, or undefined when it can. */
+export function wasmBackendProblem(): string | undefined {
+  if (!wasmSimdAvailable()) return "this runtime does not validate WebAssembly SIMD (or has no WebAssembly)";
+  if (heapMemory() === undefined) return "shared WebAssembly memory is unavailable here (a browser page needs cross-origin isolation)";
+  return undefined;
+}
+
+export class WasmBackend extends JsBackend {
+  override readonly name: JsBackend["name"] = "wasm";
+  readonly kernel: WasmKernel;
+  /** Heap copies of operands that live elsewhere, reused from product to product. */
+  private readonly staging: Float32Array[] = [];
+  private scratch: Float32Array | undefined;
+  private columnScratch: Int32Array | undefined;
+
+  constructor() {
+    super();
+    const problem = wasmBackendProblem();
+    if (problem !== undefined) throw new Error(`the wasm backend cannot run here: ${problem}`);
+    this.kernel = new WasmKernel(heapMemory()!);
+  }
+
+  /** The SIMD kernel when every array lives in the heap (it reaches them by offset), else undefined. */
+  protected override simdFor(...arrays: ArrayBufferView[]): WasmKernel | undefined {
+    return arrays.every(inHeap) ? this.kernel : undefined;
+  }
+
+  /** C = A·B as one call into WebAssembly (split between threads when large), on heap copies of operands outside the heap. */
+  protected override product(out: Matrix, a: Matrix, b: Matrix, transA: boolean, transB: boolean, sel: Selection = {}): void {
+    const m = out.rows, n = out.cols, k = sel.ks ? sel.ks.length : transA ? a.rows : a.cols;
+    if (m === 0 || n === 0) return;
+    if (k === 0) {
+      out.data.fill(0);
+      return;
+    }
+    const g = this.inHeap({ c: out.data, a: a.data, b: b.data, lda: a.cols, ldb: b.cols, transA, transB, m, n, k, ks: sel.ks, aRows: sel.aRows });
+    const executor = getGemmExecutor();
+    if (g === undefined || !((executor !== undefined && 2 * m * n * k >= executor.minFlops && executor.run(g, true)) || this.gemmHere(g))) {
+      super.product(out, a, b, transA, transB, sel); // the heap is full: the js kernel
+      return;
+    }
+    if (g.c !== out.data) out.data.set(g.c);
+  }
+
+  /** The problem itself when a, b and c live in the heap, else one on heap copies of them; undefined if the heap is full. */
+  private inHeap(g: GemmProblem): GemmProblem | undefined {
+    if (inHeap(g.a) && inHeap(g.b) && inHeap(g.c)) return g;
+    const [a, b, c] = [g.a, g.b, g.c].map((x, slot) => {
+      if (inHeap(x)) return x;
+      if ((this.staging[slot]?.length ?? 0) < x.length) this.staging[slot] = allocFloat32(x.length);
+      const copy = this.staging[slot].subarray(0, x.length);
+      if (slot < 2) copy.set(x); // C's values are only written
+      return copy;
+    });
+    return inHeap(a) && inHeap(b) && inHeap(c) ? { ...g, a, b, c } : undefined;
+  }
+
+  /** The whole product on this thread; false if the heap cannot hold its scratch. */
+  private gemmHere(g: GemmProblem): boolean {
+    const { m, n, k } = g;
+    const floats = Math.ceil(gemmScratchBytes(m, n, k) / 4);
+    if ((this.scratch?.length ?? 0) < floats) this.scratch = allocFloat32(floats);
+    const lists = indexListsInHeap(g);
+    if (lists === undefined || !inHeap(this.scratch!)) return false;
+    const [ks, aRows] = lists;
+    this.kernel.gemm(
+      g.c.byteOffset, n, g.a.byteOffset, g.lda, g.transA, g.b.byteOffset, g.ldb, g.transB,
+      m, n, k, 0, m, 0, n, ks < 0 ? -1 : ks * 4, aRows < 0 ? -1 : aRows * 4, this.scratch!.byteOffset,
+    );
+    return true;
+  }
+
+  /** One SIMD pass over x, row by row (wasm/columns.ts): the same list as the loop */
+  protected override countNonzeroColumns(x: Matrix, out: Int32Array): number {
+    const c = x.cols;
+    if ((this.columnScratch?.length ?? 0) < c) this.columnScratch = heapInt32(c);
+    if (this.columnScratch === undefined || out.length < c || !this.simdFor(x.data, out)) return super.countNonzeroColumns(x, out);
+    return this.kernel.nonzeroColumns(x.data.byteOffset, x.rows, c, this.columnScratch.byteOffset, out.byteOffset);
+  }
+
+  /** z += b in the SIMD epilogue (wasm/epilogue.ts) */
+  protected override addBias(z: Matrix, b: Matrix): void {
+    if (!this.simdFor(z.data, b.data)) return super.addBias(z, b);
+    this.kernel.biasActivation(z.data.byteOffset, z.cols, z.rows, z.cols, b.data.byteOffset, 0);
+  }
+
+  override columnSums(out: Matrix, x: Matrix): void {
+    if (!this.simdFor(out.data, x.data)) return super.columnSums(out, x);
+    this.kernel.sumRows(out.data.byteOffset, x.data.byteOffset, x.rows, x.cols);
+  }
+
+  override sigmoidBackward(dx: Float32Array, dy: Float32Array, y: Float32Array): void {
+    if (!this.simdFor(dx, dy, y)) return super.sigmoidBackward(dx, dy, y);
+    this.kernel.sigmoidBackward(dx.byteOffset, dy.byteOffset, y.byteOffset, dy.length);
+  }
+
+  override relu(y: Float32Array, x: Float32Array): void {
+    if (!this.simdFor(y, x)) return super.relu(y, x);
+    this.kernel.reluForward(y.byteOffset, x.byteOffset, x.length);
+  }
+
+  override reluBackward(dx: Float32Array, dy: Float32Array, y: Float32Array): void {
+    if (!this.simdFor(dx, dy, y)) return super.reluBackward(dx, dy, y);
+    this.kernel.reluBackward(dx.byteOffset, dy.byteOffset, y.byteOffset, dy.length);
+  }
+
+  /** x − x is 0 exactly when x is finite: one SIMD pass (wasm/finite.ts) */
+  override allFinite(a: Float32Array): boolean {
+    return this.simdFor(a) ? this.kernel.allFinite(a.byteOffset, a.length) : super.allFinite(a);
+  }
+}
