@@ -3,8 +3,9 @@ import { fileURLToPath } from "node:url";
 
 /**
  * The numeric tests (gradient checks, TensorFlow.js parity, bit-identical
- * training across thread counts) run twice: under the default kernel
- * (WebAssembly SIMD) and under the plain TypeScript one (PURENN_KERNEL=js).
+ * training across thread counts) run under each backend: the default
+ * (WebAssembly SIMD, "wasm"), the packed TypeScript one (PURENN_BACKEND=js)
+ * and the plain loops that define every operation (PURENN_BACKEND=reference).
  */
 const numeric = [
   "test/gradcheck.test.ts", "test/parity.test.ts", "test/parity-sparse.test.ts", "test/layers-parity.test.ts",
@@ -21,8 +22,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
-      { extends: true, test: { name: "default kernel", include: ["test/**/*.test.ts"] } },
-      { extends: true, test: { name: "js kernel", include: numeric, env: { PURENN_KERNEL: "js" } } },
+      { extends: true, test: { name: "default backend", include: ["test/**/*.test.ts"] } },
+      { extends: true, test: { name: "js backend", include: numeric, env: { PURENN_BACKEND: "js" } } },
+      { extends: true, test: { name: "reference backend", include: numeric, env: { PURENN_BACKEND: "reference" } } },
     ],
   },
 });

@@ -1,15 +1,17 @@
-// The choice of matmul kernel (src/tensor/kernel.ts): WebAssembly SIMD or plain TypeScript.
-import { describe, it, expect, afterAll } from "vitest";
-import { Matrix, matmul, matmulTransA, matmulTransB, setKernel, getKernel, setRandomSeed, tutorialModel } from "../src/index.js";
-import { matmulSelectK, matmulTransASelectRows } from "../src/tensor/matmul.js";
+// The choice of backend (src/tensor/backend.ts): WebAssembly SIMD ("wasm"), plain TypeScript
+// ("js") or the reference loops; setKernel/getKernel are the deprecated names for the first two.
+import { describe, it, expect, afterAll, vi } from "vitest";
+import { Matrix, Gradient, matmul, matmulTransA, matmulTransB, setKernel, getKernel, setBackend, getBackend, setRandomSeed, tutorialModel } from "../src/index.js";
+import { backend } from "../src/tensor/backend.js";
+import type { WasmBackend } from "../src/tensor/wasm-backend.js";
 import { blobs, lcg, randomMatrix } from "./helpers/data.js";
 import { WasmKernel } from "../src/tensor/wasm/kernel.js";
 import { heapMemory } from "../src/tensor/heap.js";
 import { allocFloat32 } from "../src/tensor/alloc.js";
 import { loopElements, Loop } from "../src/tensor/elementwise.js";
 
-const initial = getKernel();
-afterAll(() => setKernel(initial));
+const initial = getBackend();
+afterAll(() => setBackend(initial));
 
 /** ‖x − y‖ / ‖y‖ over all elements. */
 function relativeError(x: Float32Array, y: Float32Array): number {
@@ -22,33 +24,49 @@ function relativeError(x: Float32Array, y: Float32Array): number {
 }
 
 describe("kernel choice", () => {
-  it("defaults to the WebAssembly SIMD kernel in Node, or to what PURENN_KERNEL names", () => {
-    expect(initial).toBe(process.env.PURENN_KERNEL ?? "wasm");
+  it("defaults to the WebAssembly SIMD backend in Node, or to what PURENN_BACKEND (else PURENN_KERNEL) names", () => {
+    expect(initial).toBe(process.env.PURENN_BACKEND || process.env.PURENN_KERNEL || "wasm");
+    expect(getKernel(), "the deprecated name reads the same choice").toBe(initial);
   });
 
-  it("rejects a kernel name it does not know, naming it", () => {
-    expect(() => setKernel("gpu" as "js")).toThrow(/setKernel expects "js" or "wasm", got "gpu"/);
-    expect(getKernel()).toBe(initial);
+  it("rejects a backend name it does not know, naming it and the known ones", () => {
+    expect(() => setKernel("gpu" as "js")).toThrow(/setKernel expects "js" or "wasm" \(or use setBackend\), got "gpu"/);
+    expect(() => setKernel("reference" as "js"), "setKernel keeps its old two names").toThrow(/got "reference"/);
+    expect(() => setBackend("gpu" as "js")).toThrow(/setBackend expects one of "reference", "js", "wasm", got "gpu"/);
+    expect(getBackend()).toBe(initial);
   });
 
   it("the two kernels agree to 1e-5 (relative) on every form at the tutorial's shapes", () => {
     const r = lcg(11);
     const x = randomMatrix(32, 784, r), W = randomMatrix(784, 256, r), dz = randomMatrix(32, 256, r);
     const cols = new Int32Array(450).map((_, i) => Math.floor((i * 784) / 450));
-    const cases: [string, Matrix, () => void][] = [];
-    const z = new Matrix(32, 256), dW = new Matrix(784, 256), dx = new Matrix(32, 784), zs = new Matrix(32, 256), dWs = new Matrix(450, 256);
-    cases.push(["x·W", z, () => matmul(z, x, W)]);
-    cases.push(["xᵀ·dz", dW, () => matmulTransA(dW, x, dz)]);
-    cases.push(["dz·Wᵀ", dx, () => matmulTransB(dx, dz, W)]);
-    cases.push(["x·W over 450 columns", zs, () => matmulSelectK(zs, x, W, cols)]);
-    cases.push(["xᵀ·dz, 450 rows", dWs, () => matmulTransASelectRows(dWs, x, dz, cols)]);
-    for (const [name, out, run] of cases) {
-      setKernel("js");
-      run();
-      const js = Float32Array.from(out.data);
-      setKernel("wasm");
-      run();
-      const err = relativeError(out.data, js);
+    // x with every column outside `cols` zero: affine sums over the 450 columns only (ks), and
+    // weightGradient computes only their 450 rows of dW (aRows), held as rows.
+    const xs = x.clone();
+    const keep = new Set(cols);
+    for (let i = 0; i < 32; i++) for (let j = 0; j < 784; j++) if (!keep.has(j)) xs.data[i * 784 + j] = 0;
+    const cases: [string, () => Float32Array][] = [];
+    const z = new Matrix(32, 256), dW = new Matrix(784, 256), dx = new Matrix(32, 784), zs = new Matrix(32, 256), dWs = new Gradient(784, 256);
+    cases.push(["x·W", () => (matmul(z, x, W), z.data)]);
+    cases.push(["xᵀ·dz", () => (matmulTransA(dW, x, dz), dW.data)]);
+    cases.push(["dz·Wᵀ", () => (matmulTransB(dx, dz, W), dx.data)]);
+    cases.push(["x·W over 450 columns", () => (backend().affine(zs, xs, W, undefined), zs.data)]);
+    cases.push(["xᵀ·dz, 450 rows", () => {
+      backend().weightGradient(dWs, xs, dz);
+      const form = dWs.rowForm;
+      expect(form, `${getBackend()}: dW held as rows`).toBeDefined();
+      expect(Array.from(form!.index), `${getBackend()}: the rows of the non-zero columns`).toEqual(Array.from(cols));
+      return form!.rows.data;
+    }]);
+    for (const [name, run] of cases) {
+      setBackend("js");
+      const js = Float32Array.from(run());
+      setBackend("wasm");
+      const gemm = vi.spyOn((backend() as WasmBackend).kernel, "gemm"); // the SIMD product must really run
+      const wasm = run();
+      expect(gemm, `${name}: the wasm backend ran the SIMD product`).toHaveBeenCalled();
+      gemm.mockRestore();
+      const err = relativeError(wasm, js);
       expect(err, name).toBeLessThan(1e-5);
       expect(err, `${name}: the kernels really differ (float32 vs float64 sums)`).toBeGreaterThan(0);
     }
@@ -79,7 +97,7 @@ describe("kernel choice", () => {
     const { x, y } = blobs(640, 784, 10, 4);
     const losses: number[][] = [];
     for (const kernel of ["js", "wasm"] as const) {
-      setKernel(kernel);
+      setBackend(kernel);
       setRandomSeed(3);
       const model = tutorialModel();
       model.compile({ optimizer: "sgd", loss: "categorical_crossentropy", metrics: ["accuracy"] });

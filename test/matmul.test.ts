@@ -70,11 +70,15 @@ describe("matmul forms agree with a float64 triple loop to 1e-5 relative", () =>
 });
 
 describe("products that skip all-zero columns of the input", () => {
-  it("nonzeroColumns lists the same columns from the heap (SIMD pass) and from plain arrays (loop): −0 is zero, NaN is not", async () => {
+  it("the backend finds the same non-zero columns from the heap (SIMD pass) and from plain arrays (loop): −0 is zero, NaN is not", async () => {
     const { nonzeroColumns } = await import("../src/tensor/ops.js");
-    const { heapInt32 } = await import("../src/tensor/heap.js");
-    const { activeWasmKernel } = await import("../src/tensor/kernel.js");
-    const simd = activeWasmKernel();
+    const { backend } = await import("../src/tensor/backend.js");
+    const { JsBackend } = await import("../src/tensor/js-backend.js");
+    const { WasmBackend } = await import("../src/tensor/wasm-backend.js");
+    const { Gradient } = await import("../src/tensor/parameter.js");
+    const { inHeap } = await import("../src/tensor/heap.js");
+    const current = backend();
+    const simd = current instanceof WasmBackend ? current.kernel : undefined;
     const calls = simd ? vi.spyOn(simd, "nonzeroColumns") : undefined; // the SIMD pass must really run
     const rand = lcg(5);
     for (const [n, c] of [[1, 1], [3, 5], [2, 8], [33, 9], [32, 784]]) {
@@ -88,19 +92,31 @@ describe("products that skip all-zero columns of the input", () => {
         }
         if (kind >= 2) expected.push(j);
       }
+      // The definition, the loop in ops.ts.
       const plain = new Int32Array(c);
-      const inHeapOut = heapInt32(c) ?? new Int32Array(c);
       const viaLoop = nonzeroColumns(new Matrix(n, c, Float32Array.from(x.data)), plain);
-      const viaHeap = nonzeroColumns(x, inHeapOut);
       expect(Array.from(plain.subarray(0, viaLoop)), `[${n}, ${c}] loop`).toEqual(expected);
-      expect(Array.from(inHeapOut.subarray(0, viaHeap)), `[${n}, ${c}] heap`).toEqual(expected);
+      // The fast backends skip the other columns and hold dW = xᵀ·dz as the rows of these (3 of 5 columns: below 80%).
+      if (!(current instanceof JsBackend)) continue;
+      const outside = new Matrix(n, c, Float32Array.from(x.data));
+      expect(inHeap(x.data) && !inHeap(outside.data), "one x in the heap, one outside").toBe(true);
+      for (const [where, input] of [["heap", x], ["plain", outside]] as const) {
+        const dW = new Gradient(c, 3);
+        current.weightGradient(dW, input, randomMatrix(n, 3, rand));
+        expect(dW.rowForm, `[${n}, ${c}] ${where}: held as rows`).toBeDefined();
+        expect(Array.from(dW.rowForm!.index), `[${n}, ${c}] ${where}`).toEqual(expected);
+      }
     }
+    // Once per shape, from the heap x only (the plain x takes the loop).
     if (calls) expect(calls).toHaveBeenCalledTimes(5);
     calls?.mockRestore();
   });
 
-  it("matmulSelectK and matmulTransASelectRows equal the full products when the other columns are 0", async () => {
-    const { matmulSelectK, matmulTransASelectRows } = await import("../src/tensor/matmul.js");
+  it("affine and weightGradient skipping the zero columns equal the full products when the other columns are 0", async () => {
+    const { backend } = await import("../src/tensor/backend.js");
+    const { JsBackend } = await import("../src/tensor/js-backend.js");
+    const { gemm } = await import("../src/tensor/gemm.js");
+    const { Gradient } = await import("../src/tensor/parameter.js");
     const { nonzeroColumns } = await import("../src/tensor/ops.js");
     const rand = lcg(31);
     for (const [n, din, dout] of [[32, 784, 256], [7, 13, 5], [1, 9, 3]]) {
@@ -109,21 +125,32 @@ describe("products that skip all-zero columns of the input", () => {
       x.data[0] = 0.5; // column 0 has one non-zero
       const cols = new Int32Array(din);
       const count = nonzeroColumns(x, cols);
-      expect(Array.from(cols.subarray(0, count))).toEqual(Array.from({ length: din }, (_, j) => j).filter((j) => j % 3 === 1 || j === 0));
+      const ks = cols.subarray(0, count);
+      expect(Array.from(ks)).toEqual(Array.from({ length: din }, (_, j) => j).filter((j) => j % 3 === 1 || j === 0));
       const w = randomMatrix(din, dout, rand);
-      const full = new Matrix(n, dout), picked = new Matrix(n, dout);
+      const full = new Matrix(n, dout), picked = new Matrix(n, dout), viaGemm = new Matrix(n, dout);
       matmul(full, x, w);
-      matmulSelectK(picked, x, w, cols.subarray(0, count));
+      backend().affine(picked, x, w, undefined); // the fast backends sum over ks only
+      gemm(viaGemm, x, w, false, false, { ks }); // the js kernel's selection, called directly
       expect(maxRelativeError(picked.data, reference(x, w, false, false))).toBeLessThan(1e-6);
+      expect(maxRelativeError(viaGemm.data, reference(x, w, false, false))).toBeLessThan(1e-6);
       expect(maxRelativeError(full.data, reference(x, w, false, false))).toBeLessThan(1e-6);
 
       const dy = randomMatrix(n, dout, rand);
-      const rows = new Matrix(count, dout);
-      matmulTransASelectRows(rows, x, dy, cols.subarray(0, count));
       const ref = reference(x, dy, true, false); // (din x dout)
       const expected = new Float64Array(count * dout);
       for (let r = 0; r < count; r++) expected.set(ref.subarray(cols[r] * dout, (cols[r] + 1) * dout), r * dout);
+      const rows = new Matrix(count, dout);
+      gemm(rows, x, dy, true, false, { aRows: ks }); // the js kernel's row selection, called directly
       expect(maxRelativeError(rows.data, expected)).toBeLessThan(1e-6);
+      const dW = new Gradient(din, dout);
+      backend().weightGradient(dW, x, dy);
+      if (backend() instanceof JsBackend) {
+        expect(dW.rowForm, "the fast backends hold dW as rows").toBeDefined();
+        expect(Array.from(dW.rowForm!.index)).toEqual(Array.from(ks));
+        expect(maxRelativeError(dW.rowForm!.rows.data, expected)).toBeLessThan(1e-6);
+      }
+      expect(maxRelativeError(dW.whole().data, ref)).toBeLessThan(1e-6);
     }
   });
 

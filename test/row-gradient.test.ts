@@ -1,8 +1,9 @@
-// A Dense kernel's gradient held as its non-zero rows (layers/row-gradient.ts), and plain
-// SGD applied to those rows only (tensor/row-update.ts): the same bits as the whole update.
-import { describe, it, expect, afterAll } from "vitest";
-import { Matrix, Dense, SGD, getKernel, matmulTransA, setThreads, threadsReady } from "../src/index.js";
-import { RowGradientParam } from "../src/layers/row-gradient.js";
+// A Dense kernel's gradient held as its non-zero rows (Gradient's row form, tensor/parameter.ts),
+// and plain SGD applied to those rows only (tensor/row-update.ts): the same bits as the whole update.
+import { describe, it, expect, afterAll, vi } from "vitest";
+import { Matrix, Dense, SGD, Gradient, getBackend, matmulTransA, setThreads, threadsReady } from "../src/index.js";
+import { backend } from "../src/tensor/backend.js";
+import { WasmBackend } from "../src/tensor/wasm-backend.js";
 import { sgdRows } from "../src/tensor/row-update.js";
 import { elementwise, Loop } from "../src/tensor/elementwise.js";
 import { parallelRunCount } from "../src/tensor/threads.node.js";
@@ -10,6 +11,12 @@ import { heapInt32 } from "../src/tensor/heap.js";
 import { bits, heapCopy, lcg, randomMatrix } from "./helpers/data.js";
 
 afterAll(() => setThreads(1));
+
+/** The SIMD kernel that the current backend hands the row update (the wasm backend's), else undefined. */
+function simdKernel() {
+  const b = backend();
+  return b instanceof WasmBackend ? b.kernel : undefined;
+}
 
 /** A copy of m whose values are in the heap. */
 function copy(m: Matrix): Matrix {
@@ -23,7 +30,7 @@ function withZeroColumns(n: number, din: number, zero: (j: number) => boolean, s
   return x;
 }
 
-describe(`gradients held as rows (${getKernel()} kernel)`, () => {
+describe(`gradients held as rows (${getBackend()} backend)`, () => {
   it("Dense's kernel.grad equals xᵀ·dy with its zero rows, bit for bit, even after the next forward", () => {
     const zero = (j: number) => j < 40 || j % 10 === 3; // more than the 20% from which Dense selects columns
     const x = withZeroColumns(12, 100, zero, 1);
@@ -33,27 +40,30 @@ describe(`gradients held as rows (${getKernel()} kernel)`, () => {
     const dy = randomMatrix(12, 20, lcg(2));
     dense.backward(dy, { needInputGradient: false });
     const [kernel] = dense.params();
-    expect(kernel).toBeInstanceOf(RowGradientParam);
+    expect(kernel.grad).toBeInstanceOf(Gradient);
     const zeros = Array.from({ length: 100 }, (_, j) => j).filter(zero).length;
     expect(zeros).toBe(46);
-    expect((kernel as RowGradientParam).rowGradient()?.cols.length, "rows held").toBe(100 - zeros);
+    // The fast backends hold the rows of the non-zero columns; the reference computes dW whole.
+    const heldRows = getBackend() === "reference" ? undefined : 100 - zeros;
+    expect(kernel.grad.rowForm?.index.length, "rows held").toBe(heldRows);
+    if (heldRows !== undefined) expect(Array.from(kernel.grad.rowForm!.index)).toEqual(Array.from({ length: 100 }, (_, j) => j).filter((j) => !zero(j)));
     // A forward on other data (other zero columns) before anyone reads the gradient.
     dense.forward(withZeroColumns(12, 100, (j) => j > 70, 3), true);
     const expected = new Matrix(100, 20);
     matmulTransA(expected, x, dy);
-    expect(bits(kernel.grad).equals(bits(expected))).toBe(true);
-    for (let j = 0; j < 100; j++) if (zero(j)) expect(kernel.grad.data.subarray(j * 20, j * 20 + 20).every((v) => v === 0)).toBe(true);
+    expect(bits(kernel.grad.whole()).equals(bits(expected))).toBe(true);
+    for (let j = 0; j < 100; j++) if (zero(j)) expect(kernel.grad.whole().data.subarray(j * 20, j * 20 + 20).every((v) => v === 0)).toBe(true);
     // Once the whole gradient has been read (and maybe changed, as clipping does), the rows are no longer offered.
-    expect((kernel as RowGradientParam).rowGradient()).toBeUndefined();
+    expect(kernel.grad.rowForm).toBeUndefined();
   });
 
   it("setRows refuses rows that do not match the row numbers, and row numbers that are not rows of W in order", () => {
-    const p = new RowGradientParam(new Matrix(6, 4));
+    const p = new Gradient(6, 4);
     expect(() => p.setRows(new Matrix(2, 4), Int32Array.from([0, 1, 2]))).toThrow(/expected \[3, 4\] rows for 3 row numbers, got \[2, 4\]/);
     expect(() => p.setRows(new Matrix(2, 4), Int32Array.from([3, 6]))).toThrow(/must increase within \[0, 6\), got 3 then 6 at position 1/);
     expect(() => p.setRows(new Matrix(2, 4), Int32Array.from([2, 2]))).toThrow(/got 2 then 2 at position 1/);
     expect(() => p.setRows(new Matrix(1, 4), Int32Array.from([-1]))).toThrow(/got -1 at position 0/);
-    expect(p.rowGradient(), "nothing kept from a refused call").toBeUndefined();
+    expect(p.rowForm, "nothing kept from a refused call").toBeUndefined();
   });
 
   it("sgdRows leaves W exactly as the whole update w −= lr·g does, from the heap (SIMD) and from plain arrays (loop)", async () => {
@@ -68,16 +78,29 @@ describe(`gradients held as rows (${getKernel()} kernel)`, () => {
       const dense = new Matrix(64, width);
       cols.forEach((c, q) => dense.data.set(rows.data.subarray(q * width, (q + 1) * width), c * width));
       const expected = copy(w0);
-      elementwise(Loop.Sgd, [expected.data, dense.data], [0.37]);
+      elementwise(Loop.Sgd, [expected.data, dense.data], [0.37]); // the plain loop: the definition
       for (const threads of [1, 2, 4]) {
         setThreads(threads);
         await threadsReady(120_000);
+        const simd = simdKernel();
+        const calls = simd ? vi.spyOn(simd, "sgdRows") : undefined; // under the wasm backend the SIMD call must really run
         const w = copy(w0);
-        sgdRows(w.data, rows.data, cols, width, 0.37);
+        sgdRows(w.data, rows.data, cols, width, 0.37, simd);
         expect(bits(w).equals(bits(expected)), `width ${width}, ${threads} threads`).toBe(true);
+        if (calls) expect(calls, `width ${width}: the SIMD row update ran`).toHaveBeenCalledTimes(1);
+        calls?.mockRestore();
         const plain = Float32Array.from(w0.data); // outside the heap: the JavaScript loop
         sgdRows(plain, Float32Array.from(rows.data), Int32Array.from(list), width, 0.37);
         expect(bits(plain).equals(bits(expected)), `width ${width}, plain arrays`).toBe(true);
+        // Through the backend, as SGD calls it: a gradient held as rows, and the same gradient held whole.
+        const viaRows = copy(w0), asRows = new Gradient(64, width);
+        asRows.setRows(rows, cols);
+        backend().sgd(viaRows, asRows, 0.37);
+        expect(bits(viaRows).equals(bits(expected)), `width ${width}, backend().sgd on rows`).toBe(true);
+        const viaWhole = copy(w0), asWhole = new Gradient(64, width);
+        asWhole.wholeForWriting().data.set(dense.data);
+        backend().sgd(viaWhole, asWhole, 0.37);
+        expect(bits(viaWhole).equals(bits(expected)), `width ${width}, backend().sgd on the whole gradient`).toBe(true);
       }
     }
   });
@@ -91,20 +114,24 @@ describe(`gradients held as rows (${getKernel()} kernel)`, () => {
     const w0 = randomMatrix(620, 256, rand);
     const rows = randomMatrix(300, 256, rand);
     const one = copy(w0);
-    sgdRows(one.data, rows.data, cols, 256, 0.01);
+    sgdRows(one.data, rows.data, cols, 256, 0.01, simdKernel());
     setThreads(2);
     await threadsReady(120_000);
     const before = parallelRunCount();
     const two = copy(w0);
-    sgdRows(two.data, rows.data, cols, 256, 0.01);
+    sgdRows(two.data, rows.data, cols, 256, 0.01, simdKernel());
     expect(bits(two).equals(bits(one))).toBe(true);
+    const viaBackend = copy(w0), asRows = new Gradient(620, 256); // as SGD calls it, on two threads
+    asRows.setRows(rows, cols);
+    backend().sgd(viaBackend, asRows, 0.01);
+    expect(bits(viaBackend).equals(bits(one)), "backend().sgd on the rows").toBe(true);
     const dense = new Matrix(620, 256), whole = copy(w0);
     cols.forEach((c, q) => dense.data.set(rows.data.subarray(q * 256, (q + 1) * 256), c * 256));
     elementwise(Loop.Sgd, [whole.data, dense.data], [0.01]);
     expect(bits(one).equals(bits(whole)), "the whole update on the scattered gradient").toBe(true);
     expect(one.data.some((v, i) => v !== w0.data[i]), "the update changed W").toBe(true);
     // Only the SIMD kernel splits row updates (the js kernel's stays on the caller).
-    if (getKernel() === "wasm") expect(parallelRunCount(), "split between threads").toBeGreaterThan(before);
+    if (getBackend() === "wasm") expect(parallelRunCount(), "split between threads").toBeGreaterThan(before);
   });
 
   it("SGD with clipnorm steps from the clipped whole gradient, not the unclipped rows", () => {

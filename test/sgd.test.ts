@@ -1,18 +1,18 @@
 import { describe, it, expect } from "vitest";
-import { Matrix, SGD, Sequential, Dense, Activation, setRandomSeed } from "../src/core.js";
+import { Matrix, Param, SGD, Sequential, Dense, Activation, setRandomSeed } from "../src/core.js";
 import { lcg, randomMatrix, randomOneHot } from "./helpers/data.js";
 import { numericGradient, relativeError } from "./helpers/gradcheck.js";
 
-/** One parameter w with a gradient g we set by hand each step. */
-function param(w: number[]): { value: Matrix; grad: Matrix } {
-  return { value: Matrix.fromArray([w]), grad: new Matrix(1, w.length) };
+/** One parameter w with a gradient g we set by hand each step (p.grad.wholeForWriting()). */
+function param(w: number[]): Param {
+  return new Param("w", Matrix.fromArray([w]));
 }
 
 describe("SGD update rules, worked out by hand (Keras's convention)", () => {
   it("plain: w = w − lr·g", () => {
     const p = param([1, -2]);
     const sgd = new SGD({ learningRate: 0.1 });
-    p.grad.data.set([0.5, -1]);
+    p.grad.wholeForWriting().data.set([0.5, -1]);
     sgd.step([p]);
     expect(Array.from(p.value.data)).toEqual([Math.fround(1 - 0.05), Math.fround(-2 + 0.1)]);
     expect(sgd.iterations).toBe(1);
@@ -23,7 +23,7 @@ describe("SGD update rules, worked out by hand (Keras's convention)", () => {
     const sgd = new SGD({ learningRate: 0.1, momentum: 0.9 });
     // g = 1 every step: v = −0.1, −0.19, −0.271; w = 0.9, 0.71, 0.439.
     for (const expected of [0.9, 0.71, 0.439]) {
-      p.grad.data[0] = 1;
+      p.grad.wholeForWriting().data[0] = 1;
       sgd.step([p]);
       expect(p.value.data[0]).toBeCloseTo(expected, 6);
     }
@@ -35,7 +35,7 @@ describe("SGD update rules, worked out by hand (Keras's convention)", () => {
     // g = 1: v = −0.1 → w = 1 − 0.09 − 0.1 = 0.81; v = −0.19 → w = 0.81 − 0.171 − 0.1 = 0.539;
     //        v = −0.271 → w = 0.539 − 0.2439 − 0.1 = 0.1951.
     for (const expected of [0.81, 0.539, 0.1951]) {
-      p.grad.data[0] = 1;
+      p.grad.wholeForWriting().data[0] = 1;
       sgd.step([p]);
       expect(p.value.data[0]).toBeCloseTo(expected, 6);
     }

@@ -1,19 +1,24 @@
-// The SIMD finiteness check (src/tensor/wasm/finite.ts) and allFinite (src/tensor/finite.ts),
-// which checkData runs at the door of fit / evaluate / predict: one NaN or ±Infinity anywhere
-// (first, last, in a vector's every lane, in the scalar tail) gives false; every finite float32
-// (±0, denormals, ±FLT_MAX) gives true; the plain loop agrees, and so do arrays outside the heap.
-import { describe, it, expect, afterAll } from "vitest";
+// The SIMD finiteness check (src/tensor/wasm/finite.ts) and backend().allFinite (the reference's
+// loop is the definition), which checkData runs at the door of fit / evaluate / predict: one NaN or
+// ±Infinity anywhere (first, last, in a vector's every lane, in the scalar tail) gives false; every
+// finite float32 (±0, denormals, ±FLT_MAX) gives true; the plain loop agrees, and so do arrays outside the heap.
+import { describe, it, expect, afterAll, vi } from "vitest";
 import { WasmKernel } from "../src/tensor/wasm/kernel.js";
 import { heapMemory, inHeap } from "../src/tensor/heap.js";
 import { allocFloat32 } from "../src/tensor/alloc.js";
-import { allFinite, allFiniteNaive } from "../src/tensor/finite.js";
-import { getKernel, setKernel } from "../src/tensor/kernel.js";
+import { backend, getBackend, setBackend } from "../src/tensor/backend.js";
+import { ReferenceBackend } from "../src/tensor/reference.js";
+import type { WasmBackend } from "../src/tensor/wasm-backend.js";
 import { Matrix } from "../src/tensor/matrix.js";
 import { checkData } from "../src/model/checks.js";
 import { lcg } from "./helpers/data.js";
 
-const initial = getKernel();
-afterAll(() => setKernel(initial));
+const initial = getBackend();
+afterAll(() => setBackend(initial));
+
+/** The definition, one value at a time (the reference backend's loop). */
+const reference = new ReferenceBackend();
+const allFiniteNaive = (a: Float32Array) => reference.allFinite(a);
 
 const kernel = new WasmKernel(heapMemory()!);
 const FLT_MAX = 3.4028234663852886e38;
@@ -77,23 +82,28 @@ describe("allFinite", () => {
     }
   });
 
-  it("asks the SIMD kernel for heap arrays under the wasm kernel, the plain loop otherwise, with the same answers", () => {
+  it("asks the SIMD kernel for heap arrays under the wasm backend, the plain loop otherwise, with the same answers", () => {
     const a = finiteArray(1000), outside = Float32Array.from(a);
     expect(inHeap(a) && !inHeap(outside)).toBe(true);
-    for (const k of ["wasm", "js"] as const) {
-      setKernel(k);
+    for (const k of ["wasm", "js", "reference"] as const) {
+      setBackend(k);
+      const simd = k === "wasm" ? vi.spyOn((backend() as WasmBackend).kernel, "allFinite") : undefined;
+      const allFinite = (x: Float32Array) => backend().allFinite(x);
       expect(allFinite(a), k).toBe(true);
       expect(allFinite(outside), k).toBe(true);
       a[999] = outside[999] = -Infinity;
       expect(allFinite(a), k).toBe(false);
       expect(allFinite(outside), k).toBe(false);
       a[999] = outside[999] = 0;
+      // Twice from the heap array; never for the one outside it (the kernel cannot reach it).
+      if (simd) expect(simd.mock.calls.map(([ptr]) => ptr)).toEqual([a.byteOffset, a.byteOffset]);
+      simd?.mockRestore();
     }
   });
 
   it("leaves checkData's message as it was: the first bad value, its row and column", () => {
-    for (const k of ["wasm", "js"] as const) {
-      setKernel(k);
+    for (const k of ["wasm", "js", "reference"] as const) {
+      setBackend(k);
       const m = new Matrix(1000, 37, finiteArray(37_000));
       expect(checkData("fit", "x", m)).toBe(m);
       m.data[36_999] = Infinity;

@@ -1,14 +1,16 @@
-// The per-element passes of a training step under the SIMD kernel (tensor/wasm/pointwise.ts):
+// The per-element passes of a training step under the wasm backend (tensor/wasm/pointwise.ts):
 // relu forward and backward, sigmoid backward and the column sums give exactly the
 // JavaScript loops' bits. Arrays in the heap take the WebAssembly path, plain ones the loop.
 import { describe, it, expect, vi, afterEach } from "vitest";
-import { Matrix, getKernel } from "../src/index.js";
+import { Matrix, getBackend } from "../src/index.js";
 import { getActivation } from "../src/layers/activations.js";
-import { sumRows } from "../src/tensor/ops.js";
-import { activeWasmKernel } from "../src/tensor/kernel.js";
+import { backend } from "../src/tensor/backend.js";
+import type { WasmBackend } from "../src/tensor/wasm-backend.js";
 import { bits, heapCopy, lcg } from "./helpers/data.js";
 
-const wasm = getKernel() === "wasm";
+const wasm = getBackend() === "wasm";
+/** Column sums, the bias gradient: out(0, j) = Σ_i x(i, j), by the backend in use. */
+const sumRows = (out: Matrix, x: Matrix) => backend().columnSums(out, x);
 
 /** Values a pass can meet: random of several scales, the sigmoid's range, and the special ones. */
 function values(n: number, seed: number): Float32Array {
@@ -22,7 +24,7 @@ describe.runIf(wasm)("SIMD per-element passes match the JavaScript loops bit for
   afterEach(() => vi.restoreAllMocks());
   /** Counts the calls into each pass, so that a test sees the SIMD path ran (and not the loop twice). */
   function spies() {
-    const k = activeWasmKernel()!;
+    const k = (backend() as WasmBackend).kernel;
     return {
       reluForward: vi.spyOn(k, "reluForward"), reluBackward: vi.spyOn(k, "reluBackward"),
       sigmoidBackward: vi.spyOn(k, "sigmoidBackward"), sumRows: vi.spyOn(k, "sumRows"),

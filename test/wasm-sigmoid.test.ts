@@ -1,21 +1,21 @@
 // The SIMD sigmoid (src/tensor/wasm/sigmoid.ts) against the JavaScript definition
 // y = f32(1 / (1 + Math.exp(−x))): within 1 ulp everywhere (in practice the same bits),
 // exact on the special values, independent of how a range is cut, and the one the
-// sigmoid activation runs under the wasm kernel, on one thread or split between two.
+// sigmoid activation runs under the wasm backend, on one thread or split between two.
 import { describe, it, expect, vi, afterAll } from "vitest";
 import { WasmKernel, wasmSimdAvailable, kernelModuleBytes } from "../src/tensor/wasm/kernel.js";
 import { wasm } from "../src/tensor/webassembly.js";
 import { heapMemory } from "../src/tensor/heap.js";
 import { allocFloat32 } from "../src/tensor/alloc.js";
 import { elementwise, Loop } from "../src/tensor/elementwise.js";
-import { getKernel, setKernel } from "../src/tensor/kernel.js";
+import { backend, getBackend, setBackend } from "../src/tensor/backend.js";
 import { setThreads, threadsReady, parallelRunCount } from "../src/tensor/threads.node.js";
 import { getActivation } from "../src/layers/activations.js";
 import { heapCopy, lcg } from "./helpers/data.js";
 
-const initial = getKernel();
+const initial = getBackend();
 afterAll(() => {
-  setKernel(initial);
+  setBackend(initial);
   setThreads(1);
 });
 
@@ -119,8 +119,8 @@ describe("WebAssembly SIMD sigmoid", () => {
     expect(Array.from(y)).toEqual([7, 7, 0.5, 0.5, 0.5, 0.5, 0.5, 7]);
   });
 
-  it("is what the sigmoid activation runs under the wasm kernel, on one thread and split between two", async () => {
-    setKernel("wasm");
+  it("is what the sigmoid activation runs under the wasm backend, on one thread and split between two", async () => {
+    setBackend("wasm");
     const spy = vi.spyOn(WasmKernel.prototype, "sigmoid");
     const r = lcg(9);
     const x = heapCopy(Array.from({ length: 32 * 256 }, () => 8 * (r() - 0.5)));
@@ -136,14 +136,18 @@ describe("WebAssembly SIMD sigmoid", () => {
     y.fill(0);
     spy.mockClear();
     const before = parallelRunCount();
-    elementwise(Loop.Sigmoid, [y, x], []); // 8192 elements: cut into pieces that the caller and the worker claim
+    backend().sigmoid(y, x); // 8192 elements: cut into pieces that the caller and the worker claim
     expect(parallelRunCount(), "split between threads").toBeGreaterThan(before);
     expect(spy.mock.calls.every(([, , start, end]) => end - start < x.length), "the caller ran pieces, not the whole").toBe(true);
     expect(Array.from(bitsOf(y))).toEqual(Array.from(bitsOf(oneThread)));
     setThreads(1);
 
-    // The js kernel runs the JavaScript loop.
-    setKernel("js");
+    // The js backend runs the JavaScript loop, and so does elementwise when given no kernel.
+    spy.mockClear();
+    elementwise(Loop.Sigmoid, [y.fill(0), x], []);
+    expect(spy).not.toHaveBeenCalled();
+    expect(Array.from(bitsOf(y))).toEqual(Array.from(bitsOf(reference(x))));
+    setBackend("js");
     spy.mockClear();
     sigmoid.forward(y, x, 32, 256);
     expect(spy).not.toHaveBeenCalled();

@@ -3,12 +3,12 @@
  * `Activation("relu")`). It has no weights.
  *   x, y: (n, c)
  *   forward:   y  = f(x)
- *   backward:  dx = f′(dy)   (the kernel's backward, from the saved x and y;
+ *   backward:  dx = f′(dy)   (the function's backward, from the saved x and y;
  *                            the formulas are in activations.ts)
  */
 import { Matrix, workspace } from "../tensor/matrix.js";
 import { Layer, type BackwardOptions } from "./layer.js";
-import { getActivation, type ActivationKernel, type ActivationName } from "./activations.js";
+import { getActivation, type ActivationFunction, type ActivationName } from "./activations.js";
 import { resolveInputDim } from "./layer.js";
 import { checkOptions, optionNames } from "../tensor/names.js";
 
@@ -25,17 +25,17 @@ const ACTIVATION_OPTIONS = optionNames<ActivationOptions>({ inputDim: true, inpu
 
 export class Activation extends Layer {
   readonly className = "Activation";
-  readonly activation: ActivationKernel;
+  readonly activation: ActivationFunction;
   private x: Matrix | undefined;
   private y: Matrix | undefined;
   private dx: Matrix | undefined;
 
   constructor(activation: ActivationName, options?: ActivationOptions) {
-    const kernel = getActivation(activation);
-    const who = `Activation("${kernel.name}")`;
+    const fn = getActivation(activation);
+    const who = `Activation("${fn.name}")`;
     const { inputDim, inputShape, name } = checkOptions(who, options, ACTIVATION_OPTIONS);
     super(name, "activation");
-    this.activation = kernel;
+    this.activation = fn;
     this.inputDim = resolveInputDim(who, inputDim, inputShape);
   }
 
@@ -57,7 +57,7 @@ export class Activation extends Layer {
     return dx;
   }
 
-  override get finalActivation(): ActivationKernel {
+  override get finalActivation(): ActivationFunction {
     return this.activation;
   }
 

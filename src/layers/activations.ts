@@ -1,5 +1,5 @@
 /**
- * Activation functions, element-wise (softmax, log_softmax: row-wise), as kernels.
+ * Activation functions, element-wise (softmax, log_softmax: row-wise).
  *
  * Each one is a forward/backward pair over (n, c) buffers. The ones a training
  * step of the tutorial runs — sigmoid, relu — are backend operations (their
@@ -19,7 +19,7 @@ import { lookupName, type Spelled } from "../tensor/names.js";
 import { backend } from "../tensor/backend.js";
 import { sigmoidOf } from "../tensor/reference.js";
 
-export interface ActivationKernel {
+export interface ActivationFunction {
   /** The Keras name, used by summary() and saved models. */
   readonly name: string;
   forward(y: Float32Array, x: Float32Array, n: number, c: number): void;
@@ -31,7 +31,7 @@ export interface ActivationKernel {
  *   forward:   y  = x
  *   backward:  dx = dy
  */
-const linear: ActivationKernel = {
+const linear: ActivationFunction = {
   name: "linear",
   forward(y, x) {
     if (y !== x) y.set(x);
@@ -46,7 +46,7 @@ const linear: ActivationKernel = {
  *   forward:   y  = 1 / (1 + exp(−x))
  *   backward:  dx = dy · y · (1 − y)        (uses the saved output y)
  */
-const sigmoid: ActivationKernel = {
+const sigmoid: ActivationFunction = {
   name: "sigmoid",
   forward: (y, x) => backend().sigmoid(y, x),
   backward: (dx, dy, _x, y) => backend().sigmoidBackward(dx, dy, y),
@@ -57,7 +57,7 @@ const sigmoid: ActivationKernel = {
  *   forward:   y  = max(0, x)
  *   backward:  dx = dy where y > 0, else 0   (uses y; at x = 0 the slope is 0, as in TensorFlow)
  */
-const relu: ActivationKernel = {
+const relu: ActivationFunction = {
   name: "relu",
   forward: (y, x) => backend().relu(y, x),
   backward: (dx, dy, _x, y) => backend().reluBackward(dx, dy, y),
@@ -68,7 +68,7 @@ const relu: ActivationKernel = {
  *   forward:   y  = tanh(x)
  *   backward:  dx = dy · (1 − y²)           (uses y)
  */
-const tanh: ActivationKernel = {
+const tanh: ActivationFunction = {
   name: "tanh",
   forward(y, x) {
     for (let i = 0; i < x.length; i++) y[i] = Math.tanh(x[i]);
@@ -92,7 +92,7 @@ function rowMax(x: Float32Array, row: number, c: number): number {
  * With categorical cross-entropy on top, the model skips this backward and the
  * loss's and uses the fused gradient (p − t) / n instead (losses/crossentropy.ts).
  */
-const softmax: ActivationKernel = {
+const softmax: ActivationFunction = {
   name: "softmax",
   forward(y, x, n, c) {
     for (let i = 0; i < n; i++) {
@@ -122,7 +122,7 @@ const softmax: ActivationKernel = {
  *   forward:   y_j  = x_j − m − log Σ_k exp(x_k − m)        m = max_k x_k
  *   backward:  dx_j = dy_j − exp(y_j) · Σ_k dy_k            (uses y: exp(y_j) is softmax_j)
  */
-const logSoftmax: ActivationKernel = {
+const logSoftmax: ActivationFunction = {
   name: "log_softmax",
   forward(y, x, n, c) {
     for (let i = 0; i < n; i++) {
@@ -146,9 +146,9 @@ const logSoftmax: ActivationKernel = {
 
 // ---------------------------------------------------------------------------
 // One-formula-per-element activations. Each formula is a scalar function (f and
-// its slope f′) that kernels share; each kernel still writes its own two loops,
+// its slope f′) that activations share; each one still writes its own two loops,
 // because a loop that only ever calls one function gets it inlined, while one
-// loop shared by many kernels through a function parameter runs ~10× slower.
+// loop shared by many activations through a function parameter runs ~10× slower.
 
 /**
  * The complementary error function, erfc(x) = 1 − erf(x) = (2/√π) ∫ₓ^∞ e^(−s²) ds,
@@ -188,7 +188,7 @@ function normalPdf(x: number): number {
  *                   dy · (y + λ·α)      where y < 0    (uses y: λ·α·eˣ = y + λ·α)
  * At x = 0 the slope is λ, as TensorFlow's EluGrad/SeluGrad (TF.js's selu takes λ·α there).
  */
-function exponentialLinear(name: string, scale: number, alpha: number): ActivationKernel {
+function exponentialLinear(name: string, scale: number, alpha: number): ActivationFunction {
   const scaleAlpha = scale * alpha;
   return {
     name,
@@ -216,7 +216,7 @@ const selu = exponentialLinear("selu", 1.0507009873554804934193349852946, 1.6732
  *   forward:   y  = x · Φ(x)
  *   backward:  dx = dy · (Φ(x) + x · φ(x))              (uses x)
  */
-const gelu: ActivationKernel = {
+const gelu: ActivationFunction = {
   name: "gelu",
   forward(y, x) {
     for (let i = 0; i < x.length; i++) y[i] = x[i] * normalCdf(x[i]);
@@ -233,7 +233,7 @@ const gelu: ActivationKernel = {
  * Two table entries with their own `name`, so a saved model keeps the name it
  * was given (TF.js knows only "swish").
  */
-const silu: ActivationKernel = {
+const silu: ActivationFunction = {
   name: "silu",
   forward(y, x) {
     for (let i = 0; i < x.length; i++) y[i] = x[i] * sigmoidOf(x[i]);
@@ -245,14 +245,14 @@ const silu: ActivationKernel = {
     }
   },
 };
-const swish: ActivationKernel = { ...silu, name: "swish" };
+const swish: ActivationFunction = { ...silu, name: "swish" };
 
 /**
  * softplus
  *   forward:   y  = log(1 + eˣ) = max(x, 0) + log1p(e^(−|x|))   (the second form never overflows)
  *   backward:  dx = dy · σ(x)                                  (uses x)
  */
-const softplus: ActivationKernel = {
+const softplus: ActivationFunction = {
   name: "softplus",
   forward(y, x) {
     for (let i = 0; i < x.length; i++) y[i] = Math.max(x[i], 0) + Math.log1p(Math.exp(-Math.abs(x[i])));
@@ -267,7 +267,7 @@ const softplus: ActivationKernel = {
  *   forward:   y  = x / (1 + |x|)
  *   backward:  dx = dy / (1 + |x|)² = dy · (1 − |y|)²      (uses y)
  */
-const softsign: ActivationKernel = {
+const softsign: ActivationFunction = {
   name: "softsign",
   forward(y, x) {
     for (let i = 0; i < x.length; i++) y[i] = x[i] / (1 + Math.abs(x[i]));
@@ -285,7 +285,7 @@ const softsign: ActivationKernel = {
  *   backward:  dx = dy for x > 0, a·dy otherwise            (uses x; slope a at 0, as TensorFlow)
  */
 const NEGATIVE_SLOPE = 0.2;
-const leakyRelu: ActivationKernel = {
+const leakyRelu: ActivationFunction = {
   name: "leaky_relu",
   forward(y, x) {
     for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : NEGATIVE_SLOPE * x[i];
@@ -304,7 +304,7 @@ const relu6Slope = (u: number): number => (u > 0 && u < 6 ? 1 : 0);
  *   forward:   y  = min(max(x, 0), 6)
  *   backward:  dx = dy where 0 < x < 6, else 0            (uses x; TF.js gives slope 1 at x = 6)
  */
-const relu6: ActivationKernel = {
+const relu6: ActivationFunction = {
   name: "relu6",
   forward(y, x) {
     for (let i = 0; i < x.length; i++) y[i] = relu6Of(x[i]);
@@ -319,7 +319,7 @@ const relu6: ActivationKernel = {
  *   forward:   y  = relu6(x + 3) / 6          (0 for x ≤ −3, 1 for x ≥ 3, x/6 + 1/2 between)
  *   backward:  dx = dy / 6 where −3 < x < 3, else 0       (uses x)
  */
-const hardSigmoid: ActivationKernel = {
+const hardSigmoid: ActivationFunction = {
   name: "hard_sigmoid",
   forward(y, x) {
     for (let i = 0; i < x.length; i++) y[i] = relu6Of(x[i] + 3) / 6;
@@ -334,7 +334,7 @@ const hardSigmoid: ActivationKernel = {
  *   forward:   y  = eˣ
  *   backward:  dx = dy · y                                  (uses y)
  */
-const exponential: ActivationKernel = {
+const exponential: ActivationFunction = {
   name: "exponential",
   forward(y, x) {
     for (let i = 0; i < x.length; i++) y[i] = Math.exp(x[i]);
@@ -346,19 +346,19 @@ const exponential: ActivationKernel = {
 
 /**
  * The activation name table (both Keras and TensorFlow.js spellings are
- * accepted: "leaky_relu" and "leakyRelu" find the same kernel).
+ * accepted: "leaky_relu" and "leakyRelu" find the same function).
  */
 const activations = {
   linear, sigmoid, relu, tanh, softmax,
   elu, selu, gelu, silu, swish, softplus, softsign,
   leaky_relu: leakyRelu, relu6, hard_sigmoid: hardSigmoid, exponential, log_softmax: logSoftmax,
-} satisfies Record<string, ActivationKernel>;
+} satisfies Record<string, ActivationFunction>;
 
 /** An activation's name in either spelling, "leaky_relu" or "leakyRelu": a typo fails to compile. */
 export type ActivationName = Spelled<keyof typeof activations>;
-export const ACTIVATIONS: Record<string, ActivationKernel> = activations;
+export const ACTIVATIONS: Record<string, ActivationFunction> = activations;
 
 /** Looks up an activation by name; unknown names list the known ones. */
-export function getActivation(name: unknown): ActivationKernel {
+export function getActivation(name: unknown): ActivationFunction {
   return lookupName(ACTIVATIONS, name, "activation");
 }

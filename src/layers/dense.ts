@@ -17,48 +17,22 @@
  * but never differently.
  */
 import { Matrix, workspace, describe } from "../tensor/matrix.js";
-import { checkOptions, optionNames } from "../tensor/names.js";
+import { checkOptions } from "../tensor/names.js";
 import { backend } from "../tensor/backend.js";
 import { Param } from "../tensor/parameter.js";
 import { Layer, resolveInputDim, type BackwardOptions } from "./layer.js";
-import { getActivation, type ActivationKernel, type ActivationName } from "./activations.js";
-import { getInitializer, initializerName, type Initializer, type InitializerName } from "./initializers.js";
-import { getRegularizer, type Regularizer, type RegularizerName } from "./regularizers.js";
+import { DENSE_OPTIONS, type DenseOptions } from "./dense-options.js";
+import { getActivation, type ActivationFunction } from "./activations.js";
+import { getInitializer, initializerName, type Initializer } from "./initializers.js";
+import { getRegularizer, type Regularizer } from "./regularizers.js";
 
-export interface DenseOptions {
-  /** Input width, for the first layer (Keras `input_dim`). */
-  inputDim?: number;
-  /** Input shape without the batch axis, `[784]` (Keras `input_shape`); same as inputDim. */
-  inputShape?: number[];
-  /** Activation applied to x·W + b; default "linear" (none). */
-  activation?: ActivationName;
-  /** Whether to add a bias vector; default true. */
-  useBias?: boolean;
-  /**
-   * Kernel initializer: a name from initializers.ts ("he_normal", "heNormal", ...)
-   * or a function; default "glorot_uniform" (Keras; TensorFlow.js uses glorotNormal).
-   */
-  kernelInitializer?: InitializerName | Initializer;
-  /** Bias initializer, a name or a function; default "zeros". */
-  biasInitializer?: InitializerName | Initializer;
-  /** Penalty on the kernel: "l1", "l2", "l1_l2" or l2(0.001) etc.; default none. */
-  kernelRegularizer?: RegularizerName | Regularizer;
-  /** Penalty on the bias, as kernelRegularizer; default none. */
-  biasRegularizer?: RegularizerName | Regularizer;
-  /** Layer name; default "dense", "dense_1", ... */
-  name?: string;
-}
-
-const DENSE_OPTIONS = optionNames<DenseOptions>({
-  inputDim: true, inputShape: true, activation: true, useBias: true, kernelInitializer: true, biasInitializer: true,
-  kernelRegularizer: true, biasRegularizer: true, name: true,
-});
+export type { DenseOptions } from "./dense-options.js";
 
 export class Dense extends Layer {
   readonly className = "Dense";
   readonly units: number;
   readonly useBias: boolean;
-  readonly activation: ActivationKernel;
+  readonly activation: ActivationFunction;
   /** The kernel initializer's name ("glorot_uniform"), or "custom" for a function. */
   readonly kernelInitializer: string;
   /** The bias initializer's name ("zeros"), or "custom" for a function. */
@@ -161,7 +135,7 @@ export class Dense extends Layer {
     return loss;
   }
 
-  override get finalActivation(): ActivationKernel {
+  override get finalActivation(): ActivationFunction {
     return this.activation;
   }
 

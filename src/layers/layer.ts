@@ -23,7 +23,7 @@
  */
 import { describe, type Matrix } from "../tensor/matrix.js";
 import type { Param } from "../tensor/parameter.js";
-import type { ActivationKernel } from "./activations.js";
+import type { ActivationFunction } from "./activations.js";
 
 export { Param } from "../tensor/parameter.js";
 
@@ -106,7 +106,7 @@ export abstract class Layer {
   }
 
   /** The activation this layer applies last, if any (for the fused softmax + cross-entropy). */
-  get finalActivation(): ActivationKernel | undefined {
+  get finalActivation(): ActivationFunction | undefined {
     return undefined;
   }
 
