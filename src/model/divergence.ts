@@ -14,10 +14,11 @@
  *   at the start of fit, at the end of every epoch, and whenever fit lets the
  *   event loop run (every ~50 ms of work, event-loop.ts)
  *
- * A copy of MNIST's 235k weights takes ~0.07 ms. Copies between yields cost
- * far more than that with worker threads: the workers fall asleep while the
- * main thread copies, and waking them again costs (a copy every ~7 ms made an
- * MNIST epoch ~10% slower on 2 threads); at a yield they are asleep anyway.
+ * A copy of MNIST's 235k weights takes ~0.07 ms, yet copies between yields
+ * cost more than that with worker threads: a copy every ~7 ms made an MNIST
+ * epoch ~10% slower on 2 threads and cost nothing on 1 (while the main thread
+ * copies, the workers wait and may fall asleep). So the copies ride on the
+ * yields, which pause the workers anyway.
  *
  * When the loss turns non-finite, weights that are all finite stay as they
  * are (they are those from before the failing batch); otherwise, and when a
