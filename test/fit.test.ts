@@ -295,3 +295,43 @@ describe("one fit at a time", () => {
     expect(String(nested)).toMatch(/fit: model "sequential(_\d+)?" is busy: a fit is running on it/);
   });
 });
+
+describe("fit lets the event loop run", () => {
+  /** A callback that makes every batch take `ms` of synchronous work: one epoch of 100 batches lasts ≥ 100·ms. */
+  const slowBatches = (ms: number) => ({
+    onBatchBegin: () => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    },
+  });
+  const { x, y } = blobs(1000, 8, 3, 23);
+
+  it("every ~50 ms of work, not only between epochs: a setInterval timer fires during a single long epoch", async () => {
+    let ticks = 0, ticksBeforeEpochEnd = -1;
+    const timer = setInterval(() => ticks++, 5);
+    try {
+      await small().fit(x, y, {
+        epochs: 1, batchSize: 10, verbose: 0,
+        callbacks: [slowBatches(3), { onEpochEnd: () => void (ticksBeforeEpochEnd = ticks) }],
+      });
+    } finally {
+      clearInterval(timer);
+    }
+    // 300 ms of work: about 6 yields, each letting the due timer run once.
+    expect(ticksBeforeEpochEnd).toBeGreaterThanOrEqual(3);
+  });
+
+  it("model.stopTraining = true from a setTimeout stops fit within one batch", async () => {
+    const m = small();
+    let batches = 0, batchesWhenStopped = -1;
+    setTimeout(() => {
+      m.stopTraining = true;
+      batchesWhenStopped = batches;
+    }, 60);
+    const h = await m.fit(x, y, { epochs: 3, batchSize: 10, verbose: 0, callbacks: [slowBatches(3), { onBatchEnd: () => void batches++ }] });
+    expect(batchesWhenStopped).toBeGreaterThan(0);
+    expect(batchesWhenStopped).toBeLessThan(100); // during the first epoch
+    expect(batches - batchesWhenStopped).toBeLessThanOrEqual(1);
+    expect(h.history.loss).toHaveLength(1);
+  });
+});

@@ -5,10 +5,12 @@
  *   ⌊n·s⌋… rows [⌊n·(1−s)⌋, n), before any shuffling; validationData overrides it)
  *   for each epoch from initialEpoch:
  *     shuffle the training rows (seeded generator)
- *     for each batch: gather its rows, trainStep, report running means
+ *     for each batch: gather its rows, trainStep, report running means,
+ *       and every ~50 ms let the event loop run (event-loop.ts)
  *     evaluate on the validation rows: val_loss, val_<metric>
  *     record the epoch in History (keys sorted), call onEpochEnd
- *   a callback's model.stopTraining = true ends it after the current batch
+ *   model.stopTraining = true, from a callback or a timer, ends it after the current batch
+ *   a non-finite loss or weight ends it with finite weights in place (divergence.ts)
  *
  * The epoch loss is the mean of batch losses weighted by batch size, i.e. the
  * mean over all samples, as Keras reports it.
@@ -22,6 +24,8 @@ import type { CallbackHooks, CallbackList, Logs } from "./callbacks.js";
 import { History } from "./history.js";
 import { ProgressBar, defaultSink } from "./progress.js";
 import * as check from "./checks.js";
+import { EventLoopYield } from "./event-loop.js";
+import { LastFinite, diverged, type FitPosition } from "./divergence.js";
 import { optionNames } from "../tensor/names.js";
 
 export interface FitOptions {
@@ -44,9 +48,11 @@ export interface FitOptions {
   /** Callbacks: instances of Callback (EarlyStopping, …) or objects with onEpochEnd etc. */
   callbacks?: CallbackHooks | CallbackHooks[];
   /**
-   * Stop at the first batch whose loss is NaN or infinite, keep the weights
-   * from before it, and reject with a TrainingDivergedError; default true.
-   * (Keras only stops, with its TerminateOnNaN callback; false trains on.)
+   * Stop at the first batch whose loss is NaN or infinite (or once an update
+   * has made a weight non-finite), leave the last finite weights in the model,
+   * and reject with a TrainingDivergedError that says whose they are
+   * (divergence.ts); default true. (Keras only stops, with its TerminateOnNaN
+   * callback; false trains on.)
    */
   terminateOnNaN?: boolean;
 }
@@ -55,17 +61,6 @@ export const FIT_OPTIONS = optionNames<FitOptions>({
   epochs: true, batchSize: true, shuffle: true, verbose: true, validationSplit: true, validationData: true,
   classWeight: true, initialEpoch: true, callbacks: true, terminateOnNaN: true,
 });
-
-/** fit's rejection when the loss turns NaN or infinite; carries the History so far. */
-export class TrainingDivergedError extends Error {
-  constructor(readonly history: History, readonly epoch: number, readonly batch: number, readonly loss: number, hints: string[]) {
-    super(
-      `fit: the loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1}; training stopped and the weights are those ` +
-        `from before that batch. Likely causes: ${hints.join("; ")}. (Pass terminateOnNaN: false to train on regardless.)`,
-    );
-    this.name = "TrainingDivergedError";
-  }
-}
 
 export interface FitSettings {
   epochs: number;
@@ -166,43 +161,46 @@ export async function runFit(
   model: Sequential, c: Compiled, data: FitData, s: FitSettings, callbacks: CallbackList, sampleWeights?: Float32Array,
 ): Promise<History> {
   const { x, y } = data;
-  const n = x.rows;
-  const steps = Math.ceil(n / s.batchSize);
+  const steps = Math.ceil(x.rows / s.batchSize);
   const params = model.layers.flatMap((layer) => layer.params());
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  const batchWeights = sampleWeights && new Float32Array(s.batchSize);
+  const batches = new Batches(model, data, s.batchSize, sampleWeights);
   const history = new History();
   history.params = { verbose: s.verbose, epochs: s.epochs, steps };
+  const events = new EventLoopYield();
+  // With terminateOnNaN, copies of the last finite weights, put back when training diverges (divergence.ts).
+  const lastFinite = s.terminateOnNaN ? new LastFinite(model.layers, c.optimizer, params) : undefined;
+  lastFinite?.take({ epoch: s.initialEpoch, batch: 0 });
+  const stop = (at: FitPosition, loss: number): Error => {
+    if (s.verbose > 0) defaultSink().write("\n");
+    return diverged(history, at, loss, lastFinite as LastFinite, c, x, y);
+  };
   await callbacks.call("onTrainBegin", {});
   for (let epoch = s.initialEpoch; epoch < s.epochs && !model.stopTraining; epoch++) {
     if (s.verbose > 0) defaultSink().write(`Epoch ${epoch + 1}/${s.epochs}\n`);
     await callbacks.call("onEpochBegin", epoch, {});
-    if (s.shuffle) shuffleInPlace(order);
+    if (s.shuffle) batches.shuffle();
     const bar = new ProgressBar(steps, s.verbose);
     const sums = new Float64Array(1 + c.metrics.length);
-    let seen = 0;
+    let seen = 0, lastBatch = 0, lastLoss = NaN;
     for (let step = 0; step < steps && !model.stopTraining; step++) {
-      const start = step * s.batchSize;
-      const size = Math.min(s.batchSize, n - start);
-      const xb = (model.batch.x = workspace(model.batch.x, size, x.cols));
-      const yb = (model.batch.y = workspace(model.batch.y, size, y.cols));
-      gatherRows(xb, x, order, start);
-      gatherRows(yb, y, order, start);
-      let w: Float32Array | undefined;
-      if (sampleWeights && batchWeights) {
-        for (let r = 0; r < size; r++) batchWeights[r] = sampleWeights[order[start + r]];
-        w = batchWeights.subarray(0, size);
-      }
+      const [xb, yb, w] = batches.gather(step);
       if (!callbacks.empty) await callbacks.call("onBatchBegin", step, {});
       const loss = model.trainStep(c, params, xb, yb, sums, w, s.terminateOnNaN);
-      if (s.terminateOnNaN && !Number.isFinite(loss)) {
-        if (s.verbose > 0) defaultSink().write("\n");
-        throw new TrainingDivergedError(history, epoch, step, loss, divergenceHints(c, x, y));
-      }
-      seen += size;
+      lastBatch = step;
+      lastLoss = loss;
+      if (lastFinite && !Number.isFinite(loss)) throw stop({ epoch, batch: step }, loss);
+      seen += xb.rows;
       if (!callbacks.empty) await callbacks.call("onBatchEnd", step, Object.fromEntries(logPairs(c, sums, seen)));
       if (step + 1 < steps) bar.update(step + 1, () => logPairs(c, sums, seen));
+      // Every ~50 ms: a copy of the weights if they are finite, then timers, I/O and a
+      // stopTraining set by a timer get their turn (event-loop.ts).
+      if (events.due) {
+        if (lastFinite && !lastFinite.take({ epoch, batch: step + 1 })) throw stop({ epoch, batch: step }, loss);
+        await events.yieldNow();
+      }
     }
+    // Nothing reads the weights (validation, callbacks, History) before they are known to be finite.
+    if (lastFinite && !lastFinite.take({ epoch: epoch + 1, batch: 0 })) throw stop({ epoch, batch: lastBatch }, lastLoss);
     const logs: Logs = Object.fromEntries(logPairs(c, sums, seen));
     if (data.val) {
       const figures = model.measure(c, data.val.x, data.val.y, s.batchSize);
@@ -211,29 +209,42 @@ export async function runFit(
     bar.update(steps, () => Object.entries(logs));
     history.record(epoch, logs);
     await callbacks.call("onEpochEnd", epoch, logs);
-    await nextTick();
+    await events.yieldNow();
   }
   await callbacks.call("onTrainEnd", {});
   return history;
 }
 
-/** What usually makes a loss blow up, with the values that point to it. */
-function divergenceHints(c: Compiled, x: Matrix, y: Matrix): string[] {
-  const hints: string[] = [];
-  const lr = (c.optimizer as { learningRate?: unknown }).learningRate;
-  hints.push(`the learning rate is too high${typeof lr === "number" ? ` (it is ${lr}; try 10 or 100 times smaller)` : ""}`);
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < x.data.length; i++) {
-    lo = Math.min(lo, x.data[i]);
-    hi = Math.max(hi, x.data[i]);
+/** The training rows in batches: a shuffled order of rows, gathered into the model's batch buffers. */
+class Batches {
+  private readonly order: Int32Array;
+  private readonly weights: Float32Array | undefined;
+
+  constructor(
+    private readonly model: Sequential, private readonly data: FitData, private readonly size: number,
+    private readonly sampleWeights?: Float32Array,
+  ) {
+    this.order = Int32Array.from({ length: data.x.rows }, (_, i) => i);
+    this.weights = sampleWeights && new Float32Array(size);
   }
-  hints.push(`inputs are not scaled to [0, 1] (x ranges over [${lo}, ${hi}]${hi > 10 ? ": divide pixels by 255" : ""})`);
-  if (c.loss.name === "categorical_crossentropy") {
-    let oneHot = true;
-    for (let i = 0; i < y.data.length && oneHot; i++) oneHot = y.data[i] === 0 || y.data[i] === 1;
-    hints.push(`labels are not one-hot for categorical_crossentropy${oneHot ? "" : " (y holds values other than 0 and 1: use toCategorical)"}`);
+
+  shuffle(): void {
+    shuffleInPlace(this.order);
   }
-  return hints;
+
+  /** Batch `step`: its rows of x and y, in the model's reused buffers, and their sample weights if any. */
+  gather(step: number): [Matrix, Matrix, Float32Array | undefined] {
+    const { model, data: { x, y }, order } = this;
+    const start = step * this.size;
+    const size = Math.min(this.size, x.rows - start);
+    const xb = (model.batch.x = workspace(model.batch.x, size, x.cols));
+    const yb = (model.batch.y = workspace(model.batch.y, size, y.cols));
+    gatherRows(xb, x, order, start);
+    gatherRows(yb, y, order, start);
+    if (!this.sampleWeights || !this.weights) return [xb, yb, undefined];
+    for (let r = 0; r < size; r++) this.weights[r] = this.sampleWeights[order[start + r]];
+    return [xb, yb, this.weights.subarray(0, size)];
+  }
 }
 
 /** [name, mean] pairs of the loss and each metric over the `seen` samples so far. */
@@ -244,9 +255,4 @@ export function logPairs(c: Compiled, sums: Float64Array, seen: number): [string
 /** Rows [start, end) of m as a view (no copy). */
 export function rowsView(m: Matrix, start: number, end: number): Matrix {
   return new Matrix(end - start, m.cols, m.data.subarray(start * m.cols, end * m.cols));
-}
-
-/** Lets timers and I/O run between epochs, so fit does not block the event loop for long. */
-function nextTick(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }

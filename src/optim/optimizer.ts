@@ -188,6 +188,16 @@ export abstract class Optimizer {
    * order). Before the first step there are no slots, as in TF.js.
    */
   getState(params: readonly Param[]): OptimizerState {
+    return this.copyState(params);
+  }
+
+  /**
+   * A copy of the state as this optimizer keeps it (slotNames, no conversion
+   * to a saved layout), for restoreState to put back: what fit keeps to undo
+   * a diverging run (model/divergence.ts). getState is this, unless the
+   * optimizer saves in another layout (SGD).
+   */
+  copyState(params: readonly Param[]): OptimizerState {
     if (!params.some((p) => this.#slots.has(p))) return { iterations: this.iterations, slots: [] };
     const slots = this.slotNames.map((name, k) => ({
       name,
@@ -227,6 +237,11 @@ export abstract class Optimizer {
       });
     }
     // Everything checked: now replace the state.
+    this.restoreState(params, state);
+  }
+
+  /** Replaces the state with one that copyState gave (or setState checked), unchecked. */
+  restoreState(params: readonly Param[], { iterations, slots }: OptimizerState): void {
     this.iterations = iterations;
     this.#slots.clear();
     if (slots.length === 0) return;
