@@ -8,20 +8,21 @@ import { bits, lcg, randomMatrix } from "./helpers/data.js";
 afterAll(() => setThreads(1));
 
 describe("SplitPolicy", () => {
-  it("keeps splitting while split jobs take about half the time alone (a quiet machine)", () => {
+  // record(saved, waited, now): ms of the caller's work the workers' pieces took off it, and ms it waited for them.
+  it("keeps splitting while the workers save more than the caller waits for them (a quiet machine)", () => {
     const p = new SplitPolicy();
     for (let i = 0, now = 0; i < 1000; i++, now += 0.1) {
       expect(p.shouldSplit(now)).toBe(true);
-      p.record(0.06, 0.1, now);
+      p.record(0.05, 0.005, now);
     }
     expect(p.backoffs).toBe(0);
   });
 
-  it("runs alone for 100 ms after a window of jobs that took longer split than alone, doubling each failed try up to 3.2 s", () => {
+  it("runs alone for 100 ms after a window of 32 jobs that waited longer than they saved, doubling each failed try up to 3.2 s", () => {
     const p = new SplitPolicy();
     let now = 0;
     const lose = () => {
-      for (let i = 0; i < 16; i++) p.record(0.5, 0.1, now); // waits: 5x slower than alone
+      for (let i = 0; i < 32; i++) p.record(0.05, 2, now); // a worker descheduled with a piece in hand
     };
     lose();
     expect(p.backoffs).toBe(1);
@@ -41,20 +42,20 @@ describe("SplitPolicy", () => {
     const p = new SplitPolicy();
     let now = 0;
     for (let k = 0; k < 3; k++) {
-      for (let i = 0; i < 16; i++) p.record(0.5, 0.1, now);
+      for (let i = 0; i < 32; i++) p.record(0.05, 2, now);
       while (!p.shouldSplit(now)) now += 1;
     }
-    for (let i = 0; i < 16; i++) p.record(0.06, 0.1, now); // the machine is quiet again
-    for (let i = 0; i < 16; i++) p.record(0.5, 0.1, now);
+    for (let i = 0; i < 32; i++) p.record(0.05, 0.005, now); // the machine is quiet again
+    for (let i = 0; i < 32; i++) p.record(0.05, 2, now);
     const from = now;
     while (!p.shouldSplit(now)) now += 1;
     expect(now - from).toBe(100);
   });
 
-  it("ignores jobs it cannot judge (the caller computed no piece)", () => {
+  it("stops splitting when the workers never take a piece (they wake too late: splitting saves nothing)", () => {
     const p = new SplitPolicy();
-    for (let i = 0; i < 100; i++) p.record(5, 0, 0);
-    expect(p.backoffs).toBe(0);
+    for (let i = 0; i < 32; i++) p.record(0, 0, 0);
+    expect(p.backoffs).toBe(1);
   });
 });
 

@@ -4,8 +4,9 @@
  * through which pieces of it are claimed, and what computing one piece means.
  *
  * A job is a product, an element-wise loop or a row update, cut into P pieces
- * (more pieces than threads). Any thread that is free — the caller included —
- * claims the next piece with an atomic compare-and-swap and computes it:
+ * (more pieces than threads), dealt out in ranges, one a thread. Each thread —
+ * the caller included — claims its own pieces, then whatever the others have
+ * not started, each with an atomic compare-and-swap, and computes them:
  *
  *   product, SIMD kernel   a block of C's columns (or rows), a multiple of 16 wide
  *   product, js kernel     a chunk of the big operand's panels (the caller packs the small one first)
@@ -45,7 +46,8 @@ export const CONTROL = {
   byColumns: 25, // a SIMD product: 1 if cut along C's columns, 0 along its rows (simdUnits)
   scratch: 26, // thread t packs into the heap from control[scratch + t], t < MAX_THREADS
   holding: 26 + 64, // thread t holds piece control[holding + t] − 1 (0: none); for the deadline's message
-  size: 26 + 128,
+  pieces: 26 + 128, // how many pieces the job has
+  size: 26 + 129,
 } as const;
 
 export const MAX_THREADS = 64;
@@ -59,49 +61,55 @@ export const enum Command {
 }
 
 /*
- * The claim word: one 64-bit integer, so that a claim names its job.
+ * The claim words: one 64-bit word per thread, so that a claim names its job.
  *
- *   word = seq · 2²⁴ + pieces · 2¹² + next        (next, pieces < 2¹²)
+ *   words[0]      = seq                                the latest job: workers sleep on it
+ *   words[1 + t]  = seq · 2²⁴ + hi · 2¹² + lo          thread t's pieces of job seq not yet
+ *                                                      taken: [lo, hi)   (lo ≤ hi < 2¹²)
  *
- * seq numbers the jobs (it only grows), pieces is P, next the first unclaimed
- * piece. A thread claims piece `next` of job `seq` by a compare-and-swap of the
- * word it read for that word plus one. The swap fails if anything changed in
- * between — in particular if the caller has published another job since — so
- * no thread ever takes a piece of an old job for one of a new job. (The word
- * could only come back to the value read if seq wrapped round: 2³⁹ jobs, days
- * of training, between one thread's load and its swap.)
+ * The P pieces are dealt out in ranges, one a thread, so that on a quiet
+ * machine every thread computes the same part of every product batch after
+ * batch (its columns of W stay in its core's cache). A thread takes its own
+ * pieces from the front (lo + 1), then helps the others, taking theirs from
+ * the back (hi − 1): the owner and a helper meet in the middle, and a thread
+ * that is asleep or descheduled simply has its pieces taken from it.
+ *
+ * Every take is a compare-and-swap of the word it read for the word with one
+ * piece fewer. It fails if anything changed in between — in particular if the
+ * caller has published another job since, which rewrote the word with a new
+ * seq — so no thread ever takes a piece of an old job for one of a new job.
+ * (The word could only come back to the value read if seq wrapped round: 2³⁹
+ * jobs, days of training, between one thread's load and its swap.)
  */
 const SEQ = 2n ** 24n;
-const PIECES = 2n ** 12n;
+const HI = 2n ** 12n;
 export const MAX_PIECES = 4095;
 
-/** The word that publishes job `seq` with `pieces` pieces, none claimed. */
-export function jobWord(seq: bigint, pieces: number): bigint {
-  return seq * SEQ + BigInt(pieces) * PIECES;
+/** The word that gives a thread pieces [lo, hi) of job `seq`. */
+export function rangeWord(seq: bigint, lo: number, hi: number): bigint {
+  return seq * SEQ + BigInt(hi) * HI + BigInt(lo);
 }
 
-/** The job a word names. */
-export function seqOf(word: bigint): bigint {
-  return word / SEQ;
-}
-
-/** How many pieces the job in `word` has. */
-export function piecesOf(word: bigint): number {
-  return Number((word / PIECES) & 0xfffn);
-}
-
-/** Whether the job in `word` has a piece left to claim. */
-export function hasPiecesLeft(word: bigint): boolean {
-  return (word & 0xfffn) < ((word / PIECES) & 0xfffn);
-}
-
-/** Claims the next piece of job `seq`: its number, or −1 when that job has none left (or is no longer current). */
-export function claim(word: BigInt64Array, seq: bigint): number {
+/** Takes one piece of job `seq` from words[at]: the first (fromBack false) or the last; −1 if none is left or the job is not current. */
+function take(words: BigInt64Array, at: number, seq: bigint, fromBack: boolean): number {
   for (;;) {
-    const w = Atomics.load(word, 0);
-    if (seqOf(w) !== seq || !hasPiecesLeft(w)) return -1;
-    if (Atomics.compareExchange(word, 0, w, w + 1n) === w) return Number(w & 0xfffn);
+    const w = Atomics.load(words, at);
+    const lo = Number(w & 0xfffn), hi = Number((w / HI) & 0xfffn);
+    if (w / SEQ !== seq || lo >= hi) return -1;
+    const next = fromBack ? w - HI : w + 1n;
+    if (Atomics.compareExchange(words, at, w, next) === w) return fromBack ? hi - 1 : lo;
   }
+}
+
+/** Claims a piece of job `seq` for thread t: its own first, then the others' from the back; −1 when the job has none left. */
+export function claim(words: BigInt64Array, seq: bigint, t: number, threads: number): number {
+  const own = take(words, 1 + t, seq, false);
+  if (own >= 0) return own;
+  for (let i = 1; i < threads; i++) {
+    const p = take(words, 1 + ((t + i) % threads), seq, true);
+    if (p >= 0) return p;
+  }
+  return -1;
 }
 
 /** Start of part p of `total` units cut into `parts` nearly equal parts: [cut(p), cut(p + 1)). */
@@ -139,8 +147,9 @@ export interface ThreadContext {
 }
 
 /** Computes piece p of the job described in the control block. */
-export function runPiece(x: ThreadContext, command: Command, p: number, pieces: number): void {
+export function runPiece(x: ThreadContext, command: Command, p: number): void {
   const ctl = x.ctl;
+  const pieces = ctl[CONTROL.pieces];
   if (command === Command.Gemm && ctl[CONTROL.simd] === 1) simdGemmPiece(x, p, pieces);
   else if (command === Command.Gemm) jsGemmPiece(x, p);
   else if (command === Command.Loop) {

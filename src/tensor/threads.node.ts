@@ -2,35 +2,36 @@
  * Products, loops and row updates on several cores: worker threads over
  * shared memory (Node only).
  *
- * A job is cut into pieces, more pieces than threads (thread-protocol.ts),
- * and whoever is free claims the next one: the caller and the workers alike.
+ * A job is cut into pieces, more pieces than threads, dealt out in ranges,
+ * one a thread; each thread computes its own and then takes what the others
+ * have not started (thread-protocol.ts: claim).
  *
  * The hand-off. What each side writes and reads, in this order (every step
  * marked "atomic" is a sequentially consistent Atomics operation):
  *
  *   caller                                        worker
- *   1. (the last job has done = P)                a. W ← load(word) (atomic). If W names a job newer
- *   2. writes the job's words (plain stores),        than the last it looked at, with a piece left: c.
- *      done ← 0 (atomic)                          b. re-loads for a while (spin); then wait(word, W):
- *   3. word ← (seq + 1, P, next 0) (atomic)          sleeps only if word still equals W; back to a.
- *   4. notify(word)                               c. claims a piece: swap(word, W, W + 1) (atomic),
- *   5. claims and computes pieces, as c              reading the job's words after a successful swap;
- *   6. waits until done = P: re-loads about          computes it; done += 1 (atomic); notify(done).
- *      a piece's time, then wait(done, D)            Claims again until the job has none left: a.
+ *   1. (the last job has done = P)                a. S ← load(words[0]) (atomic). If S is a job
+ *   2. writes the job's words (plain stores),        newer than the last it looked at: c.
+ *      done ← 0 (atomic)                          b. re-loads for a while (spin); then
+ *   3. words[1 + t] ← (seq, its range), for          wait(words[0], S): sleeps only if words[0]
+ *      every thread t (atomic)                       still equals S; back to a.
+ *   4. words[0] ← seq (atomic); notify(words[0])  c. claims a piece: a swap on a range word that
+ *   5. claims and computes pieces, as c              names seq (atomic), then reads the job's words,
+ *   6. waits until done = P: re-loads about          computes it, done += 1 (atomic), notify(done);
+ *      a piece's time, then wait(done, D)            again until no range has a piece left: a.
  *
  * No wake-up is lost. Atomics.wait compares and goes to sleep as one step
- * with respect to Atomics.notify on the same word. If the caller's store (3)
- * comes before the worker's compare (b), the worker sees a new word and does
- * not sleep; otherwise it is asleep by the time of the notify (4), which wakes
+ * with respect to Atomics.notify on the same word. If the caller's store (4)
+ * comes before the worker's compare (b), the worker sees a new job and does
+ * not sleep; otherwise it is asleep by the time of the notify, which wakes
  * it. The same holds for done between c and 6. Neither side needs a timeout.
  *
  * A worker reads the right job. The job's words are written before the store
- * (3) that publishes it and read after a swap (c) that read that store (or a
- * later claim of the same job); the atomics order the two. They cannot change
- * while the worker computes: the caller writes the next job only after done =
- * P (1), which needs this worker's piece.
+ * (3) of the range word that a successful swap (c) read; the atomics order the
+ * two. They cannot change while the worker computes: the caller writes the
+ * next job only after done = P (1), which needs this worker's piece.
  *
- * A piece counts for its own job. The swap succeeds only if the word still
+ * A piece counts for its own job. A swap succeeds only if the range word still
  * names the job (seq): a worker that slept through several jobs finds seq
  * moved on, and claims nothing of the old one.
  *
@@ -53,7 +54,7 @@ import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { setGemmExecutor, indexListsInHeap, packA, packB, panelCounts, MR, NR, type GemmExecutor, type GemmProblem } from "./gemm.js";
 import {
-  CONTROL, Command, MAX_THREADS, chunkCount, chunkPanels, claim, describeJob, jobWord, pieceCount, problemFrom, runPiece,
+  CONTROL, Command, MAX_THREADS, chunkCount, chunkPanels, claim, cut, describeJob, rangeWord, pieceCount, problemFrom, runPiece,
   simdUnits, splitsColumns, type ThreadContext,
 } from "./thread-protocol.js";
 import { SplitPolicy } from "./split-policy.js";
@@ -69,8 +70,16 @@ import { setLoopExecutor, type Loop, type LoopExecutor } from "./elementwise.js"
  */
 const MIN_FLOPS = 1 << 19;
 const MIN_SIMD_FLOPS = 1 << 21;
-/** Pieces per thread: enough that a thread the OS has not scheduled holds up little. */
-const PIECES_PER_THREAD = Number(process.env.PURENN_PIECES ?? 4); // TEMP
+/**
+ * Pieces per thread. More pieces hold up less when a thread is descheduled
+ * with one in hand, but each SIMD piece packs its block of the small operand
+ * again. Epochs of the tutorial's network on 2 threads (one process, configs
+ * alternating, 5 rounds, min / median s for 30,000 samples): batch 32: 1 a
+ * thread 0.70 / 0.95, 2: 0.74 / 0.97, 4: 0.78 / 0.93; batch 128: 1: 0.61 / 0.69,
+ * 2: 0.65 / 0.70, 4: 0.68 / 0.73. Two a thread: a stalled thread costs at most
+ * a quarter of a job, for a few percent.
+ */
+const PIECES_PER_THREAD = 2;
 /** How long past the caller's own part it waits for a claimed piece before it gives the pool up. */
 const JOB_DEADLINE_MS = 5000;
 /** The caller re-loads `done` for about this many times a piece's duration before it sleeps. */
@@ -166,7 +175,8 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
   readonly policy = new SplitPolicy();
   readonly stats = { jobs: 0, workerPieces: 0 };
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL.size * 4));
-  private readonly word = new BigInt64Array(new SharedArrayBuffer(8));
+  /** The claim words (thread-protocol.ts): [0] the latest job, [1 + t] thread t's pieces of it. */
+  private readonly words = new BigInt64Array(new SharedArrayBuffer(8 * (1 + MAX_THREADS)));
   private readonly scalars = new Float64Array(new SharedArrayBuffer(4 * 8));
   private readonly workers: Worker[] = [];
   private seq = 0n;
@@ -203,7 +213,7 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
     const file = workerFile ?? new URL(`./gemm-worker.node.${here.pathname.endsWith(".ts") ? "ts" : "js"}`, here);
     for (let t = 1; t < this.size; t++) {
       const workerData = {
-        control: this.control, word: this.word, scalars: this.scalars, index: t, memory,
+        control: this.control, words: this.words, scalars: this.scalars, index: t, threads: this.size, memory,
         warmUpAt: simd && inHeap(warmUp) ? warmUp.byteOffset + t * WARM_UP_BYTES : -1,
       };
       let worker: Worker;
@@ -357,29 +367,37 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
     const seq = ++this.seq;
     const t0 = performance.now();
     ctl[CONTROL.command] = command;
+    ctl[CONTROL.pieces] = pieces;
     Atomics.store(ctl, CONTROL.done, 0);
-    Atomics.store(this.word, 0, jobWord(seq, pieces));
-    Atomics.notify(this.word, 0);
+    this.publish(seq, pieces);
     let own = 0;
     try {
-      for (let p = claim(this.word, seq); p >= 0; p = claim(this.word, seq)) {
-        runPiece(self, command, p, pieces);
+      for (let p = claim(this.words, seq, 0, this.size); p >= 0; p = claim(this.words, seq, 0, this.size)) {
+        runPiece(self, command, p);
         own++;
         Atomics.add(ctl, CONTROL.done, 1);
       }
     } catch (e) {
       // Take what is left without computing it, and wait for the pieces the workers hold: none may land in the next job.
-      for (let p = claim(this.word, seq); p >= 0; p = claim(this.word, seq)) Atomics.add(ctl, CONTROL.done, 1);
+      for (let p = claim(this.words, seq, 0, this.size); p >= 0; p = claim(this.words, seq, 0, this.size)) Atomics.add(ctl, CONTROL.done, 1);
       this.waitForPieces(pieces, t0, 0);
       throw e;
     }
     const ownEnd = performance.now();
-    this.waitForPieces(pieces, t0, own > 0 ? (ownEnd - t0) / own : 0);
+    const pieceMs = own > 0 ? (ownEnd - t0) / own : 0;
+    this.waitForPieces(pieces, t0, pieceMs);
     if (Atomics.load(ctl, CONTROL.failed) !== 0) this.fail("failed in its piece of a job (its error follows as a warning)");
     const now = performance.now();
     this.stats.jobs++;
     this.stats.workerPieces += pieces - own;
-    if (own > 0) this.policy.record(now - t0, pieces * ((ownEnd - t0) / own), now);
+    if (own > 0) this.policy.record((pieces - own) * pieceMs, now - ownEnd, now);
+  }
+
+  /** Deals pieces [0, P) out in ranges, one a thread, then announces job `seq` and wakes the sleepers. */
+  private publish(seq: bigint, pieces: number): void {
+    for (let t = 0; t < this.size; t++) Atomics.store(this.words, 1 + t, rangeWord(seq, cut(pieces, t, this.size), cut(pieces, t + 1, this.size)));
+    Atomics.store(this.words, 0, seq);
+    Atomics.notify(this.words, 0);
   }
 
   /**
@@ -413,8 +431,7 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
   close(): void {
     if (this.workers.length === 0) return;
     this.control[CONTROL.command] = Command.Exit;
-    Atomics.store(this.word, 0, jobWord(++this.seq, MAX_THREADS)); // a piece for each worker: it reads Exit and ends
-    Atomics.notify(this.word, 0);
+    this.publish(++this.seq, this.size); // a piece for each thread: a worker that claims one reads Exit and ends
     for (const w of this.workers) void w.terminate();
   }
 

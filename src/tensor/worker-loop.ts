@@ -5,15 +5,17 @@
  * top of threads.node.ts; the pieces themselves in thread-protocol.ts.
  */
 import type { WasmMemory } from "./webassembly.js";
-import { CONTROL, Command, claim, hasPiecesLeft, piecesOf, runPiece, seqOf, type ThreadContext } from "./thread-protocol.js";
+import { CONTROL, Command, claim, runPiece, type ThreadContext } from "./thread-protocol.js";
 import { WasmKernel, wasmSimdAvailable } from "./wasm/kernel.js";
 
 /** What the pool hands each worker at start. */
 export interface WorkerData {
   control: Int32Array;
-  word: BigInt64Array;
+  /** The claim words (thread-protocol.ts): [0] the latest job, [1 + t] thread t's pieces. */
+  words: BigInt64Array;
   scalars: Float64Array;
   index: number;
+  threads: number;
   memory: WasmMemory;
   /** Byte offset of this worker's warm-up block in the heap, or −1. */
   warmUpAt: number;
@@ -29,7 +31,7 @@ const SPIN_MS = 0.5;
 
 /** Serves jobs until an Exit job; `beforePiece` is for tests (to stall or fail a piece). */
 export function serveJobs(data: WorkerData, beforePiece?: (piece: number) => void): void {
-  const { control: ctl, word, memory } = data;
+  const { control: ctl, words, memory, index: t, threads } = data;
   // The kernel is built and each of its functions compiled (warmUp) before this worker says it is ready.
   const kernel = wasmSimdAvailable() ? new WasmKernel(memory) : undefined;
   if (kernel !== undefined && data.warmUpAt >= 0) kernel.warmUp(data.warmUpAt);
@@ -37,12 +39,11 @@ export function serveJobs(data: WorkerData, beforePiece?: (piece: number) => voi
     ctl, scalars: data.scalars, heap: new Float32Array(memory.buffer), heapInt: new Int32Array(memory.buffer), kernel, t: data.index,
   };
   // Jobs published before this worker is counted ready are the caller's alone; from here on, any job counts.
-  let seen = seqOf(Atomics.load(word, 0));
+  let seen = Atomics.load(words, 0);
   Atomics.add(ctl, CONTROL.ready, 1);
   for (;;) {
-    const seq = awaitJob(word, seen);
-    seen = seq;
-    for (let p = claim(word, seq), first = true; p >= 0; p = claim(word, seq), first = false) {
+    const seq = (seen = awaitJob(words, seen));
+    for (let p = claim(words, seq, t, threads), first = true; p >= 0; p = claim(words, seq, t, threads), first = false) {
       const command = ctl[CONTROL.command] as Command;
       if (command === Command.Exit) return;
       // The caller may have grown the heap since the last job: see all of it.
@@ -50,17 +51,17 @@ export function serveJobs(data: WorkerData, beforePiece?: (piece: number) => voi
         self.heap = new Float32Array(memory.buffer);
         self.heapInt = new Int32Array(memory.buffer);
       }
-      Atomics.store(ctl, CONTROL.holding + data.index, p + 1);
+      Atomics.store(ctl, CONTROL.holding + t, p + 1);
       try {
         beforePiece?.(p);
-        runPiece(self, command, p, piecesOf(Atomics.load(word, 0))); // fixed while this piece is unfinished
+        runPiece(self, command, p);
       } catch (e) {
         // Say so before counting the piece done, so that the caller throws instead of going on
         // with a piece missing; then end this thread (its "error" event names e).
         Atomics.store(ctl, CONTROL.failed, 1);
         throw e;
       } finally {
-        Atomics.store(ctl, CONTROL.holding + data.index, 0);
+        Atomics.store(ctl, CONTROL.holding + t, 0);
         Atomics.add(ctl, CONTROL.done, 1);
         Atomics.notify(ctl, CONTROL.done);
       }
@@ -68,15 +69,12 @@ export function serveJobs(data: WorkerData, beforePiece?: (piece: number) => voi
   }
 }
 
-/** Waits for a job newer than `seen` with a piece left: spins SPIN_MS, then sleeps on the word until it changes. */
-function awaitJob(word: BigInt64Array, seen: bigint): bigint {
-  let until = performance.now() + SPIN_MS;
+/** Waits for a job newer than `seen`: spins SPIN_MS, then sleeps on words[0] until it changes. */
+function awaitJob(words: BigInt64Array, seen: bigint): bigint {
+  const until = performance.now() + SPIN_MS;
   for (;;) {
-    const w = Atomics.load(word, 0);
-    if (seqOf(w) !== seen && hasPiecesLeft(w)) return seqOf(w);
-    if (performance.now() > until) {
-      Atomics.wait(word, 0, w);
-      until = performance.now() + SPIN_MS; // a wake-up often starts a burst of jobs
-    }
+    const seq = Atomics.load(words, 0);
+    if (seq !== seen) return seq;
+    if (performance.now() > until) Atomics.wait(words, 0, seen);
   }
 }
