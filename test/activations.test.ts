@@ -4,7 +4,8 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { ACTIVATIONS, Activation } from "../src/core.js";
-import { erfc, getActivation } from "../src/layers/activations.js";
+import { getActivation } from "../src/layers/activations.js";
+import { erfc } from "../src/layers/more-activations.js";
 import { lcg } from "./helpers/data.js";
 import { numericGradient, relativeError, dot, TOLERANCE } from "./helpers/gradcheck.js";
 import { useTfjsCpu } from "./helpers/tfjs.js";

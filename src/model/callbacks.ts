@@ -14,6 +14,7 @@
  */
 import type { Sequential } from "./sequential.js";
 import { describe } from "../tensor/matrix.js";
+import { inCallback } from "./fit-guard.js";
 
 export type Logs = Record<string, number>;
 
@@ -64,19 +65,15 @@ export class CallbackList {
   async call(hook: "onTrainBegin" | "onTrainEnd", logs: Logs): Promise<void>;
   async call(hook: "onEpochBegin" | "onEpochEnd" | "onBatchBegin" | "onBatchEnd", index: number, logs: Logs): Promise<void>;
   async call(hook: (typeof HOOKS)[number], a: number | Logs, b?: Logs): Promise<void> {
-    // While a callback runs, it may call model.predict and model.evaluate (see Sequential.fitState).
-    const state = this.model.fitState;
-    this.model.fitState = "in a callback";
-    try {
+    // While a callback runs, it may call model.predict and model.evaluate (fit-guard.ts).
+    await inCallback(this.model, async () => {
       for (const c of this.list) {
         const fn = c[hook] as ((x: unknown, y?: unknown) => unknown) | undefined;
         if (!fn) continue;
         const result = b === undefined ? fn.call(c, a) : fn.call(c, a, b);
         if (result instanceof Promise) await result;
       }
-    } finally {
-      this.model.fitState = state;
-    }
+    });
   }
 }
 

@@ -11,21 +11,21 @@
  *
  * The layer list is the tape: backward is forward reversed, one line per layer.
  */
-import { Matrix, type MatrixLike, workspace, toMatrix, describe } from "../tensor/matrix.js";
-import { Layer, uniqueName, type Param } from "../layers/layer.js";
+import { Matrix, type MatrixLike, toMatrix, describe, rowsView } from "../tensor/matrix.js";
+import { Layer, uniqueName } from "../layers/layer.js";
 import { getLoss, resolveMetric, toClassIndices, type Loss, type LossName, type Metric, type MetricName } from "../losses/index.js";
-export type { FitOptions } from "./fit.js";
 import { getOptimizer, type Optimizer, type OptimizerName } from "../optim/index.js";
 import { optimizerToConfig } from "../optim/serialize.js";
 import { History } from "./history.js";
 import { ProgressBar } from "./progress.js";
 import { CallbackList } from "./callbacks.js";
 import { folderIO } from "./folder-io.js";
-import {
-  runFit, checkFitOptions, FIT_OPTIONS, splitValidation, classWeightsFor, weightedLoss, scaleRows, logPairs, rowsView, type FitOptions,
-} from "./fit.js";
+import { checkFitOptions, FIT_OPTIONS, splitValidation, classWeightsFor, type FitOptions } from "./fit-options.js";
+import { train, measure } from "./trainer.js";
+import { mustNotBeFitting, whileFitting } from "./fit-guard.js";
 import { summaryText } from "./summary.js";
 import * as check from "./checks.js";
+import { checkXY, checkInput } from "./data-checks.js";
 import { checkOptions, optionNames } from "../tensor/names.js";
 
 // backward's options, made once rather than per layer per batch; index 1: a layer below needs dx.
@@ -79,16 +79,6 @@ export class Sequential {
   private compiled: Compiled | undefined;
   /** Set to true (from a callback or a timer) to end fit after the current batch, as in Keras. */
   stopTraining = false;
-  /**
-   * Whether a fit of this model is running, and whether it is in one of its
-   * callbacks (set by fit and by CallbackList). Its callbacks may call predict
-   * and evaluate, as in Keras; anyone else is refused until the fit ends.
-   */
-  fitState: "idle" | "training" | "in a callback" = "idle";
-  // Batch buffers, sized on the first batch and reused (see workspace()).
-  /** The training batch, gathered from shuffled rows (fit.ts); kept across fits. */
-  readonly batch: { x?: Matrix; y?: Matrix } = {};
-  private dp: Matrix | undefined;
 
   constructor(layers: Layer[] = [], options?: SequentialOptions) {
     const { name } = checkOptions("Sequential", options, SEQUENTIAL_OPTIONS);
@@ -136,6 +126,11 @@ export class Sequential {
     this.compiled = { optimizer: getOptimizer(optimizer), loss: lossFn, metrics: metricFns };
   }
 
+  /** Whether the compiled loss takes class numbers (sparse_categorical_crossentropy) rather than one-hot rows. */
+  get lossIsSparse(): boolean {
+    return this.compiled?.loss.sparse === true;
+  }
+
   /** The compiled optimizer, for reading or changing its settings. */
   get optimizer(): Optimizer | undefined {
     return this.compiled?.optimizer;
@@ -143,95 +138,42 @@ export class Sequential {
 
   /**
    * Trains on (x, y) for `epochs` passes in mini-batches; resolves to the History.
-   * The loop itself, with validation and callbacks, is in fit.ts.
+   * The loop itself, with validation and callbacks, is in trainer.ts.
    */
   async fit(x: MatrixLike, y: MatrixLike | ArrayLike<number>, options?: FitOptions): Promise<History> {
     const who = "fit";
-    this.mustNotBeFitting(who);
+    mustNotBeFitting(this, who);
     const opts = checkOptions(who, options, FIT_OPTIONS);
     const compiled = this.mustBeCompiled(who);
     const settings = checkFitOptions(opts);
-    const [xs, ys] = this.checkXY(who, x, y);
-    const data = splitValidation(xs, ys, settings, (vx, vy) => this.checkXY(`${who} validationData`, vx, vy));
+    const [xs, ys] = checkXY(this, who, x, y);
+    const data = splitValidation(xs, ys, settings, (vx, vy) => checkXY(this, `${who} validationData`, vx, vy));
     const weights = settings.classWeight && classWeightsFor(data.y, settings.classWeight);
     const callbacks = new CallbackList(this, opts.callbacks);
     this.stopTraining = false;
-    this.fitState = "training";
-    try {
-      return await runFit(this, compiled, data, settings, callbacks, weights);
-    } finally {
-      this.fitState = "idle";
-    }
-  }
-
-  /**
-   * One forward, backward and update on a batch; adds size·(loss, metrics) into
-   * sums and returns the batch loss. With sample weights w, the loss is
-   * Σ w_i·ℓ_i / n and each row of the gradient is scaled by its w_i. When the
-   * loss is not finite and `stopOnNaN` is set, nothing is updated: the weights
-   * stay as they were before this batch. (Used by fit.ts.)
-   */
-  trainStep(c: Compiled, params: Param[], x: Matrix, t: Matrix, sums: Float64Array, w: Float32Array | undefined, stopOnNaN: boolean): number {
-    const p = this.forward(x, true);
-    const n = x.rows;
-    // Regularizers add their penalty to the loss (their gradient is added in backward).
-    const loss = (w ? weightedLoss(c.loss, p, t, w) : c.loss.forward(p, t)) + this.regularizationLoss();
-    if (stopOnNaN && !Number.isFinite(loss)) return loss;
-    sums[0] += n * loss;
-    for (let i = 0; i < c.metrics.length; i++) sums[i + 1] += n * c.metrics[i][1](p, t);
-
-    const last = this.layers[this.layers.length - 1];
-    // A loss fused with the last activation (softmax + cross-entropy: (p − t)/n; sigmoid + binary
-    // cross-entropy) gives the gradient at the activation's input, skipping both backward passes.
-    const fused = c.loss.fused && last.finalActivation?.name === c.loss.fused.activation ? c.loss.fused : undefined;
-    let g: Matrix | null = (this.dp = workspace(this.dp, p.rows, p.cols));
-    if (fused) fused.backward(g, p, t);
-    else c.loss.backward(g, p, t);
-    if (w) scaleRows(g, w);
-    for (let l = this.layers.length - 1; l >= 0 && g; l--) {
-      const isLast = l === this.layers.length - 1;
-      g = this.layers[l].backward(g, isLast && fused ? FROM_PRE_ACTIVATION[l > 0 ? 1 : 0] : THROUGH[l > 0 ? 1 : 0]);
-    }
-    c.optimizer.step(params);
-    return loss;
+    return whileFitting(this, () => train(this, compiled, data, settings, callbacks, weights));
   }
 
   /** Returns [loss, ...metrics] over (x, y), as plain numbers. */
   evaluate(x: MatrixLike, y: MatrixLike | ArrayLike<number>, options?: EvaluateOptions): number[] {
     const who = "evaluate";
-    this.mustNotBeFitting(who);
+    mustNotBeFitting(this, who);
     const opts = checkOptions(who, options, EVALUATE_OPTIONS);
     const compiled = this.mustBeCompiled(who);
     const batchSize = check.checkPositiveInt(who, "batchSize", opts.batchSize ?? 32);
     const verbose = check.checkVerbose(who, opts.verbose ?? 1);
-    const [xs, ys] = this.checkXY(who, x, y);
-    return this.measure(compiled, xs, ys, batchSize, new ProgressBar(Math.ceil(xs.rows / batchSize), verbose));
-  }
-
-  /** Mean loss and metrics over (x, y) in inference mode, batch by batch. (Used by fit.ts for validation.) */
-  measure(c: Compiled, xs: Matrix, ys: Matrix, batchSize: number, bar?: ProgressBar): number[] {
-    const steps = Math.ceil(xs.rows / batchSize);
-    const penalty = this.regularizationLoss(); // Keras 3 adds it when evaluating too (TF.js only in fit)
-    const sums = new Float64Array(1 + c.metrics.length);
-    for (let step = 0, start = 0; step < steps; step++, start += batchSize) {
-      const end = Math.min(start + batchSize, xs.rows);
-      const p = this.forward(rowsView(xs, start, end), false);
-      const t = rowsView(ys, start, end);
-      sums[0] += (end - start) * (c.loss.forward(p, t) + penalty);
-      for (let i = 0; i < c.metrics.length; i++) sums[i + 1] += (end - start) * c.metrics[i][1](p, t);
-      bar?.update(step + 1, () => logPairs(c, sums, end));
-    }
-    return Array.from(sums, (s) => s / xs.rows);
+    const [xs, ys] = checkXY(this, who, x, y);
+    return measure(this, compiled, xs, ys, batchSize, new ProgressBar(Math.ceil(xs.rows / batchSize), verbose));
   }
 
   /** The model's outputs for x, one row per sample (probabilities after a softmax). */
   predict(x: MatrixLike, options?: PredictOptions): Matrix {
     const who = "predict";
-    this.mustNotBeFitting(who);
+    mustNotBeFitting(this, who);
     const opts = checkOptions(who, options, PREDICT_OPTIONS);
     const batchSize = check.checkPositiveInt(who, "batchSize", opts.batchSize ?? 32);
     const xs = check.checkData(who, "x", x);
-    this.checkInput(who, xs);
+    checkInput(this, who, xs);
     const out = new Matrix(xs.rows, this.outputDim as number);
     for (let start = 0; start < xs.rows; start += batchSize) {
       const end = Math.min(start + batchSize, xs.rows);
@@ -246,6 +188,19 @@ export class Sequential {
     let a = x;
     for (const layer of this.layers) a = layer.forward(a, training);
     return a;
+  }
+
+  /**
+   * The forward pass reversed: from g = ∂L/∂p, each layer fills its
+   * parameters' gradients and passes ∂L/∂(its input) down. `fused`: g is
+   * already the gradient at the last activation's input (softmax + cross-entropy).
+   */
+  backward(g: Matrix, fused = false): void {
+    let d: Matrix | null = g;
+    for (let l = this.layers.length - 1; l >= 0 && d; l--) {
+      const options = l === this.layers.length - 1 && fused ? FROM_PRE_ACTIVATION : THROUGH;
+      d = this.layers[l].backward(d, options[l > 0 ? 1 : 0]);
+    }
   }
 
   /** Prints Keras's summary table (through printFn, default console.log) and returns it. */
@@ -326,13 +281,6 @@ export class Sequential {
    * call: a second fit, or evaluate and predict from outside its callbacks,
    * must wait for it.
    */
-  private mustNotBeFitting(who: string): void {
-    if (this.fitState === "idle" || (this.fitState === "in a callback" && who !== "fit")) return;
-    throw new Error(
-      `${who}: model "${this.name}" is busy: a fit is running on it; await that fit before calling ${who} ` +
-        `(its own callbacks may call predict and evaluate)`,
-    );
-  }
 
   private mustBeCompiled(who: string): Compiled {
     if (!this.compiled) {
@@ -341,52 +289,4 @@ export class Sequential {
     if (this.layers.length === 0) throw new Error(`${who}: the model has no layers; add some with model.add()`);
     return this.compiled;
   }
-
-  /**
-   * Validates x and y against each other and the model; builds the model if needed.
-   * With a sparse loss (sparse_categorical_crossentropy), y is class indices:
-   * a Uint8Array, Int32Array, number[] or n x 1 Matrix, turned into an n x 1 Matrix.
-   */
-  private checkXY(who: string, x: MatrixLike, y: MatrixLike | ArrayLike<number>): [Matrix, Matrix] {
-    const xs = check.checkData(who, "x", x);
-    if (this.compiled?.loss.sparse) {
-      const ys = toClassIndices(who, y, this.checkInput(who, xs));
-      check.checkSameRows(who, xs, ys);
-      return [xs, ys];
-    }
-    const ys = check.checkTargets(who, y);
-    check.checkSameRows(who, xs, ys);
-    const outDim = this.checkInput(who, xs);
-    if (check.holdsClassNumbers(ys, outDim)) {
-      throw new Error(
-        `${who}: y holds class numbers (a single column of integers); use toCategorical(y, ${outDim}) or loss sparse_categorical_crossentropy`,
-      );
-    }
-    if (ys.cols !== outDim) {
-      const last = this.layers[this.layers.length - 1];
-      throw new Error(
-        `${who}: y must have ${outDim} columns to match the model's output (${last}), got ${ys.shapeString}` +
-          (outDim > 1 && ys.cols === 1 ? "; for integer labels use toCategorical(labels, numClasses) or loss \"sparse_categorical_crossentropy\"" : ""),
-      );
-    }
-    return [xs, ys];
-  }
-
-  /** Checks x's width against every layer (before any work) and builds if needed; returns the output width. */
-  private checkInput(who: string, x: Matrix): number {
-    if (this.layers.length === 0) throw new Error(`${who}: the model has no layers; add some with model.add()`);
-    const first = this.layers[0];
-    if (first.inputDim !== undefined && first.inputDim !== x.cols) {
-      throw new Error(`${first} expects input of ${first.inputDim} columns, got ${x.shapeString}`);
-    }
-    let width = x.cols;
-    for (const layer of this.layers) width = layer.outputDimFor(width);
-    if (this.outputDim === undefined) {
-      let w = x.cols;
-      for (const layer of this.layers) w = layer.built ? (layer.outputDim as number) : layer.build(w);
-    }
-    return width;
-  }
-
 }
-

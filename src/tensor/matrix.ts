@@ -173,3 +173,8 @@ export function describe(v: unknown): string {
   if (typeof v === "function") return "a function";
   return `an object (${Object.prototype.toString.call(v).slice(8, -1)})`;
 }
+
+/** Rows [start, end) of m as a view: no copy, the same storage. */
+export function rowsView(m: Matrix, start: number, end: number): Matrix {
+  return new Matrix(end - start, m.cols, m.data.subarray(start * m.cols, end * m.cols));
+}

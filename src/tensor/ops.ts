@@ -97,3 +97,10 @@ export function scatterRows(out: Matrix, rows: Matrix, cols: Int32Array): void {
   }
   o.fill(0, next * c);
 }
+
+/** max_j x[row + j]: subtracting it before exp changes nothing mathematically and keeps exp from overflowing. */
+export function rowMax(x: Float32Array, row: number, c: number): number {
+  let max = -Infinity;
+  for (let j = 0; j < c; j++) if (x[row + j] > max) max = x[row + j];
+  return max;
+}

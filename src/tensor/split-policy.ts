@@ -1,57 +1,75 @@
 /**
- * When to split jobs between threads: judged from the jobs themselves.
+ * When to split jobs between threads: decided by trying both, now and then.
  *
- * After each split job the caller knows two things, in its own time:
- *   saved   what the workers' pieces would have cost it: their count times τ,
- *           τ being the caller's own time per piece in that job
- *   waited  how long it waited, its own pieces done, for pieces the workers held
- * On a quiet machine a worker that claims a piece finishes it about when the
- * caller finishes its own: saved is large, waited small. When other work
+ * Whether splitting pays depends on the machine at this moment. On a quiet
+ * one, two threads finish a product in about 0.6 of the time. When other work
  * keeps the cores busy, a worker is descheduled with a piece in hand and the
- * caller waits for it (waited large); or it wakes too late to claim any
- * (saved 0), and its waking only takes a core from the other work.
+ * caller waits for it, and a worker that spins between jobs takes time from
+ * the caller and from the other work alike: splitting can then be slower
+ * than running alone. No single job shows that; the rate of work does.
  *
- *   over a window of WINDOW jobs:  if Σ saved ≤ Σ waited (splitting gained nothing):
- *                                    run alone for `backoff` ms, then try again;
- *                                    each failed try doubles backoff, up to MAX_BACKOFF_MS
- *                                  else backoff goes back to MIN_BACKOFF_MS
+ *   work      the flops of the jobs offered (2·m·n·k for a product; loops count their length)
+ *   rate      work / wall time over a phase, everything the caller did between jobs included
  *
- * While the caller runs alone no job is published, so the workers sleep
- * (threads.node.ts) and leave their cores to the other work. A try costs one
- * window of jobs; at most one every MAX_BACKOFF_MS on a machine that stays busy.
+ *   trial:    TRIAL_MS splitting, then TRIAL_MS alone          (rateSplit, rateAlone)
+ *   use:      split unless rateAlone > MARGIN · rateSplit, for useMs; then a trial again.
+ *             useMs doubles (up to MAX_USE_MS) while the verdict stays the same,
+ *             and goes back to MIN_USE_MS when it changes
+ *
+ * A trial costs at most TRIAL_MS in the slower way, every MAX_USE_MS at the
+ * most once things are steady (about 1%). A pause of more than GAP_MS between
+ * jobs (the caller doing something else) starts the trial's phase afresh, so
+ * that only time spent on jobs is compared. While the caller runs alone no
+ * job is published, and the workers sleep (threads.node.ts).
  */
 
-/** Jobs per verdict. */
-const WINDOW = 32;
-const MIN_BACKOFF_MS = 100;
-const MAX_BACKOFF_MS = 3200;
+const TRIAL_MS = 20;
+const MIN_USE_MS = 200;
+const MAX_USE_MS = 3200;
+/** Run alone only when that is clearly faster: the two rates are noisy, and splitting is the default. */
+const MARGIN = 1.1;
+const GAP_MS = 10;
+
+type Phase = "trial: split" | "trial: alone" | "use";
 
 export class SplitPolicy {
-  private soloUntil = 0;
-  private backoffMs = MIN_BACKOFF_MS;
-  private saved = 0;
-  private waited = 0;
-  private jobs = 0;
+  private phase: Phase = "use";
+  private split = true;
+  private phaseStart = 0;
+  private phaseEnd = MIN_USE_MS;
+  private useMs = MIN_USE_MS;
+  private work = 0;
+  private rateSplit = 0;
+  private lastJob = -Infinity;
   /** Periods spent running alone so far (tests and benchmarks read it). */
   backoffs = 0;
 
-  /** Whether a job at time `now` (ms) should be split. */
-  shouldSplit(now: number): boolean {
-    return now >= this.soloUntil;
+  /** A job of `work` flops arrives at time `now` (ms): whether to split it. */
+  offer(work: number, now: number): boolean {
+    if (this.phase !== "use" && now - this.lastJob > GAP_MS) this.startPhase(this.phase, now);
+    this.lastJob = now;
+    if (this.phase === "use" && now >= this.phaseEnd) this.startPhase("trial: split", now);
+    else if (this.phase === "trial: split" && now - this.phaseStart >= TRIAL_MS) {
+      this.rateSplit = this.work / (now - this.phaseStart);
+      this.startPhase("trial: alone", now);
+    } else if (this.phase === "trial: alone" && now - this.phaseStart >= TRIAL_MS) {
+      this.decide(this.work / (now - this.phaseStart) <= MARGIN * this.rateSplit, now);
+    }
+    this.work += work;
+    return this.phase === "trial: split" || (this.phase === "use" && this.split);
   }
 
-  /** Records a split job: `saved` ms of the caller's time the workers' pieces took off it, `waited` ms it waited for them. */
-  record(saved: number, waited: number, now: number): void {
-    this.saved += saved;
-    this.waited += waited;
-    if (++this.jobs < WINDOW) return;
-    if (this.saved <= this.waited) {
-      this.soloUntil = now + this.backoffMs;
-      this.backoffMs = Math.min(2 * this.backoffMs, MAX_BACKOFF_MS);
-      this.backoffs++;
-    } else {
-      this.backoffMs = MIN_BACKOFF_MS;
-    }
-    this.saved = this.waited = this.jobs = 0;
+  private startPhase(phase: Phase, now: number): void {
+    this.phase = phase;
+    this.phaseStart = now;
+    this.work = 0;
+  }
+
+  private decide(split: boolean, now: number): void {
+    this.useMs = split === this.split ? Math.min(2 * this.useMs, MAX_USE_MS) : MIN_USE_MS;
+    this.split = split;
+    if (!split) this.backoffs++;
+    this.startPhase("use", now);
+    this.phaseEnd = now + this.useMs;
   }
 }

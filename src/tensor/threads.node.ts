@@ -37,11 +37,11 @@
  *
  * A stalled thread costs little. The caller waits only for pieces that are
  * claimed and unfinished, never for a worker that is asleep or not scheduled:
- * a worker the OS has descheduled costs at most the piece it holds. If the
- * hand-off keeps costing more than it saves (other work keeps the cores busy),
- * the caller runs jobs alone for a while (split-policy.ts), and the workers
- * sleep. Small jobs stay on the caller (MIN_*): there a hand-off costs more
- * than it saves.
+ * a worker the OS has descheduled costs at most the piece it holds. When
+ * other work keeps the cores busy, splitting can be slower than running alone:
+ * the pool tries both now and then, and runs jobs on the caller alone while
+ * that is faster (split-policy.ts); the workers then sleep. Small jobs stay
+ * on the caller (MIN_*): there a hand-off costs more than it saves.
  *
  * Failures. A worker whose piece throws sets `failed` and still counts the
  * piece done, so the caller throws at once. If the caller's own piece throws,
@@ -260,16 +260,18 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
     return this.workers.length > 0 && Atomics.load(this.control, CONTROL.ready) === this.size - 1;
   }
 
-  /** Whether a job may be split now: workers up, and the hand-offs paying (split-policy.ts). */
-  private open(): boolean {
+  /** Whether a job of `work` flops may be split now: workers up, and splitting paying (split-policy.ts). */
+  private open(work: number): boolean {
     this.start();
-    return this.started() && (!adapt || this.policy.shouldSplit(performance.now()));
+    if (!this.started()) return false;
+    const split = this.policy.offer(work, performance.now());
+    return split || !adapt;
   }
 
   run(g: GemmProblem, simd: boolean): boolean {
-    if (!this.open() || !inHeap(g.a) || !inHeap(g.b) || !inHeap(g.c)) return false;
     const { m, n, k } = g;
     if (2 * m * n * k < (simd ? MIN_SIMD_FLOPS : MIN_FLOPS)) return false;
+    if (!this.open(2 * m * n * k) || !inHeap(g.a) || !inHeap(g.b) || !inHeap(g.c)) return false;
     const ctl = this.control;
     let pieces: number;
     if (simd) {
@@ -324,7 +326,7 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
 
   /** An element-wise loop (elementwise.ts), cut into ranges. */
   runLoop(loop: Loop, arrays: Float32Array[], scalars: number[], length: number, simd: boolean): boolean {
-    if (!this.open() || arrays.length > 4 || scalars.length > this.scalars.length || !arrays.every(inHeap)) return false;
+    if (!this.open(length) || arrays.length > 4 || scalars.length > this.scalars.length || !arrays.every(inHeap)) return false;
     if (simd && this.self.kernel === undefined) return false;
     const ctl = this.control;
     ctl[CONTROL.loop] = loop;
@@ -338,7 +340,7 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
 
   /** Plain SGD on a gradient held as rows (row-update.ts), on the SIMD kernel, cut into blocks of columns. */
   runSgdRows(w: Float32Array, g: Float32Array, cols: Int32Array, width: number, lr: number): boolean {
-    if (!this.open() || this.self.kernel === undefined || !inHeap(w) || !inHeap(g) || !inHeap(cols)) return false;
+    if (!this.open(cols.length * width) || this.self.kernel === undefined || !inHeap(w) || !inHeap(g) || !inHeap(cols)) return false;
     const ctl = this.control;
     ctl[CONTROL.arrays] = w.byteOffset / 4;
     ctl[CONTROL.arrays + 1] = g.byteOffset / 4;
@@ -383,14 +385,10 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
       this.waitForPieces(pieces, t0, 0);
       throw e;
     }
-    const ownEnd = performance.now();
-    const pieceMs = own > 0 ? (ownEnd - t0) / own : 0;
-    this.waitForPieces(pieces, t0, pieceMs);
+    this.waitForPieces(pieces, t0, own > 0 ? (performance.now() - t0) / own : 0);
     if (Atomics.load(ctl, CONTROL.failed) !== 0) this.fail("failed in its piece of a job (its error follows as a warning)");
-    const now = performance.now();
     this.stats.jobs++;
     this.stats.workerPieces += pieces - own;
-    if (own > 0) this.policy.record((pieces - own) * pieceMs, now - ownEnd, now);
   }
 
   /** Deals pieces [0, P) out in ranges, one a thread, then announces job `seq` and wakes the sleepers. */

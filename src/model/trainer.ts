@@ -1,0 +1,200 @@
+/**
+ * The trainer: Keras's fit loop, with its batch buffers, running sums, sample
+ * weights and callbacks. Sequential.fit checks everything, then calls train.
+ *
+ *   validation rows are split off first (fit-options.ts)
+ *
+ *   for each epoch from initialEpoch:
+ *     shuffle the training rows (seeded generator)
+ *     for each batch: gather its rows, step (forward, loss, backward, update),
+ *       report running means,
+ *       and every ~50 ms let the event loop run (event-loop.ts)
+ *     evaluate on the validation rows: val_loss, val_<metric>
+ *     record the epoch in History (keys sorted), call onEpochEnd
+ *   model.stopTraining = true, from a callback or a timer, ends it after the current batch
+ *   a non-finite loss or weight ends it with finite weights in place (divergence.ts)
+ *
+ * The epoch loss is the mean of batch losses weighted by batch size, i.e. the
+ * mean over all samples, as Keras reports it.
+ */
+import { Matrix, workspace, rowsView } from "../tensor/matrix.js";
+import { gatherRows } from "../tensor/ops.js";
+import { shuffle as shuffleInPlace } from "../tensor/random.js";
+import type { Param } from "../tensor/parameter.js";
+import type { Loss } from "../losses/index.js";
+import type { Sequential, Compiled } from "./sequential.js";
+import type { CallbackList, Logs } from "./callbacks.js";
+import type { FitData, FitSettings } from "./fit-options.js";
+import { History } from "./history.js";
+import { ProgressBar, defaultSink } from "./progress.js";
+import { EventLoopYield } from "./event-loop.js";
+import { LastFinite, diverged, type FitPosition } from "./divergence.js";
+
+/** Σ_i w_i·ℓ_i / n: the loss of each row, weighted. */
+export function weightedLoss(loss: Loss, p: Matrix, t: Matrix, w: Float32Array): number {
+  let total = 0;
+  for (let i = 0; i < p.rows; i++) total += w[i] * loss.forward(rowsView(p, i, i + 1), rowsView(t, i, i + 1));
+  return total / p.rows;
+}
+
+/** g_i ← w_i · g_i for each row i. */
+export function scaleRows(g: Matrix, w: Float32Array): void {
+  for (let i = 0; i < g.rows; i++) {
+    for (let j = 0; j < g.cols; j++) g.data[i * g.cols + j] *= w[i];
+  }
+}
+
+export async function train(
+  model: Sequential, c: Compiled, data: FitData, s: FitSettings, callbacks: CallbackList, sampleWeights?: Float32Array,
+): Promise<History> {
+  const { x, y } = data;
+  const steps = Math.ceil(x.rows / s.batchSize);
+  const params = model.layers.flatMap((layer) => layer.params());
+  const batches = new Batches(buffersOf(model), data, s.batchSize, sampleWeights);
+  const history = new History();
+  history.params = { verbose: s.verbose, epochs: s.epochs, steps };
+  const events = new EventLoopYield();
+  // With terminateOnNaN, copies of the last finite weights, put back when training diverges (divergence.ts).
+  const lastFinite = s.terminateOnNaN ? new LastFinite(model.layers, c.optimizer, params) : undefined;
+  lastFinite?.take({ epoch: s.initialEpoch, batch: 0 });
+  const stop = (at: FitPosition, loss: number): Error => {
+    if (s.verbose > 0) defaultSink().write("\n");
+    return diverged(history, at, loss, lastFinite as LastFinite, c, x, y);
+  };
+  await callbacks.call("onTrainBegin", {});
+  for (let epoch = s.initialEpoch; epoch < s.epochs && !model.stopTraining; epoch++) {
+    if (s.verbose > 0) defaultSink().write(`Epoch ${epoch + 1}/${s.epochs}\n`);
+    await callbacks.call("onEpochBegin", epoch, {});
+    if (s.shuffle) batches.shuffle();
+    const bar = new ProgressBar(steps, s.verbose);
+    const sums = new Float64Array(1 + c.metrics.length);
+    let seen = 0, lastBatch = 0, lastLoss = NaN;
+    for (let step = 0; step < steps && !model.stopTraining; step++) {
+      const [xb, yb, w] = batches.gather(step);
+      if (!callbacks.empty) await callbacks.call("onBatchBegin", step, {});
+      const loss = trainStep(model, c, params, xb, yb, sums, w, s.terminateOnNaN);
+      lastBatch = step;
+      lastLoss = loss;
+      if (lastFinite && !Number.isFinite(loss)) throw stop({ epoch, batch: step }, loss);
+      seen += xb.rows;
+      if (!callbacks.empty) await callbacks.call("onBatchEnd", step, Object.fromEntries(logPairs(c, sums, seen)));
+      if (step + 1 < steps) bar.update(step + 1, () => logPairs(c, sums, seen));
+      // Every ~50 ms: a copy of the weights if they are finite, then timers, I/O and a
+      // stopTraining set by a timer get their turn (event-loop.ts).
+      if (events.due) {
+        if (lastFinite && !lastFinite.take({ epoch, batch: step + 1 })) throw stop({ epoch, batch: step }, loss);
+        await events.yieldNow();
+      }
+    }
+    // Nothing reads the weights (validation, callbacks, History) before they are known to be finite.
+    if (lastFinite && !lastFinite.take({ epoch: epoch + 1, batch: 0 })) throw stop({ epoch, batch: lastBatch }, lastLoss);
+    const logs: Logs = Object.fromEntries(logPairs(c, sums, seen));
+    if (data.val) {
+      const figures = measure(model, c, data.val.x, data.val.y, s.batchSize);
+      figures.forEach((v, i) => (logs[`val_${i === 0 ? "loss" : c.metrics[i - 1][0]}`] = v));
+    }
+    bar.update(steps, () => Object.entries(logs));
+    history.record(epoch, logs);
+    await callbacks.call("onEpochEnd", epoch, logs);
+    await events.yieldNow();
+  }
+  await callbacks.call("onTrainEnd", {});
+  return history;
+}
+
+/**
+ * One forward, backward and update on a batch; adds size·(loss, metrics) into
+ * sums and returns the batch loss. With sample weights w, the loss is
+ * Σ w_i·ℓ_i / n and each row of the gradient is scaled by its w_i. When the
+ * loss is not finite and `stopOnNaN` is set, nothing is updated: the weights
+ * stay as they were before this batch.
+ */
+function trainStep(
+  model: Sequential, c: Compiled, params: Param[], x: Matrix, t: Matrix, sums: Float64Array, w: Float32Array | undefined, stopOnNaN: boolean,
+): number {
+  const p = model.forward(x, true);
+  const n = x.rows;
+  // Regularizers add their penalty to the loss (their gradient is added in backward).
+  const loss = (w ? weightedLoss(c.loss, p, t, w) : c.loss.forward(p, t)) + model.regularizationLoss();
+  if (stopOnNaN && !Number.isFinite(loss)) return loss;
+  sums[0] += n * loss;
+  for (let i = 0; i < c.metrics.length; i++) sums[i + 1] += n * c.metrics[i][1](p, t);
+  // A loss fused with the last activation (softmax + cross-entropy: (p − t)/n; sigmoid + binary
+  // cross-entropy) gives the gradient at the activation's input, skipping both backward passes.
+  const last = model.layers[model.layers.length - 1];
+  const fused = c.loss.fused && last.finalActivation?.name === c.loss.fused.activation ? c.loss.fused : undefined;
+  const buffers = buffersOf(model);
+  const g = (buffers.dp = workspace(buffers.dp, p.rows, p.cols)); // ∂L/∂p (or, fused, ∂L/∂z of the last layer)
+  if (fused) fused.backward(g, p, t);
+  else c.loss.backward(g, p, t);
+  if (w) scaleRows(g, w);
+  model.backward(g, fused !== undefined);
+  c.optimizer.step(params);
+  return loss;
+}
+
+/** Mean loss and metrics over (x, y) in inference mode, batch by batch (evaluate, and fit's validation). */
+export function measure(model: Sequential, c: Compiled, xs: Matrix, ys: Matrix, batchSize: number, bar?: ProgressBar): number[] {
+  const steps = Math.ceil(xs.rows / batchSize);
+  const penalty = model.regularizationLoss(); // Keras 3 adds it when evaluating too (TF.js only in fit)
+  const sums = new Float64Array(1 + c.metrics.length);
+  for (let s = 0, start = 0; s < steps; s++, start += batchSize) {
+    const end = Math.min(start + batchSize, xs.rows);
+    const p = model.forward(rowsView(xs, start, end), false);
+    const t = rowsView(ys, start, end);
+    sums[0] += (end - start) * (c.loss.forward(p, t) + penalty);
+    for (let i = 0; i < c.metrics.length; i++) sums[i + 1] += (end - start) * c.metrics[i][1](p, t);
+    bar?.update(s + 1, () => logPairs(c, sums, end));
+  }
+  return Array.from(sums, (v) => v / xs.rows);
+}
+
+/** Each model's training buffers: the gathered batch and ∂L/∂p, sized on the first batch and kept across fits. */
+interface BatchBuffers {
+  x?: Matrix;
+  y?: Matrix;
+  dp?: Matrix;
+}
+const buffers = new WeakMap<Sequential, BatchBuffers>();
+function buffersOf(model: Sequential): BatchBuffers {
+  let b = buffers.get(model);
+  if (b === undefined) buffers.set(model, (b = {}));
+  return b;
+}
+
+/** The training rows in batches: a shuffled order of rows, gathered into the model's batch buffers. */
+class Batches {
+  private readonly order: Int32Array;
+  private readonly weights: Float32Array | undefined;
+
+  constructor(
+    private readonly buffers: BatchBuffers, private readonly data: FitData, private readonly size: number,
+    private readonly sampleWeights?: Float32Array,
+  ) {
+    this.order = Int32Array.from({ length: data.x.rows }, (_, i) => i);
+    this.weights = sampleWeights && new Float32Array(size);
+  }
+
+  shuffle(): void {
+    shuffleInPlace(this.order);
+  }
+
+  /** Batch `step`: its rows of x and y, in the model's reused buffers, and their sample weights if any. */
+  gather(step: number): [Matrix, Matrix, Float32Array | undefined] {
+    const { buffers, data: { x, y }, order } = this;
+    const start = step * this.size;
+    const size = Math.min(this.size, x.rows - start);
+    const xb = (buffers.x = workspace(buffers.x, size, x.cols));
+    const yb = (buffers.y = workspace(buffers.y, size, y.cols));
+    gatherRows(xb, x, order, start);
+    gatherRows(yb, y, order, start);
+    if (!this.sampleWeights || !this.weights) return [xb, yb, undefined];
+    for (let r = 0; r < size; r++) this.weights[r] = this.sampleWeights[order[start + r]];
+    return [xb, yb, this.weights.subarray(0, size)];
+  }
+}
+
+/** [name, mean] pairs of the loss and each metric over the `seen` samples so far. */
+export function logPairs(c: Compiled, sums: Float64Array, seen: number): [string, number][] {
+  return [["loss", sums[0] / seen], ...c.metrics.map(([name], i): [string, number] => [name, sums[i + 1] / seen])];
+}
