@@ -2,7 +2,8 @@
 // child, so that each configuration starts fresh: its own worker threads, its own heap).
 //   tsx bench/epoch-child.ts [--repo=DIR] [--threads=N] [--batch=B] [--samples=S] [--rounds=R]
 // --repo: the purenn checkout to time (default this one), so two commits run side by side;
-// --threads: setThreads(N) (default: purenn's own default). Prints one JSON line per epoch.
+// --threads: setThreads(N) (default: purenn's own default); --no-adapt: split every large job.
+// Prints one JSON line per epoch.
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { flag } from "./common-flags.js";
@@ -12,6 +13,11 @@ const purenn = await import(pathToFileURL(join(repo, "src/index.ts")).href);
 const batchSize = Number(flag("batch") ?? 32);
 const rounds = Number(flag("rounds") ?? 1);
 const threads = flag("threads");
+if (flag("no-adapt")) {
+  // Split every large job whatever the machine does (to measure what adapting costs or saves).
+  const pool = await import(pathToFileURL(join(repo, "src/tensor/threads.node.ts")).href);
+  pool.adaptToLoad?.(false);
+}
 if (threads !== undefined) purenn.setThreads(Number(threads));
 await purenn.threadsReady();
 

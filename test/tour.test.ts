@@ -96,8 +96,8 @@ describe("docs/TOUR.md", () => {
       tour.replace("[`Dense.forward`](../src/layers/dense.ts)", "[`Dense.forwardPass`](../src/layers/dense.ts)"),
       tour.replace("[`loadMnist`](../src/data/mnist.ts)", "[`loadMnist`](../src/data/mnist-loader.ts)"),
       tour.replace("[`softmaxCrossEntropyBackward`](../src/losses/crossentropy.ts)", "[`softmaxCrossEntropyBackward`](../src/losses/mse.ts)"),
-      tour + "\nSee `Sequential.train` and src/model/trainer.ts.\n",
-      tour + "\n[`runFit`](../src/model/fit.ts#L160)\n",
+      tour + "\nSee `Sequential.train` and src/model/fitter.ts.\n",
+      tour + "\n[`train`](../src/model/trainer.ts#L160)\n",
     ];
     const found = broken.map((t) => checkTour(t, tourPath));
     expect(found[0]).toEqual([
@@ -107,10 +107,32 @@ describe("docs/TOUR.md", () => {
     expect(found[1]).toEqual([expect.stringMatching(/link target ..\/src\/data\/mnist-loader.ts does not exist/)]);
     expect(found[2]).toEqual([expect.stringMatching(/src\/losses\/mse.ts has no softmaxCrossEntropyBackward/)]);
     expect(found[3]).toEqual([
-      expect.stringMatching(/src\/model\/trainer.ts does not exist/),
+      expect.stringMatching(/src\/model\/fitter.ts does not exist/),
       expect.stringMatching(/no class Sequential with a member train in src\//),
     ]);
     expect(found[4]).toEqual([expect.stringMatching(/points at a line number/)]);
+  });
+
+  it("keeps the reading path within 1,200 lines, and one batch's way from fit to the reference loop within 4 hops", () => {
+    const section = tour.split("### The reading path")[1]?.split(/^## /m)[0] ?? "";
+    const files = [...section.matchAll(/^\| \[`(src\/[^`]+)`\]/gm)].map((m) => m[1]);
+    expect(files, "the reading path's files").toEqual(expect.arrayContaining([
+      "src/model/sequential.ts", "src/layers/dense.ts", "src/layers/activation.ts", "src/losses/crossentropy.ts",
+      "src/optim/sgd.ts", "src/tensor/reference.ts",
+    ]));
+    const lines = files.map((f) => readFileSync(join(root, f), "utf8").split("\n").length - 1);
+    const total = lines.reduce((a, b) => a + b, 0);
+    expect(total, files.map((f, i) => `${f}: ${lines[i]}`).join(", ")).toBeLessThanOrEqual(1200);
+    const hops = [...section.matchAll(/^\d+\. \[`([\w.]+)`\]\(\.\.\/(src\/[^)]+)\)/gm)].map((m) => [m[1], m[2]]);
+    expect(hops.length).toBeGreaterThanOrEqual(3);
+    expect(hops.length).toBeLessThanOrEqual(4);
+    expect(hops[0], "the way starts at the fit loop").toEqual(["train", "src/model/trainer.ts"]);
+    expect(hops[hops.length - 1][1], "and ends in the reference backend").toBe("src/tensor/reference.ts");
+    for (const [name, file] of hops) {
+      const text = readFileSync(join(root, file), "utf8");
+      const [cls, member] = name.split(".");
+      expect(member ? hasMember(text, cls, member) : declares(text, name), `${name} is defined in ${file}`).toBe(true);
+    }
   });
 
   it("its program type-checks against the current API", () => {

@@ -61,12 +61,15 @@ export class ReferenceBackend implements Backend {
     matmulLoops(out, a, b, true, false);
   }
 
-  /** z = x·W + b:   z(i, j) = Σ_p x(i, p)·W(p, j) + b(j) */
+  /** z = x·W + b:   z(i, j) = Σ_p x(i, p)·W(p, j) + b(j)      (the sum in float64, rounded once) */
   affine(z: Matrix, x: Matrix, W: Matrix, b: Matrix | undefined): void {
-    this.matmul(z, x, W);
-    if (b === undefined) return;
-    for (let i = 0; i < z.rows; i++) {
-      for (let j = 0; j < z.cols; j++) z.data[i * z.cols + j] += b.data[j];
+    const din = x.cols, dout = W.cols;
+    for (let i = 0; i < x.rows; i++) {
+      for (let j = 0; j < dout; j++) {
+        let s = 0;
+        for (let p = 0; p < din; p++) s += x.data[i * din + p] * W.data[p * dout + j];
+        z.data[i * dout + j] = s + (b === undefined ? 0 : b.data[j]);
+      }
     }
   }
 

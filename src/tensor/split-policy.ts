@@ -12,9 +12,12 @@
  *   rate      work / wall time over a phase, everything the caller did between jobs included
  *
  *   trial:    TRIAL_MS splitting, then TRIAL_MS alone          (rateSplit, rateAlone)
- *   use:      split unless rateAlone > MARGIN · rateSplit, for useMs; then a trial again.
- *             useMs doubles (up to MAX_USE_MS) while the verdict stays the same,
- *             and goes back to MIN_USE_MS when it changes
+ *   verdict:  alone if rateAlone > MARGIN · rateSplit — and, to switch from
+ *             splitting to alone, two such trials in a row (a pause in the
+ *             middle of one trial, a collection of garbage, must not decide)
+ *   use:      the verdict for useMs; then a trial again. useMs doubles (up to
+ *             MAX_USE_MS) while the verdict stays the same, and goes back to
+ *             MIN_USE_MS when it changes or a first strike calls for a retrial
  *
  * A trial costs at most TRIAL_MS in the slower way, every MAX_USE_MS at the
  * most once things are steady (about 1%). A pause of more than GAP_MS between
@@ -23,7 +26,7 @@
  * job is published, and the workers sleep (threads.node.ts).
  */
 
-const TRIAL_MS = 20;
+const TRIAL_MS = 30;
 const MIN_USE_MS = 200;
 const MAX_USE_MS = 3200;
 /** Run alone only when that is clearly faster: the two rates are noisy, and splitting is the default. */
@@ -41,6 +44,8 @@ export class SplitPolicy {
   private work = 0;
   private rateSplit = 0;
   private lastJob = -Infinity;
+  /** Trials in a row that found running alone faster, while splitting. */
+  private strikes = 0;
   /** Periods spent running alone so far (tests and benchmarks read it). */
   backoffs = 0;
 
@@ -66,9 +71,14 @@ export class SplitPolicy {
   }
 
   private decide(split: boolean, now: number): void {
-    this.useMs = split === this.split ? Math.min(2 * this.useMs, MAX_USE_MS) : MIN_USE_MS;
-    this.split = split;
-    if (!split) this.backoffs++;
+    if (this.split && !split && ++this.strikes < 2) {
+      this.useMs = MIN_USE_MS; // one strike: keep splitting, try again soon
+    } else {
+      if (split) this.strikes = 0;
+      this.useMs = split === this.split ? Math.min(2 * this.useMs, MAX_USE_MS) : MIN_USE_MS;
+      if (this.split && !split) this.backoffs++;
+      this.split = split;
+    }
     this.startPhase("use", now);
     this.phaseEnd = now + this.useMs;
   }

@@ -82,8 +82,16 @@ const MIN_SIMD_FLOPS = 1 << 21;
 const PIECES_PER_THREAD = 2;
 /** How long past the caller's own part it waits for a claimed piece before it gives the pool up. */
 const JOB_DEADLINE_MS = 5000;
-/** The caller re-loads `done` for about this many times a piece's duration before it sleeps. */
+/**
+ * The caller re-loads `done` before it sleeps for about as long as it has
+ * worked on the job, within [SPIN_MIN_MS, SPIN_MAX_MS]: on a quiet machine the
+ * workers' last pieces end within that, and waking from a sleep would cost
+ * tens of microseconds a job; a worker that needs longer is descheduled, and
+ * the caller leaves the core to it.
+ */
 const SPIN_PIECES = 2;
+const SPIN_MIN_MS = 0.1;
+const SPIN_MAX_MS = 1;
 
 let threads = 1;
 let pool: Pool | undefined;
@@ -398,15 +406,12 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
     Atomics.notify(this.words, 0);
   }
 
-  /**
-   * Waits until all `pieces` are done: re-loads `done` for about SPIN_PIECES
-   * pieces' time (the last pieces end within that of each other when every
-   * thread runs), then sleeps on it, waking at each finished piece.
-   */
+  /** Waits until all `pieces` are done: re-loads `done` a while (see SPIN_MIN_MS), then sleeps on it, waking at each finished piece. */
   private waitForPieces(pieces: number, t0: number, pieceMs: number): void {
     const ctl = this.control;
     const start = performance.now();
-    const spinUntil = start + Math.min(1, SPIN_PIECES * pieceMs);
+    // About as long again as the caller has worked on the job (the workers started with it), at least SPIN_MIN_MS.
+    const spinUntil = start + Math.min(SPIN_MAX_MS, Math.max(SPIN_MIN_MS, start - t0, SPIN_PIECES * pieceMs));
     const deadline = start + JOB_DEADLINE_MS + 10 * (start - t0);
     for (let done = Atomics.load(ctl, CONTROL.done); done < pieces; done = Atomics.load(ctl, CONTROL.done)) {
       const now = performance.now();
