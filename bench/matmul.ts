@@ -61,7 +61,7 @@ export async function benchMatmul(): Promise<void> {
       CASES.forEach(([, form, m, k, n], i) => {
         const [a, b] = operands(form, m, k, n);
         const out = new Matrix(m, n);
-        // The SIMD kernel needs about half a second of calls before V8 optimizes it: warm up longer.
+        // The SIMD module needs about half a second of calls before V8 optimizes it: warm up longer.
         results[i][`${kernel}${threads}`] = timeMedian(() => purenn(form)(out, a, b), { warmup: kernel === "wasm" ? 50 : 3 });
       });
     }

@@ -28,7 +28,7 @@ import type { Backend } from "../src/tensor/backend.js";
 import { ReferenceBackend, matmulLoops } from "../src/tensor/reference.js";
 import { JsBackend } from "../src/tensor/js-backend.js";
 import { WasmBackend, wasmBackendProblem } from "../src/tensor/wasm-backend.js";
-import type { WasmKernel } from "../src/tensor/wasm/kernel.js";
+import type { SimdModule } from "../src/tensor/wasm/module.js";
 import { nonzeroColumns } from "../src/tensor/ops.js";
 import { allocFloat32 } from "../src/tensor/alloc.js";
 import { heapInt32, inHeap } from "../src/tensor/heap.js";
@@ -98,7 +98,7 @@ function simdCalls(b: Backend, methods: KernelMethod[], run: () => void): Record
     run();
     return undefined;
   }
-  const kernel: WasmKernel = b.kernel;
+  const kernel: SimdModule = b.simd;
   const spies = methods.map((m) => [m, vi.spyOn(kernel, m)] as const);
   try {
     run();

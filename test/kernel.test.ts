@@ -5,7 +5,7 @@ import { Matrix, Gradient, matmul, matmulTransA, matmulTransB, setKernel, getKer
 import { backend } from "../src/tensor/backend.js";
 import type { WasmBackend } from "../src/tensor/wasm-backend.js";
 import { blobs, lcg, randomMatrix } from "./helpers/data.js";
-import { WasmKernel } from "../src/tensor/wasm/kernel.js";
+import { SimdModule } from "../src/tensor/wasm/module.js";
 import { heapMemory } from "../src/tensor/heap.js";
 import { allocFloat32 } from "../src/tensor/alloc.js";
 import { loopElements, Loop } from "../src/tensor/elementwise.js";
@@ -62,7 +62,7 @@ describe("kernel choice", () => {
       setBackend("js");
       const js = Float32Array.from(run());
       setBackend("wasm");
-      const gemm = vi.spyOn((backend() as WasmBackend).kernel, "gemm"); // the SIMD product must really run
+      const gemm = vi.spyOn((backend() as WasmBackend).simd, "gemm"); // the SIMD product must really run
       const wasm = run();
       expect(gemm, `${name}: the wasm backend ran the SIMD product`).toHaveBeenCalled();
       gemm.mockRestore();
@@ -73,7 +73,7 @@ describe("kernel choice", () => {
   });
 
   it("the SIMD update loops give the JavaScript loops' bits, over any range, with odd lengths", () => {
-    const kernel = new WasmKernel(heapMemory()!);
+    const kernel = new SimdModule(heapMemory()!);
     const r = lcg(5);
     for (const loop of [Loop.Sgd, Loop.Momentum, Loop.Nesterov]) {
       for (const [n, start, end] of [[1, 0, 1], [7, 0, 7], [1031, 3, 1030], [4096, 0, 4096]]) {

@@ -78,7 +78,7 @@ describe("products that skip all-zero columns of the input", () => {
     const { Gradient } = await import("../src/tensor/parameter.js");
     const { inHeap } = await import("../src/tensor/heap.js");
     const current = backend();
-    const simd = current instanceof WasmBackend ? current.kernel : undefined;
+    const simd = current instanceof WasmBackend ? current.simd : undefined;
     const calls = simd ? vi.spyOn(simd, "nonzeroColumns") : undefined; // the SIMD pass must really run
     const rand = lcg(5);
     for (const [n, c] of [[1, 1], [3, 5], [2, 8], [33, 9], [32, 784]]) {
@@ -131,7 +131,7 @@ describe("products that skip all-zero columns of the input", () => {
       const full = new Matrix(n, dout), picked = new Matrix(n, dout), viaGemm = new Matrix(n, dout);
       matmul(full, x, w);
       backend().affine(picked, x, w, undefined); // the fast backends sum over ks only
-      gemm(viaGemm, x, w, false, false, { ks }); // the js kernel's selection, called directly
+      gemm(viaGemm, x, w, false, false, { ks }); // the js backend's selection, called directly
       expect(maxRelativeError(picked.data, reference(x, w, false, false))).toBeLessThan(1e-6);
       expect(maxRelativeError(viaGemm.data, reference(x, w, false, false))).toBeLessThan(1e-6);
       expect(maxRelativeError(full.data, reference(x, w, false, false))).toBeLessThan(1e-6);
@@ -141,7 +141,7 @@ describe("products that skip all-zero columns of the input", () => {
       const expected = new Float64Array(count * dout);
       for (let r = 0; r < count; r++) expected.set(ref.subarray(cols[r] * dout, (cols[r] + 1) * dout), r * dout);
       const rows = new Matrix(count, dout);
-      gemm(rows, x, dy, true, false, { aRows: ks }); // the js kernel's row selection, called directly
+      gemm(rows, x, dy, true, false, { aRows: ks }); // the js backend's row selection, called directly
       expect(maxRelativeError(rows.data, expected)).toBeLessThan(1e-6);
       const dW = new Gradient(din, dout);
       backend().weightGradient(dW, x, dy);

@@ -171,9 +171,9 @@ describe("the packed tarball", () => {
   });
 
   // The README's browser paragraph: a bundler picks dist/core.js through the
-  // "browser" condition, and the SIMD kernel runs only on a cross-origin
+  // "browser" condition, and the SIMD module runs only on a cross-origin
   // isolated page (shared WebAssembly memory); elsewhere the plain TypeScript one.
-  const inChromium = "a browser bundle of the installed package trains; SIMD kernel only with COOP/COEP";
+  const inChromium = "a browser bundle of the installed package trains; SIMD module only with COOP/COEP";
   it.skipIf(!hasChromium)(hasChromium ? inChromium : `${inChromium} — ${SKIP_REASON}`, async () => {
     const esbuild = await import("esbuild");
     const bundle = await esbuild.build({

@@ -12,10 +12,10 @@ import { bits, heapCopy, lcg, randomMatrix } from "./helpers/data.js";
 
 afterAll(() => setThreads(1));
 
-/** The SIMD kernel that the current backend hands the row update (the wasm backend's), else undefined. */
+/** The SIMD module that the current backend hands the row update (the wasm backend's), else undefined. */
 function simdKernel() {
   const b = backend();
-  return b instanceof WasmBackend ? b.kernel : undefined;
+  return b instanceof WasmBackend ? b.simd : undefined;
 }
 
 /** A copy of m whose values are in the heap. */
@@ -130,7 +130,7 @@ describe(`gradients held as rows (${getBackend()} backend)`, () => {
     elementwise(Loop.Sgd, [whole.data, dense.data], [0.01]);
     expect(bits(one).equals(bits(whole)), "the whole update on the scattered gradient").toBe(true);
     expect(one.data.some((v, i) => v !== w0.data[i]), "the update changed W").toBe(true);
-    // Only the SIMD kernel splits row updates (the js kernel's stays on the caller).
+    // Only the SIMD module splits row updates (the js backend's stays on the caller).
     if (getBackend() === "wasm") expect(parallelRunCount(), "split between threads").toBeGreaterThan(before);
   });
 

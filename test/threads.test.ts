@@ -95,7 +95,7 @@ describe.skipIf(getBackend() === "reference")("worker threads", () => {
     matmul(inHeapResult, a, b);
     const before = parallelRunCount();
     matmul(plainResult, plainA, b);
-    // The JavaScript kernel computes such a product on the caller; the SIMD kernel copies it into the heap.
+    // The JavaScript kernel computes such a product on the caller; the SIMD module copies it into the heap.
     if (getBackend() === "js") expect(parallelRunCount()).toBe(before);
     expect(bits(plainResult).equals(bits(inHeapResult))).toBe(true);
   });

@@ -3,7 +3,7 @@
 // ±Infinity anywhere (first, last, in a vector's every lane, in the scalar tail) gives false; every
 // finite float32 (±0, denormals, ±FLT_MAX) gives true; the plain loop agrees, and so do arrays outside the heap.
 import { describe, it, expect, afterAll, vi } from "vitest";
-import { WasmKernel } from "../src/tensor/wasm/kernel.js";
+import { SimdModule } from "../src/tensor/wasm/module.js";
 import { heapMemory, inHeap } from "../src/tensor/heap.js";
 import { allocFloat32 } from "../src/tensor/alloc.js";
 import { backend, getBackend, setBackend } from "../src/tensor/backend.js";
@@ -20,7 +20,7 @@ afterAll(() => setBackend(initial));
 const reference = new ReferenceBackend();
 const allFiniteNaive = (a: Float32Array) => reference.allFinite(a);
 
-const kernel = new WasmKernel(heapMemory()!);
+const kernel = new SimdModule(heapMemory()!);
 const FLT_MAX = 3.4028234663852886e38;
 /** Finite values that are easy to get wrong: signed zeros, denormals, the largest floats. */
 const EDGES = [0, -0, 1e-45, -1e-45, 1e-40, -1.1754942e-38, 1.17549435e-38, FLT_MAX, -FLT_MAX, -2.5];
@@ -82,12 +82,12 @@ describe("allFinite", () => {
     }
   });
 
-  it("asks the SIMD kernel for heap arrays under the wasm backend, the plain loop otherwise, with the same answers", () => {
+  it("asks the SIMD module for heap arrays under the wasm backend, the plain loop otherwise, with the same answers", () => {
     const a = finiteArray(1000), outside = Float32Array.from(a);
     expect(inHeap(a) && !inHeap(outside)).toBe(true);
     for (const k of ["wasm", "js", "reference"] as const) {
       setBackend(k);
-      const simd = k === "wasm" ? vi.spyOn((backend() as WasmBackend).kernel, "allFinite") : undefined;
+      const simd = k === "wasm" ? vi.spyOn((backend() as WasmBackend).simd, "allFinite") : undefined;
       const allFinite = (x: Float32Array) => backend().allFinite(x);
       expect(allFinite(a), k).toBe(true);
       expect(allFinite(outside), k).toBe(true);

@@ -24,7 +24,7 @@ describe.runIf(wasm)("SIMD per-element passes match the JavaScript loops bit for
   afterEach(() => vi.restoreAllMocks());
   /** Counts the calls into each pass, so that a test sees the SIMD path ran (and not the loop twice). */
   function spies() {
-    const k = (backend() as WasmBackend).kernel;
+    const k = (backend() as WasmBackend).simd;
     return {
       reluForward: vi.spyOn(k, "reluForward"), reluBackward: vi.spyOn(k, "reluBackward"),
       sigmoidBackward: vi.spyOn(k, "sigmoidBackward"), sumRows: vi.spyOn(k, "sumRows"),

@@ -3,7 +3,7 @@
 // exact on the special values, independent of how a range is cut, and the one the
 // sigmoid activation runs under the wasm backend, on one thread or split between two.
 import { describe, it, expect, vi, afterAll } from "vitest";
-import { WasmKernel, wasmSimdAvailable, kernelModuleBytes } from "../src/tensor/wasm/kernel.js";
+import { SimdModule, wasmSimdAvailable, simdModuleBytes } from "../src/tensor/wasm/module.js";
 import { wasm } from "../src/tensor/webassembly.js";
 import { heapMemory } from "../src/tensor/heap.js";
 import { allocFloat32 } from "../src/tensor/alloc.js";
@@ -19,7 +19,7 @@ afterAll(() => {
   setThreads(1);
 });
 
-const kernel = new WasmKernel(heapMemory()!);
+const kernel = new SimdModule(heapMemory()!);
 
 
 /** The definition: what the JavaScript loop stores. */
@@ -67,8 +67,8 @@ function sweep(): Float32Array {
 describe("WebAssembly SIMD sigmoid", () => {
   it("is in the kernel module, which still validates for shared and unshared memories", () => {
     expect(wasmSimdAvailable()).toBe(true);
-    expect(wasm!.validate(kernelModuleBytes(false))).toBe(true);
-    expect(wasm!.validate(kernelModuleBytes(true))).toBe(true);
+    expect(wasm!.validate(simdModuleBytes(false))).toBe(true);
+    expect(wasm!.validate(simdModuleBytes(true))).toBe(true);
   });
 
   it("is within 1 ulp of f32(1 / (1 + Math.exp(−x))) on a million inputs, and exact on the special values", () => {
@@ -121,7 +121,7 @@ describe("WebAssembly SIMD sigmoid", () => {
 
   it("is what the sigmoid activation runs under the wasm backend, on one thread and split between two", async () => {
     setBackend("wasm");
-    const spy = vi.spyOn(WasmKernel.prototype, "sigmoid");
+    const spy = vi.spyOn(SimdModule.prototype, "sigmoid");
     const r = lcg(9);
     const x = heapCopy(Array.from({ length: 32 * 256 }, () => 8 * (r() - 0.5)));
     const y = allocFloat32(x.length);

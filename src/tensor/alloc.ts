@@ -4,7 +4,7 @@
  * Every Float32Array that holds matrix values is created here and nowhere
  * else, for two reasons:
  *   1. storage lives in one WebAssembly memory, the heap (heap.ts), where
- *      worker threads and the WebAssembly kernel reach it by offset; no layer
+ *      worker threads and the WebAssembly module reach it by offset; no layer
  *      needs to know;
  *   2. tests can count allocations, to prove that training allocates nothing
  *      per batch once the first batch has sized every buffer.

@@ -15,7 +15,7 @@
  * (wasm/sigmoid.ts).
  */
 import { sgdStep, sigmoidOf } from "./reference.js";
-import type { WasmKernel } from "./wasm/kernel.js";
+import type { SimdModule } from "./wasm/module.js";
 
 export const enum Loop {
   /** w −= lr·g, in float32 arithmetic as TensorFlow.js and Keras compute it (see the loop) */
@@ -34,7 +34,7 @@ export const enum Loop {
  */
 const MIN_LENGTH: Record<Loop, number> = { [Loop.Sgd]: 1 << 15, [Loop.Momentum]: 1 << 15, [Loop.Nesterov]: 1 << 15, [Loop.Sigmoid]: 1 << 11 };
 
-/** The SIMD kernel's name for each update rule (wasm/loops.ts). */
+/** The SIMD module's name for each update rule (wasm/loops.ts). */
 const RULES = { [Loop.Sgd]: "sgd", [Loop.Momentum]: "momentum", [Loop.Nesterov]: "nesterov" } as const;
 
 /**
@@ -42,7 +42,7 @@ const RULES = { [Loop.Sgd]: "sgd", [Loop.Momentum]: "momentum", [Loop.Nesterov]:
  * WebAssembly SIMD when `simd` is given (the arrays are then in the heap; see
  * wasm/loops.ts and wasm/sigmoid.ts), else in the plain loops below.
  */
-export function loopElements(loop: Loop, a: Float32Array[], s: ArrayLike<number>, start: number, end: number, simd?: WasmKernel): void {
+export function loopElements(loop: Loop, a: Float32Array[], s: ArrayLike<number>, start: number, end: number, simd?: SimdModule): void {
   if (simd !== undefined) {
     if (loop === Loop.Sigmoid) simd.sigmoid(a[0].byteOffset, a[1].byteOffset, start, end);
     else simd.update(RULES[loop], a[0].byteOffset, a[1].byteOffset, a[2]?.byteOffset ?? 0, start, end, s[0], s[1] ?? 0);
@@ -98,7 +98,7 @@ export function setLoopExecutor(e: LoopExecutor | undefined): void {
  * between threads when worth it; in WebAssembly when `simd` is given (the
  * arrays are then in the heap).
  */
-export function elementwise(loop: Loop, arrays: Float32Array[], scalars: number[], simd?: WasmKernel): void {
+export function elementwise(loop: Loop, arrays: Float32Array[], scalars: number[], simd?: SimdModule): void {
   const n = arrays[0].length;
   if (executor !== undefined && n >= MIN_LENGTH[loop] && executor.runLoop(loop, arrays, scalars, n, simd !== undefined)) return;
   loopElements(loop, arrays, scalars, 0, n, simd);

@@ -64,7 +64,7 @@ export interface GemmProblem {
 export interface GemmExecutor {
   /** Only products of at least this many floating-point operations are offered. */
   readonly minFlops: number;
-  /** `simd`: use the WebAssembly kernel (every operand is then in the heap). */
+  /** `simd`: use the WebAssembly module (every operand is then in the heap). */
   run(problem: GemmProblem, simd: boolean): boolean;
 }
 
@@ -122,7 +122,7 @@ let indexLists: Int32Array | undefined;
 
 /**
  * Copies a product's index lists (ks, then aRows) into the heap, where the
- * SIMD kernel and worker threads read them; returns their offsets in int32
+ * SIMD module and worker threads read them; returns their offsets in int32
  * units (−1 for a list that is absent), or undefined if the heap is full.
  * One buffer serves every product: products run one after another.
  */

@@ -5,7 +5,7 @@
  *   - worker threads receive the memory once, and from then on a matrix is
  *     just an offset into it: a worker can read a layer's kernel or a batch
  *     directly, with nothing posted per product (threads.node.ts);
- *   - a WebAssembly kernel works on exactly this memory, so matrices need no
+ *   - the WebAssembly SIMD module works on exactly this memory, so matrices need no
  *     copy in or out of it.
  * The memory is shared (backed by a SharedArrayBuffer) so that views made
  * before it grows stay valid, and so that workers see the same bytes.
@@ -24,7 +24,7 @@
  * Where shared WebAssembly memory is missing (a browser page without cross-
  * origin isolation) or the heap is full, allocation returns undefined and the
  * caller uses an ordinary Float32Array instead: everything still computes, on
- * one thread, with the JavaScript kernel.
+ * one thread, with the js backend.
  */
 
 import { wasm, type WasmMemory } from "./webassembly.js";
@@ -71,7 +71,7 @@ export function heapFloat32(length: number): Float32Array | undefined {
   return heapArray(Float32Array, length);
 }
 
-/** A zero-filled Int32Array of `length` values in the heap (index lists for the kernels), or undefined. */
+/** A zero-filled Int32Array of `length` values in the heap (index lists for the products), or undefined. */
 export function heapInt32(length: number): Int32Array | undefined {
   return heapArray(Int32Array, length);
 }
@@ -86,7 +86,7 @@ function heapArray<T extends Float32Array | Int32Array>(
   return view;
 }
 
-/** True when `a` is a view into the heap (so workers and kernels can reach it by offset). */
+/** True when `a` is a view into the heap (so workers and the SIMD module can reach it by offset). */
 export function inHeap(a: ArrayBufferView): boolean {
   return heapBuffers.has(a.buffer);
 }

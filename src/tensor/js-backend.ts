@@ -21,7 +21,7 @@ import { nonzeroColumns } from "./ops.js";
 import { heapInt32 } from "./heap.js";
 import { Matrix, workspace } from "./matrix.js";
 import type { Gradient } from "./parameter.js";
-import type { WasmKernel } from "./wasm/kernel.js";
+import type { SimdModule } from "./wasm/module.js";
 
 /** Below this fraction of non-zero input columns, products skip the zero ones. */
 const SPARSE_FRACTION = 0.8;
@@ -32,12 +32,12 @@ export class JsBackend extends ReferenceBackend {
   private readonly rowBuffers = new WeakMap<Gradient, { rows: Matrix | undefined; index: Int32Array }>();
   private columns: Int32Array = new Int32Array(0);
 
-  /** The SIMD kernel for these arrays, in the wasm backend (wasm-backend.ts); none here. */
-  protected simdFor(..._arrays: ArrayBufferView[]): WasmKernel | undefined {
+  /** The SIMD module for these arrays, in the wasm backend (wasm-backend.ts); none here. */
+  protected simdFor(..._arrays: ArrayBufferView[]): SimdModule | undefined {
     return undefined;
   }
 
-  /** C = A·B on the packed tiles (or, in the wasm backend, the SIMD kernel). */
+  /** C = A·B on the packed tiles (or, in the wasm backend, the SIMD module). */
   protected product(out: Matrix, a: Matrix, b: Matrix, transA: boolean, transB: boolean, sel?: Selection): void {
     gemm(out, a, b, transA, transB, sel);
   }

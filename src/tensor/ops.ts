@@ -1,5 +1,5 @@
 /**
- * Element-wise and row-wise kernels. Each writes into `out` and returns nothing.
+ * Element-wise and row-wise helpers. Each writes into `out` and returns nothing.
  *
  * Legend: x, y, out are (n, c) matrices, one sample per row; b is (1, c).
  */

@@ -12,7 +12,7 @@
  * (thread-protocol.ts): each column's update is the same whoever makes it.
  */
 import { sgdStep } from "./reference.js";
-import type { WasmKernel } from "./wasm/kernel.js";
+import type { SimdModule } from "./wasm/module.js";
 
 /** Below this many weights a row update stays on the calling thread. */
 const MIN_SPLIT = 1 << 15;
@@ -30,14 +30,14 @@ export function setRowUpdateExecutor(e: RowUpdateExecutor | undefined): void {
 }
 
 /** W(cols[q], :) −= lr·G(q, :) for every q; W rows and G rows are `width` floats; in WebAssembly when `simd` is given. */
-export function sgdRows(w: Float32Array, g: Float32Array, cols: Int32Array, width: number, lr: number, simd?: WasmKernel): void {
+export function sgdRows(w: Float32Array, g: Float32Array, cols: Int32Array, width: number, lr: number, simd?: SimdModule): void {
   if (simd && executor !== undefined && cols.length * width >= MIN_SPLIT && executor.runSgdRows(w, g, cols, width, lr)) return;
   sgdRowsColumns(w, g, cols, width, lr, 0, width, simd);
 }
 
 /** The same for columns [j0, j1) only: one thread's share. */
 export function sgdRowsColumns(
-  w: Float32Array, g: Float32Array, cols: Int32Array, width: number, lr: number, j0: number, j1: number, simd?: WasmKernel,
+  w: Float32Array, g: Float32Array, cols: Int32Array, width: number, lr: number, j0: number, j1: number, simd?: SimdModule,
 ): void {
   if (simd !== undefined) {
     simd.sgdRows(w.byteOffset, g.byteOffset, cols.byteOffset, cols.length, width, j0, j1, lr);

@@ -8,14 +8,14 @@
  * the caller included — claims its own pieces, then whatever the others have
  * not started, each with an atomic compare-and-swap, and computes them:
  *
- *   product, SIMD kernel   a block of C's columns (or rows), a multiple of 16 wide
- *   product, js kernel     a chunk of the big operand's panels (the caller packs the small one first)
+ *   product, SIMD module   a block of C's columns (or rows), a multiple of 16 wide
+ *   product, js backend     a chunk of the big operand's panels (the caller packs the small one first)
  *   element-wise loop      a range of elements, cut at multiples of 16
  *   row update             a block of W's columns, a multiple of 16 wide
  *
  * A piece's values do not depend on who computes it or on how the job is cut:
  * each C element is summed in the same order whatever block it falls in
- * (wasm/kernel.ts, gemm.ts), and a loop or a row update computes each element
+ * (wasm/module.ts, gemm.ts), and a loop or a row update computes each element
  * by the same expression. So results are bit-identical for any thread count,
  * and a thread the OS has not scheduled costs at most the piece it holds.
  *
@@ -25,7 +25,7 @@
  */
 import { gemmTiles, packA, packB, panelCounts, type GemmProblem } from "./gemm.js";
 import { loopElements } from "./elementwise.js";
-import type { WasmKernel } from "./wasm/kernel.js";
+import type { SimdModule } from "./wasm/module.js";
 
 /** Int32 slots of the control block. */
 export const CONTROL = {
@@ -37,11 +37,11 @@ export const CONTROL = {
   transA: 7, transB: 8,
   a: 9, lda: 10, b: 11, ldb: 12, c: 13, // offsets in the heap, in float32 units
   ks: 14, aRows: 15, // offsets of index lists in int32 units, or −1
-  small: 16, // js kernel: the packed small operand
+  small: 16, // js backend: the packed small operand
   loop: 17, // an element-wise loop (elementwise.ts): which, over how many elements,
   length: 18,
   arrays: 19, // and the heap offsets of its (up to 4) arrays; its scalars are in a Float64Array beside
-  simd: 23, // 1: the job runs on the WebAssembly kernel (a product's scratch offsets are then in bytes)
+  simd: 23, // 1: the job runs on the WebAssembly module (a product's scratch offsets are then in bytes)
   count: 24, // a row update (row-update.ts): how many rows; `length` holds their width, `arrays` W, G, cols
   byColumns: 25, // a SIMD product: 1 if cut along C's columns, 0 along its rows (simdUnits)
   scratch: 26, // thread t packs into the heap from control[scratch + t], t < MAX_THREADS
@@ -140,8 +140,8 @@ export interface ThreadContext {
   scalars: Float64Array;
   heap: Float32Array;
   heapInt: Int32Array;
-  /** This thread's SIMD kernel instance, made before its first job (or undefined: no SIMD here). */
-  kernel: WasmKernel | undefined;
+  /** This thread's SIMD module instance, made before its first job (or undefined: no SIMD here). */
+  simd: SimdModule | undefined;
   /** This thread's number: 0 the caller, 1 … the workers. */
   t: number;
 }
@@ -157,16 +157,16 @@ export function runPiece(x: ThreadContext, command: Command, p: number): void {
     const arrays: Float32Array[] = [];
     for (let i = 0; i < 4 && ctl[CONTROL.arrays + i] >= 0; i++) arrays.push(x.heap.subarray(ctl[CONTROL.arrays + i], ctl[CONTROL.arrays + i] + n));
     const [start, end] = pieceRange(n, 16, p, pieces);
-    loopElements(ctl[CONTROL.loop], arrays, x.scalars, start, end, ctl[CONTROL.simd] === 1 ? x.kernel : undefined);
+    loopElements(ctl[CONTROL.loop], arrays, x.scalars, start, end, ctl[CONTROL.simd] === 1 ? x.simd : undefined);
   } else if (command === Command.SgdRows) {
     const width = ctl[CONTROL.length];
     const [j0, j1] = pieceRange(width, 16, p, pieces);
     const w = ctl[CONTROL.arrays] * 4, g = ctl[CONTROL.arrays + 1] * 4, cols = ctl[CONTROL.arrays + 2] * 4; // bytes
-    x.kernel!.sgdRows(w, g, cols, ctl[CONTROL.count], width, j0, j1, x.scalars[0]);
+    x.simd!.sgdRows(w, g, cols, ctl[CONTROL.count], width, j0, j1, x.scalars[0]);
   }
 }
 
-/** A block of C (whole rows by a block of columns, or the reverse) on the WebAssembly kernel, in one call that packs and multiplies. */
+/** A block of C (whole rows by a block of columns, or the reverse) on the WebAssembly module, in one call that packs and multiplies. */
 function simdGemmPiece(x: ThreadContext, p: number, pieces: number): void {
   const ctl = x.ctl;
   const m = ctl[CONTROL.m], n = ctl[CONTROL.n], k = ctl[CONTROL.k];
@@ -176,7 +176,7 @@ function simdGemmPiece(x: ThreadContext, p: number, pieces: number): void {
   const [s0, s1] = pieceRange(byColumns ? n : m, 16, p, pieces);
   const [i0, i1, j0, j1] = byColumns ? [0, m, s0, s1] : [s0, s1, 0, n];
   if (i0 >= i1 || j0 >= j1) return;
-  x.kernel!.gemm(
+  x.simd!.gemm(
     ctl[CONTROL.c] * 4, n, ctl[CONTROL.a] * 4, ctl[CONTROL.lda], ctl[CONTROL.transA] === 1,
     ctl[CONTROL.b] * 4, ctl[CONTROL.ldb], ctl[CONTROL.transB] === 1,
     m, n, k, i0, i1, j0, j1, ks, aRows, ctl[CONTROL.scratch + x.t],
@@ -184,7 +184,7 @@ function simdGemmPiece(x: ThreadContext, p: number, pieces: number): void {
 }
 
 /**
- * The js kernel's product: its tile grid has pa row panels (of A) and pb column
+ * The js backend's product: its tile grid has pa row panels (of A) and pb column
  * panels (of B). The longer side is "big" and cut into chunks of a few panels
  * (a piece each); the other side is "small", packed once by the caller before
  * the job is published. A piece packs its panels of the big operand into the

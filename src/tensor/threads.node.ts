@@ -59,13 +59,13 @@ import {
 } from "./thread-protocol.js";
 import { SplitPolicy } from "./split-policy.js";
 import { setRowUpdateExecutor, type RowUpdateExecutor } from "./row-update.js";
-import { WasmKernel, gemmScratchBytes, wasmSimdAvailable, WARM_UP_BYTES } from "./wasm/kernel.js";
+import { SimdModule, gemmScratchBytes, wasmSimdAvailable, WARM_UP_BYTES } from "./wasm/module.js";
 import { heapMemory, inHeap } from "./heap.js";
 import { allocFloat32 } from "./alloc.js";
 import { setLoopExecutor, type Loop, type LoopExecutor } from "./elementwise.js";
 
 /**
- * Smallest product (flops, 2·m·n·k) worth splitting, per kernel, timed on 1 and
+ * Smallest product (flops, 2·m·n·k) worth splitting, per backend (js, wasm), timed on 1 and
  * 2 threads (npm run bench -- matmul): below it the hand-off costs more.
  */
 const MIN_FLOPS = 1 << 19;
@@ -188,17 +188,17 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
   private readonly scalars = new Float64Array(new SharedArrayBuffer(4 * 8));
   private readonly workers: Worker[] = [];
   private seq = 0n;
-  /** Heap blocks the pool owns: the packed small operand (js kernel), and one scratch per thread. */
+  /** Heap blocks the pool owns: the packed small operand (js backend), and one scratch per thread. */
   private small: Float32Array = new Float32Array(0);
   private readonly scratch: Float32Array[] = [];
-  /** This thread's context: its views of the heap and its SIMD kernel, made before the first job. */
+  /** This thread's context: its views of the heap and its SIMD module, made before the first job. */
   private readonly self: ThreadContext;
   private startError: Error | undefined;
   private warned = false;
 
   constructor(private readonly size: number) {
     for (let t = 0; t < size; t++) this.scratch.push(new Float32Array(0));
-    this.self = { ctl: this.control, scalars: this.scalars, heap: new Float32Array(0), heapInt: new Int32Array(0), kernel: undefined, t: 0 };
+    this.self = { ctl: this.control, scalars: this.scalars, heap: new Float32Array(0), heapInt: new Int32Array(0), simd: undefined, t: 0 };
   }
 
   get workerList(): readonly Worker[] {
@@ -211,11 +211,11 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
     const memory = heapMemory();
     if (memory === undefined) return;
     const simd = wasmSimdAvailable();
-    // Every thread, this one included, builds and warms up its kernel before its first job (never during one).
+    // Every thread, this one included, builds and warms up its SIMD module before its first job (never during one).
     const warmUp = allocFloat32(((this.size * WARM_UP_BYTES) / 4) | 0);
     if (simd && inHeap(warmUp)) {
-      this.self.kernel = new WasmKernel(memory);
-      this.self.kernel.warmUp(warmUp.byteOffset);
+      this.self.simd = new SimdModule(memory);
+      this.self.simd.warmUp(warmUp.byteOffset);
     }
     const here = new URL(import.meta.url);
     const file = workerFile ?? new URL(`./gemm-worker.node.${here.pathname.endsWith(".ts") ? "ts" : "js"}`, here);
@@ -283,12 +283,12 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
     const ctl = this.control;
     let pieces: number;
     if (simd) {
-      if (this.self.kernel === undefined) return false;
+      if (this.self.simd === undefined) return false;
       const { byColumns, units } = simdUnits(m, n, this.size);
       pieces = pieceCount(units, this.size, PIECES_PER_THREAD);
       if (!this.scratchFor(Math.ceil(gemmScratchBytes(m, n, k) / 4)) || !this.describe(g)) return false;
       ctl[CONTROL.byColumns] = byColumns ? 1 : 0;
-      for (let t = 0; t < this.size; t++) ctl[CONTROL.scratch + t] = this.scratch[t].byteOffset; // bytes, for the SIMD kernel
+      for (let t = 0; t < this.size; t++) ctl[CONTROL.scratch + t] = this.scratch[t].byteOffset; // bytes, for the SIMD module
     } else {
       pieces = chunkCount(m, n);
       const [pa, pb] = panelCounts(m, n);
@@ -335,7 +335,7 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
   /** An element-wise loop (elementwise.ts), cut into ranges. */
   runLoop(loop: Loop, arrays: Float32Array[], scalars: number[], length: number, simd: boolean): boolean {
     if (!this.open(length) || arrays.length > 4 || scalars.length > this.scalars.length || !arrays.every(inHeap)) return false;
-    if (simd && this.self.kernel === undefined) return false;
+    if (simd && this.self.simd === undefined) return false;
     const ctl = this.control;
     ctl[CONTROL.loop] = loop;
     ctl[CONTROL.length] = length;
@@ -346,9 +346,9 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
     return true;
   }
 
-  /** Plain SGD on a gradient held as rows (row-update.ts), on the SIMD kernel, cut into blocks of columns. */
+  /** Plain SGD on a gradient held as rows (row-update.ts), on the SIMD module, cut into blocks of columns. */
   runSgdRows(w: Float32Array, g: Float32Array, cols: Int32Array, width: number, lr: number): boolean {
-    if (!this.open(cols.length * width) || this.self.kernel === undefined || !inHeap(w) || !inHeap(g) || !inHeap(cols)) return false;
+    if (!this.open(cols.length * width) || this.self.simd === undefined || !inHeap(w) || !inHeap(g) || !inHeap(cols)) return false;
     const ctl = this.control;
     ctl[CONTROL.arrays] = w.byteOffset / 4;
     ctl[CONTROL.arrays + 1] = g.byteOffset / 4;

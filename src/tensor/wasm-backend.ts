@@ -3,7 +3,7 @@
  * WebAssembly SIMD, four floats an instruction, on the heap (heap.ts).
  *
  * The module is written byte by byte from TypeScript when purenn loads
- * (wasm/kernel.ts). It reaches arrays by their byte offset in the heap, a
+ * (wasm/module.ts). It reaches arrays by their byte offset in the heap, a
  * shared WebAssembly.Memory that holds every matrix: all the offsets, and the
  * copies for arrays that live elsewhere, stay in this file. An operation whose
  * arrays are not in the heap falls back to the js backend's.
@@ -17,7 +17,7 @@ import { JsBackend } from "./js-backend.js";
 import { getGemmExecutor, indexListsInHeap, type GemmProblem, type Selection } from "./gemm.js";
 import { heapInt32, heapMemory, inHeap } from "./heap.js";
 import { allocFloat32 } from "./alloc.js";
-import { WasmKernel, gemmScratchBytes, wasmSimdAvailable } from "./wasm/kernel.js";
+import { SimdModule, gemmScratchBytes, wasmSimdAvailable } from "./wasm/module.js";
 import type { Matrix } from "./matrix.js";
 
 /** Why the wasm backend cannot run here, or undefined when it can. */
@@ -29,7 +29,7 @@ export function wasmBackendProblem(): string | undefined {
 
 export class WasmBackend extends JsBackend {
   override readonly name: JsBackend["name"] = "wasm";
-  readonly kernel: WasmKernel;
+  readonly simd: SimdModule;
   /** Heap copies of operands that live elsewhere, reused from product to product. */
   private readonly staging: Float32Array[] = [];
   private scratch: Float32Array | undefined;
@@ -39,12 +39,12 @@ export class WasmBackend extends JsBackend {
     super();
     const problem = wasmBackendProblem();
     if (problem !== undefined) throw new Error(`the wasm backend cannot run here: ${problem}`);
-    this.kernel = new WasmKernel(heapMemory()!);
+    this.simd = new SimdModule(heapMemory()!);
   }
 
-  /** The SIMD kernel when every array lives in the heap (it reaches them by offset), else undefined. */
-  protected override simdFor(...arrays: ArrayBufferView[]): WasmKernel | undefined {
-    return arrays.every(inHeap) ? this.kernel : undefined;
+  /** The SIMD module when every array lives in the heap (it reaches them by offset), else undefined. */
+  protected override simdFor(...arrays: ArrayBufferView[]): SimdModule | undefined {
+    return arrays.every(inHeap) ? this.simd : undefined;
   }
 
   /** C = A·B as one call into WebAssembly (split between threads when large), on heap copies of operands outside the heap. */
@@ -58,7 +58,7 @@ export class WasmBackend extends JsBackend {
     const g = this.inHeap({ c: out.data, a: a.data, b: b.data, lda: a.cols, ldb: b.cols, transA, transB, m, n, k, ks: sel.ks, aRows: sel.aRows });
     const executor = getGemmExecutor();
     if (g === undefined || !((executor !== undefined && 2 * m * n * k >= executor.minFlops && executor.run(g, true)) || this.gemmHere(g))) {
-      super.product(out, a, b, transA, transB, sel); // the heap is full: the js kernel
+      super.product(out, a, b, transA, transB, sel); // the heap is full: the js backend
       return;
     }
     if (g.c !== out.data) out.data.set(g.c);
@@ -85,7 +85,7 @@ export class WasmBackend extends JsBackend {
     const lists = indexListsInHeap(g);
     if (lists === undefined || !inHeap(this.scratch!)) return false;
     const [ks, aRows] = lists;
-    this.kernel.gemm(
+    this.simd.gemm(
       g.c.byteOffset, n, g.a.byteOffset, g.lda, g.transA, g.b.byteOffset, g.ldb, g.transB,
       m, n, k, 0, m, 0, n, ks < 0 ? -1 : ks * 4, aRows < 0 ? -1 : aRows * 4, this.scratch!.byteOffset,
     );
@@ -97,37 +97,37 @@ export class WasmBackend extends JsBackend {
     const c = x.cols;
     if ((this.columnScratch?.length ?? 0) < c) this.columnScratch = heapInt32(c);
     if (this.columnScratch === undefined || out.length < c || !this.simdFor(x.data, out)) return super.countNonzeroColumns(x, out);
-    return this.kernel.nonzeroColumns(x.data.byteOffset, x.rows, c, this.columnScratch.byteOffset, out.byteOffset);
+    return this.simd.nonzeroColumns(x.data.byteOffset, x.rows, c, this.columnScratch.byteOffset, out.byteOffset);
   }
 
   /** z += b in the SIMD epilogue (wasm/epilogue.ts) */
   protected override addBias(z: Matrix, b: Matrix): void {
     if (!this.simdFor(z.data, b.data)) return super.addBias(z, b);
-    this.kernel.biasActivation(z.data.byteOffset, z.cols, z.rows, z.cols, b.data.byteOffset, 0);
+    this.simd.biasActivation(z.data.byteOffset, z.cols, z.rows, z.cols, b.data.byteOffset, 0);
   }
 
   override columnSums(out: Matrix, x: Matrix): void {
     if (!this.simdFor(out.data, x.data)) return super.columnSums(out, x);
-    this.kernel.sumRows(out.data.byteOffset, x.data.byteOffset, x.rows, x.cols);
+    this.simd.sumRows(out.data.byteOffset, x.data.byteOffset, x.rows, x.cols);
   }
 
   override sigmoidBackward(dx: Float32Array, dy: Float32Array, y: Float32Array): void {
     if (!this.simdFor(dx, dy, y)) return super.sigmoidBackward(dx, dy, y);
-    this.kernel.sigmoidBackward(dx.byteOffset, dy.byteOffset, y.byteOffset, dy.length);
+    this.simd.sigmoidBackward(dx.byteOffset, dy.byteOffset, y.byteOffset, dy.length);
   }
 
   override relu(y: Float32Array, x: Float32Array): void {
     if (!this.simdFor(y, x)) return super.relu(y, x);
-    this.kernel.reluForward(y.byteOffset, x.byteOffset, x.length);
+    this.simd.reluForward(y.byteOffset, x.byteOffset, x.length);
   }
 
   override reluBackward(dx: Float32Array, dy: Float32Array, y: Float32Array): void {
     if (!this.simdFor(dx, dy, y)) return super.reluBackward(dx, dy, y);
-    this.kernel.reluBackward(dx.byteOffset, dy.byteOffset, y.byteOffset, dy.length);
+    this.simd.reluBackward(dx.byteOffset, dy.byteOffset, y.byteOffset, dy.length);
   }
 
   /** x − x is 0 exactly when x is finite: one SIMD pass (wasm/finite.ts) */
   override allFinite(a: Float32Array): boolean {
-    return this.simdFor(a) ? this.kernel.allFinite(a.byteOffset, a.length) : super.allFinite(a);
+    return this.simdFor(a) ? this.simd.allFinite(a.byteOffset, a.length) : super.allFinite(a);
   }
 }

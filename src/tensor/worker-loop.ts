@@ -6,7 +6,7 @@
  */
 import type { WasmMemory } from "./webassembly.js";
 import { CONTROL, Command, claim, runPiece, type ThreadContext } from "./thread-protocol.js";
-import { WasmKernel, wasmSimdAvailable } from "./wasm/kernel.js";
+import { SimdModule, wasmSimdAvailable } from "./wasm/module.js";
 
 /** What the pool hands each worker at start. */
 export interface WorkerData {
@@ -36,11 +36,11 @@ const SPIN_MS = 2;
 /** Serves jobs until an Exit job; `beforePiece` is for tests (to stall or fail a piece). */
 export function serveJobs(data: WorkerData, beforePiece?: (piece: number) => void): void {
   const { control: ctl, words, memory, index: t, threads } = data;
-  // The kernel is built and each of its functions compiled (warmUp) before this worker says it is ready.
-  const kernel = wasmSimdAvailable() ? new WasmKernel(memory) : undefined;
-  if (kernel !== undefined && data.warmUpAt >= 0) kernel.warmUp(data.warmUpAt);
+  // The SIMD module is built and each of its functions compiled (warmUp) before this worker says it is ready.
+  const simd = wasmSimdAvailable() ? new SimdModule(memory) : undefined;
+  if (simd !== undefined && data.warmUpAt >= 0) simd.warmUp(data.warmUpAt);
   const self: ThreadContext = {
-    ctl, scalars: data.scalars, heap: new Float32Array(memory.buffer), heapInt: new Int32Array(memory.buffer), kernel, t: data.index,
+    ctl, scalars: data.scalars, heap: new Float32Array(memory.buffer), heapInt: new Int32Array(memory.buffer), simd, t: data.index,
   };
   // Jobs published before this worker is counted ready are the caller's alone; from here on, any job counts.
   let seen = Atomics.load(words, 0);

@@ -9,7 +9,7 @@ export function bits(m: Matrix | Float32Array): Buffer {
 }
 
 /**
- * A copy of the values in the heap, where the SIMD kernel reaches them (a
+ * A copy of the values in the heap, where the SIMD module reaches them (a
  * `new Matrix(rows, cols, data)` keeps `data` itself, which may lie outside it).
  */
 export function heapCopy(values: ArrayLike<number>): Float32Array {

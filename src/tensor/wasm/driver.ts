@@ -18,7 +18,7 @@
  * (no ks), each row of a B panel is already NR consecutive floats: the tile
  * reads them straight from B with stride ldb and only a last partial panel is
  * packed (with zeros past column j1). Whether that pays is measured in
- * bench/wasm-kernel.ts: it does for small blocks of rows (`DriverOptions.directRows`),
+ * bench/wasm-module.ts: it does for small blocks of rows (`DriverOptions.directRows`),
  * where packing B costs as much as a fair part of the product.
  *
  * Scratch, from a 16-byte aligned start:
@@ -66,7 +66,7 @@ const PARAMS = ["c", "ldc", "a", "lda", "transA", "b", "ldb", "transB", "k", "i0
 const LOCALS = ["zero", "tile", "ap", "bp", "nb", "nFull", "slice", "p0", "kc", "ic", "ie", "jp", "ib",
   "bPtr", "bStride", "cols", "rows", "aPtr", "cPtr"] as const;
 
-/** gemm(c, ldc, a, lda, transA, b, ldb, transB, k, i0, i1, j0, j1, ks, aRows, scratch): see kernel.ts. */
+/** gemm(c, ldc, a, lda, transA, b, ldb, transB, k, i0, i1, j0, j1, ks, aRows, scratch): see module.ts. */
 export function emitGemm(mod: ModuleWriter, o: DriverOptions, parts: DriverParts): FunctionWriter {
   const f = mod.func(PARAMS.map(() => "i32"), [], "gemm");
   const v = {} as Vars;

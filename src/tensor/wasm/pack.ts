@@ -22,7 +22,7 @@
  *      at a time: S(i, p) = load(base_w + p·stride_w), where a row past the
  *      end reads a zero word with stride 0.
  *
- * Measured (bench/wasm-kernel.ts's machine): contiguous and transpose copy 6-12
+ * Measured (bench/wasm-module.ts's machine): contiguous and transpose copy 6-12
  * Gfloat/s, gather about 2. Packing B = W (784 x 256) for the forward pass at
  * batch 32 costs ~9% of the product, which is why the driver reads such a B in
  * place instead (driver.ts); every other pack is ≤ 4% of its product.

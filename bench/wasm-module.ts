@@ -1,10 +1,10 @@
-// Question: how fast is the WebAssembly SIMD kernel (src/tensor/wasm/) against the
+// Question: how fast is the WebAssembly SIMD module (src/tensor/wasm/) against the
 // JavaScript kernel (gemm, src/tensor/gemm.ts: the js backend's products) on one thread,
 // at the tutorial's shapes?
-//   npx tsx bench/wasm-kernel.ts            (about 5 s)
+//   npx tsx bench/wasm-module.ts            (about 5 s)
 //
 // Both kernels read the same matrices in purenn's heap (one WebAssembly memory): the
-// wasm kernel by byte offset, the JavaScript one through the Float32Array views.
+// wasm backend by byte offset, the JavaScript one through the Float32Array views.
 // Before timing, each wasm product is checked against the JavaScript one (1e-5 relative).
 // Timing: both kernels run in alternating rounds (so a busy neighbour on a shared machine
 // slows both alike), each round a batch of calls lasting ~2 ms; the median round counts.
@@ -14,7 +14,7 @@ import { cpus } from "node:os";
 import { Matrix } from "../src/core.js";
 import { gemm } from "../src/tensor/gemm.js";
 import { heapMemory, heapFloat32, heapInt32 } from "../src/tensor/heap.js";
-import { WasmKernel, gemmScratchBytes, MR, NR } from "../src/tensor/wasm/kernel.js";
+import { SimdModule, gemmScratchBytes, MR, NR } from "../src/tensor/wasm/module.js";
 
 type Form = "A·B" | "A·Bᵀ" | "Aᵀ·B";
 /** [label, form, m, k, n, select]: C is m x n, the sum runs over k. `select` ≈ 450 of 784 via ks / aRows. */
@@ -34,8 +34,8 @@ const CASES: [string, Form, number, number, number, ("ks" | "aRows")?][] = [
 ];
 
 const memory = heapMemory();
-if (memory === undefined) throw new Error("bench/wasm-kernel: no shared WebAssembly memory in this runtime");
-const kernel = new WasmKernel(memory);
+if (memory === undefined) throw new Error("bench/wasm-module: no shared WebAssembly memory in this runtime");
+const kernel = new SimdModule(memory);
 
 function filled(rows: number, cols: number, seed: number): Matrix {
   const x = new Matrix(rows, cols);
@@ -74,7 +74,7 @@ function contenders(form: Form, m: number, k: number, n: number, select?: "ks" |
     diff = Math.max(diff, Math.abs(outWasm.data[i] - outJs.data[i]));
     scale = Math.max(scale, Math.abs(outJs.data[i]));
   }
-  if (!(diff <= 1e-5 * scale)) throw new Error(`wasm kernel disagrees with the js kernel (gemm) at ${form} ${m}x${k}x${n}: ${diff} of ${scale}`);
+  if (!(diff <= 1e-5 * scale)) throw new Error(`wasm backend disagrees with the js backend (gemm) at ${form} ${m}x${k}x${n}: ${diff} of ${scale}`);
   return { js, wasm, flops: 2 * rows * sum * n };
 }
 
@@ -95,7 +95,7 @@ function timeRounds(fns: (() => void)[], flops: number, rounds = 9, warmupMs = 3
 
 const gflops = (flops: number, ms: number) => (flops / ms / 1e6).toFixed(1);
 
-console.log(`\n## WebAssembly SIMD kernel (${MR}x${NR} tile) vs the JavaScript kernel (gemm), one thread: GFLOP/s (median)\n`);
+console.log(`\n## WebAssembly SIMD module (${MR}x${NR} tile) vs the JavaScript kernel (gemm), one thread: GFLOP/s (median)\n`);
 console.log(`${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}\n`);
 console.log("| case | form | m x k x n | js | wasm | wasm / js |");
 console.log("| --- | --- | --- | ---: | ---: | ---: |");

@@ -1,9 +1,9 @@
-// The WebAssembly SIMD kernel (src/tensor/wasm/): its binary writer, its products against a
+// The WebAssembly SIMD module (src/tensor/wasm/): its binary writer, its products against a
 // float64 triple loop, its blocks and splits between threads (bit for bit), its epilogue,
 // and the memories it runs on (shared, unshared, grown).
 import { describe, it, expect } from "vitest";
 import { signedLEB128, unsignedLEB128 } from "../src/tensor/wasm/binary.js";
-import { WasmKernel, wasmSimdAvailable, gemmScratchBytes, kernelModuleBytes, DEFAULT_OPTIONS, MR, NR } from "../src/tensor/wasm/kernel.js";
+import { SimdModule, wasmSimdAvailable, gemmScratchBytes, simdModuleBytes, DEFAULT_OPTIONS, MR, NR } from "../src/tensor/wasm/module.js";
 import { scratchBytes, type DriverOptions } from "../src/tensor/wasm/driver.js";
 import { wasm, type WasmMemory } from "../src/tensor/webassembly.js";
 import { lcg, maxRelativeError } from "./helpers/data.js";
@@ -98,7 +98,7 @@ function reference(f: Float32Array, p: Problem): Float64Array {
   return out;
 }
 
-function run(K: WasmKernel, p: Problem, scratch: number, i0 = 0, i1 = p.m, j0 = 0, j1 = p.n): void {
+function run(K: SimdModule, p: Problem, scratch: number, i0 = 0, i1 = p.m, j0 = 0, j1 = p.n): void {
   K.gemm(p.c, p.ldc, p.a, p.lda, p.transA, p.b, p.ldb, p.transB, p.m, p.n, p.k, i0, i1, j0, j1, p.ksOff, p.aRowsOff, scratch);
 }
 
@@ -140,7 +140,7 @@ describe("binary writer", () => {
 
   it("writes modules that WebAssembly.validate accepts, for shared and unshared memories", () => {
     expect(wasmSimdAvailable()).toBe(true);
-    const unshared = kernelModuleBytes(false), shared = kernelModuleBytes(true);
+    const unshared = simdModuleBytes(false), shared = simdModuleBytes(true);
     expect(WA.validate(unshared)).toBe(true);
     expect(WA.validate(shared)).toBe(true);
     expect([...unshared.subarray(0, 8)]).toEqual([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
@@ -160,7 +160,7 @@ describe("binary writer", () => {
 
 describe("gemm agrees with a float64 triple loop to 1e-5 relative", () => {
   const ar = newArena(true, 256);
-  const K = new WasmKernel(ar.memory);
+  const K = new SimdModule(ar.memory);
   const rand = lcg(11);
   const SHAPES: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [7, 13, 5], [4, 12, 12], [5, 257, 13], [33, 257, 19], [32, 784, 256]];
   for (const [m, k, n] of SHAPES) {
@@ -204,7 +204,7 @@ describe("gemm agrees with a float64 triple loop to 1e-5 relative", () => {
 
 describe("blocks and splits", () => {
   const ar = newArena(true, 128);
-  const K = new WasmKernel(ar.memory);
+  const K = new SimdModule(ar.memory);
   const rand = lcg(5);
 
   it("a block [i0, i1) x [j0, j1) writes exactly its block", () => {
@@ -261,7 +261,7 @@ describe("blocks and splits", () => {
       { tile: { mr: 3, nv: 4, unroll: 3 }, kc: 256, mc: 9, directRows: 1000 },
     ];
     for (const options of variants) {
-      const other = new WasmKernel(ar.memory, options);
+      const other = new SimdModule(ar.memory, options);
       ar.f32().fill(NaN, p.c / 4, p.c / 4 + p.m * p.n);
       run(other, p, ar.alloc(scratchBytes(options, p.m, p.n, p.k)));
       expect(bits(readC(ar.f32(), p)), JSON.stringify(options)).toEqual(bits(expected));
@@ -271,7 +271,7 @@ describe("blocks and splits", () => {
 
 describe("biasActivation", () => {
   const ar = newArena(false, 16);
-  const K = new WasmKernel(ar.memory);
+  const K = new SimdModule(ar.memory);
   const rand = lcg(3);
 
   for (const [rows, cols, ldc] of [[3, 7, 7], [5, 13, 16], [32, 256, 256], [1, 1, 1], [2, 4, 5]]) {
@@ -305,7 +305,7 @@ describe("memories", () => {
   for (const shared of [false, true]) {
     it(`works on ${shared ? "a shared" : "an unshared"} memory, before and after it grows`, () => {
       const ar = newArena(shared, 2);
-      const K = new WasmKernel(ar.memory);
+      const K = new SimdModule(ar.memory);
       expect(ar.memory.buffer instanceof SharedArrayBuffer).toBe(shared);
       const rand = lcg(shared ? 1 : 2);
       const small = problem(ar, rand, 6, 10, 14, false, false);
@@ -325,7 +325,7 @@ describe("memories", () => {
 
   it("rejects a block outside C, naming it", () => {
     const ar = newArena(false, 1);
-    const K = new WasmKernel(ar.memory);
+    const K = new SimdModule(ar.memory);
     expect(() => K.gemm(0, 4, 0, 4, false, 0, 4, false, 4, 4, 4, 0, 5, 0, 4, -1, -1, 0)).toThrow(/block \[0, 5\) x \[0, 4\) is not inside C \[4, 4\]/);
   });
 });

@@ -1,14 +1,15 @@
 /**
- * The WebAssembly SIMD matrix kernel: a module written byte by byte from this
- * TypeScript at load time (binary.ts), compiled by the JavaScript engine, and
- * run on matrices that live in one WebAssembly.Memory (the heap).
+ * The WebAssembly SIMD module: the wasm backend's products and passes,
+ * written byte by byte from this TypeScript at load time (binary.ts),
+ * compiled by the JavaScript engine, and run on matrices that live in one
+ * WebAssembly.Memory (the heap).
  *
  *   C(i, j) = Σ_{q<k} A(i, kk(q)) · B(kk(q), j)        kk(q) = ks ? ks[q] : q
  *   A(i, p) = transA ? a[p·lda + r(i)] : a[r(i)·lda + p]     r(i) = aRows ? aRows[i] : i
  *   B(p, j) = transB ? b[j·ldb + p]    : b[p·ldb + j]
  *
  * computed for a block i ∈ [i0, i1), j ∈ [j0, j1) of C (row stride ldc), so
- * threads can share a product. It is the same scheme as the JavaScript kernel
+ * threads can share a product. It is the same scheme as the js backend's product
  * (../gemm.ts): pack, slice k, register tile — with the tile in v128 registers
  * (microkernel.ts), the packing in SIMD copies and shuffles (pack.ts), and all
  * the loops in WebAssembly (driver.ts), so a product is one call.
@@ -29,7 +30,7 @@
  * Numbers: every C element is a float32 sum in increasing q, `s = s + a·b`
  * with the product rounded (no fused multiply-add), so its bits do not depend
  * on the tile, the slice or the split of C between threads. Against the
- * JavaScript kernel (float64 sums per slice) results differ by rounding only.
+ * js backend (float64 sums per slice) results differ by rounding only.
  *
  * All addresses are byte offsets into the memory; ldc, lda, ldb count floats.
  * The memory is imported as env.memory: a module is compiled once for shared
@@ -62,7 +63,7 @@ const UPDATE_RULES: UpdateRule[] = ["sgd", "momentum", "nesterov"];
  * divides every other width of the tutorial's network, so a split of C's
  * columns between threads is even. Reading B in place (driver.ts) pays up to
  * 32 rows (+7% at 16, +1% at 32) and costs from 48 on (−3% at 128 rows, −12%
- * at 512³). bench/wasm-kernel.ts measures the result.
+ * at 512³). bench/wasm-module.ts measures the result.
  */
 export const DEFAULT_OPTIONS: DriverOptions = {
   tile: { mr: 8, nv: 2, unroll: 2, splat: "shuffle" },
@@ -76,7 +77,7 @@ export const MR = DEFAULT_OPTIONS.tile.mr;
 export const NR = 4 * DEFAULT_OPTIONS.tile.nv;
 
 /** The module's bytes for a shared or an unshared memory. */
-export function kernelModuleBytes(shared: boolean, options: DriverOptions = DEFAULT_OPTIONS): Uint8Array {
+export function simdModuleBytes(shared: boolean, options: DriverOptions = DEFAULT_OPTIONS): Uint8Array {
   // A shared memory import must state a maximum; 65536 pages (4 GiB) admits any memory.
   const mod = new ModuleWriter(shared ? { minimum: 0, maximum: 65536, shared } : { minimum: 0, shared });
   // The full tile, and the narrower ones (4, 8, … columns) for C's right edge.
@@ -105,7 +106,7 @@ let available: boolean | undefined;
 export function wasmSimdAvailable(): boolean {
   if (available === undefined) {
     try {
-      available = wasm !== undefined && wasm.validate(kernelModuleBytes(false)) && wasm.validate(kernelModuleBytes(true));
+      available = wasm !== undefined && wasm.validate(simdModuleBytes(false)) && wasm.validate(simdModuleBytes(true));
     } catch {
       available = false;
     }
@@ -113,7 +114,7 @@ export function wasmSimdAvailable(): boolean {
   return available;
 }
 
-/** Bytes a warm-up (WasmKernel.warmUp) writes. */
+/** Bytes a warm-up (SimdModule.warmUp) writes. */
 export const WARM_UP_BYTES = 4096;
 
 /** Bytes of scratch one gemm call needs for its packed panels (for a C block of up to m x n and sum length k). */
@@ -128,7 +129,7 @@ function isShared(memory: WasmMemory): boolean {
   return typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
 }
 
-export class WasmKernel {
+export class SimdModule {
   private readonly gemmFn: Exported;
   private readonly biasActivationFn: Exported;
   private readonly updateFns: Record<UpdateRule, Exported>;
@@ -140,12 +141,12 @@ export class WasmKernel {
 
   /** Instantiates the emitted module (synchronously) against `memory`, imported as env.memory. */
   constructor(readonly memory: WasmMemory, options: DriverOptions = DEFAULT_OPTIONS) {
-    if (wasm === undefined) throw new Error("WasmKernel: this runtime has no WebAssembly");
+    if (wasm === undefined) throw new Error("SimdModule: this runtime has no WebAssembly");
     const shared = isShared(memory);
     const key = JSON.stringify([shared, options]);
     let module = compiled.get(key);
     if (module === undefined) {
-      module = new wasm.Module(kernelModuleBytes(shared, options));
+      module = new wasm.Module(simdModuleBytes(shared, options));
       compiled.set(key, module);
     }
     const { exports } = new wasm.Instance(module, { env: { memory } });
@@ -175,7 +176,7 @@ export class WasmKernel {
     ksOff: number, aRowsOff: number, scratchOff: number,
   ): void {
     if (!(0 <= i0 && i0 <= i1 && i1 <= m && 0 <= j0 && j0 <= j1 && j1 <= n && k >= 0)) {
-      throw new Error(`WasmKernel.gemm: block [${i0}, ${i1}) x [${j0}, ${j1}) is not inside C [${m}, ${n}] (k ${k})`);
+      throw new Error(`SimdModule.gemm: block [${i0}, ${i1}) x [${j0}, ${j1}) is not inside C [${m}, ${n}] (k ${k})`);
     }
     this.gemmFn(cOff, ldc, aOff, lda, transA ? 1 : 0, bOff, ldb, transB ? 1 : 0, k, i0, i1, j0, j1, ksOff, aRowsOff, scratchOff);
   }
