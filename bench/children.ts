@@ -6,9 +6,15 @@ import { join } from "node:path";
 
 const here = import.meta.dirname;
 
+/**
+ * A loop that keeps one core busy and ends by itself, every ~10M turns, once
+ * its parent is gone (a bench stopped with Ctrl-C or killed leaves no spinner behind).
+ */
+const SPIN = "const parent = process.ppid; for (let i = 1; ; i++) if (i % 1e7 === 0) { try { process.kill(parent, 0); } catch { process.exit(0); } }";
+
 /** `n` processes that keep a core busy each (a test suite, another training) until stopped. */
 export function busyProcesses(n: number): { stop(): void } {
-  const procs = Array.from({ length: n }, () => spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }));
+  const procs = Array.from({ length: n }, () => spawn(process.execPath, ["-e", SPIN], { stdio: "ignore" }));
   return { stop: () => procs.forEach((p) => p.kill("SIGKILL")) };
 }
 
