@@ -2,7 +2,8 @@
 // child, so that each configuration starts fresh: its own worker threads, its own heap).
 //   tsx bench/epoch-child.ts [--repo=DIR] [--threads=N] [--batch=B] [--samples=S] [--rounds=R]
 // --repo: the purenn checkout to time (default this one), so two commits run side by side;
-// --threads: setThreads(N) (default: purenn's own default); --no-adapt: split every large job.
+// --threads: setThreads(N) (default: purenn's own default); --no-adapt: split every large job;
+// --predict: then time predict on the test set, at batch 32 and all at once.
 // Prints one JSON line per epoch.
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
@@ -34,5 +35,18 @@ for (let r = 0; r < rounds; r++) {
   const t = performance.now();
   await model.fit(x, y, { epochs: 1, batchSize, verbose: 0 });
   console.log(JSON.stringify({ seconds: (performance.now() - t) / 1000, threads: purenn.getThreads(), batchSize, samples }));
+}
+if (flag("predict")) {
+  // The 10,000 test images at batch 32 and all at once, each the best of 5 after a warm-up.
+  for (const size of [32, mnist.xTest.rows]) {
+    model.predict(mnist.xTest, { batchSize: size });
+    let best = Infinity;
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      model.predict(mnist.xTest, { batchSize: size });
+      best = Math.min(best, performance.now() - t);
+    }
+    console.log(JSON.stringify({ predictBatch: size, ms: best }));
+  }
 }
 process.exit(0);
