@@ -13,7 +13,7 @@
  */
 import { Matrix, type MatrixLike, toMatrix, describe, rowsView } from "../tensor/matrix.js";
 import { Layer, uniqueName } from "../layers/layer.js";
-import { getLoss, resolveMetric, toClassIndices, type Loss, type LossName, type Metric, type MetricName } from "../losses/index.js";
+import { getLoss, resolveMetric, type Loss, type LossName, type Metric, type MetricName } from "../losses/index.js";
 import { getOptimizer, type Optimizer, type OptimizerName } from "../optim/index.js";
 import { optimizerToConfig } from "../optim/serialize.js";
 import { History } from "./history.js";

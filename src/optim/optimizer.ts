@@ -21,7 +21,6 @@
  * where it stopped (model.save(dir, { includeOptimizer: true })).
  */
 import type { Param } from "../tensor/parameter.js";
-import type { Matrix } from "../tensor/matrix.js";
 import { describe } from "../tensor/matrix.js";
 import { allocFloat32 } from "../tensor/alloc.js";
 import { positive } from "./checks.js";
