@@ -2,7 +2,8 @@
 import { describe, it, expect, afterAll } from "vitest";
 import { SplitPolicy } from "../src/tensor/split-policy.js";
 import { Matrix, matmul } from "../src/index.js";
-import { setThreads, threadsReady, setWorkerFile, splitStats, adaptToLoad } from "../src/tensor/threads.node.js";
+import { setThreads, threadsReady, splitStats, adaptToLoad } from "../src/tensor/threads.node.js";
+import { withFaultyWorker } from "./helpers/threads.js";
 import { bits, lcg, randomMatrix } from "./helpers/data.js";
 
 afterAll(() => setThreads(1));
@@ -71,9 +72,7 @@ describe("SplitPolicy", () => {
 
 describe("the pool under a slow worker", () => {
   it("stops splitting when every piece the worker takes is late, with the same bits", async () => {
-    process.env.PURENN_TEST_FAULT = "slow";
-    setWorkerFile(new URL("./helpers/faulty-worker.ts", import.meta.url));
-    try {
+    await withFaultyWorker("slow", async () => {
       adaptToLoad(true);
       setThreads(2);
       await threadsReady(120_000);
@@ -91,9 +90,6 @@ describe("the pool under a slow worker", () => {
       const expected = new Matrix(64, 256);
       matmul(expected, a, b);
       expect(bits(c).equals(bits(expected))).toBe(true);
-    } finally {
-      setWorkerFile(undefined);
-      delete process.env.PURENN_TEST_FAULT;
-    }
+    });
   });
 });

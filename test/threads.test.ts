@@ -3,6 +3,7 @@ import { describe, it, expect, afterAll } from "vitest";
 import { Matrix, Sequential, Dense, Activation, SGD, setRandomSeed, getBackend, matmul, matmulTransA, matmulTransB, setThreads, threadsReady } from "../src/index.js";
 import { parallelRunCount, getThreads, workerThreads, setWorkerFile, adaptToLoad } from "../src/tensor/threads.node.js";
 import { bits, blobs, lcg, randomMatrix } from "./helpers/data.js";
+import { withFaultyWorker } from "./helpers/threads.js";
 
 afterAll(() => {
   setThreads(1);
@@ -124,9 +125,7 @@ describe.skipIf(getBackend() === "reference")("worker threads", () => {
   });
 
   it("a worker that never finishes its piece makes the product throw past the deadline, naming the job and the piece", async () => {
-    process.env.PURENN_TEST_FAULT = "stall";
-    setWorkerFile(new URL("./helpers/faulty-worker.ts", import.meta.url));
-    try {
+    await withFaultyWorker("stall", async () => {
       await useThreads(2);
       const r = lcg(4);
       const a = randomMatrix(64, 300, r), b = randomMatrix(300, 256, r), c = new Matrix(64, 256);
@@ -139,18 +138,11 @@ describe.skipIf(getBackend() === "reference")("worker threads", () => {
       matmul(expected, a, b);
       matmul(c, a, b);
       expect(bits(c).equals(bits(expected))).toBe(true);
-    } finally {
-      setWorkerFile(undefined);
-      delete process.env.PURENN_TEST_FAULT;
-    }
+    });
   });
 
   it("a worker whose piece throws makes the product throw at once; products then run on one thread", async () => {
-    process.env.PURENN_TEST_FAULT = "throw";
-    setWorkerFile(new URL("./helpers/faulty-worker.ts", import.meta.url));
-    const onWarning = () => {};
-    process.on("warning", onWarning);
-    try {
+    await withFaultyWorker("throw", async () => {
       await useThreads(2);
       const r = lcg(5);
       const a = randomMatrix(64, 300, r), b = randomMatrix(300, 256, r), c = new Matrix(64, 256);
@@ -158,11 +150,7 @@ describe.skipIf(getBackend() === "reference")("worker threads", () => {
         for (let i = 0; i < 200; i++) matmul(c, a, b);
       }).toThrow(/a worker thread failed in its piece of a job/);
       expect(getThreads()).toBe(1);
-    } finally {
-      process.off("warning", onWarning);
-      setWorkerFile(undefined);
-      delete process.env.PURENN_TEST_FAULT;
-    }
+    });
   });
 
   it("threadsReady rejects at once when the worker file is missing (as after a bundler moved it), and the pool falls back to one thread", async () => {

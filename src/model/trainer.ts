@@ -30,20 +30,6 @@ import { ProgressBar, defaultSink } from "./progress.js";
 import { EventLoopYield } from "./event-loop.js";
 import { LastFinite, diverged, type FitPosition } from "./divergence.js";
 
-/** Σ_i w_i·ℓ_i / n: the loss of each row, weighted. */
-export function weightedLoss(loss: Loss, p: Matrix, t: Matrix, w: Float32Array): number {
-  let total = 0;
-  for (let i = 0; i < p.rows; i++) total += w[i] * loss.forward(rowsView(p, i, i + 1), rowsView(t, i, i + 1));
-  return total / p.rows;
-}
-
-/** g_i ← w_i · g_i for each row i. */
-export function scaleRows(g: Matrix, w: Float32Array): void {
-  for (let i = 0; i < g.rows; i++) {
-    for (let j = 0; j < g.cols; j++) g.data[i * g.cols + j] *= w[i];
-  }
-}
-
 export async function train(
   model: Sequential, c: Compiled, data: FitData, s: FitSettings, callbacks: CallbackList, sampleWeights?: Float32Array,
 ): Promise<History> {
@@ -103,8 +89,13 @@ export async function train(
 }
 
 /**
- * One forward, backward and update on a batch; adds size·(loss, metrics) into
- * sums and returns the batch loss. With sample weights w, the loss is
+ * One training step on a batch x (n, din) with targets t (n, classes):
+ *   p  = model.forward(x)                  forward, saving what backward needs
+ *   L  = loss(p, t) + Σ regularizers        (mean over the batch)
+ *   g  = ∂L/∂p, or (p − t)/n at the softmax's input when the loss is fused with it
+ *   model.backward(g)                      fills every parameter's gradient
+ *   optimizer.step(params)                 w ← w − lr·dw, or its optimizer's rule
+ * Adds size·(loss, metrics) into sums and returns the batch loss. With sample weights w, the loss is
  * Σ w_i·ℓ_i / n and each row of the gradient is scaled by its w_i. When the
  * loss is not finite and `stopOnNaN` is set, nothing is updated: the weights
  * stay as they were before this batch.
@@ -191,6 +182,20 @@ class Batches {
     if (!this.sampleWeights || !this.weights) return [xb, yb, undefined];
     for (let r = 0; r < size; r++) this.weights[r] = this.sampleWeights[order[start + r]];
     return [xb, yb, this.weights.subarray(0, size)];
+  }
+}
+
+/** Σ_i w_i·ℓ_i / n: the loss of each row, weighted. */
+function weightedLoss(loss: Loss, p: Matrix, t: Matrix, w: Float32Array): number {
+  let total = 0;
+  for (let i = 0; i < p.rows; i++) total += w[i] * loss.forward(rowsView(p, i, i + 1), rowsView(t, i, i + 1));
+  return total / p.rows;
+}
+
+/** g_i ← w_i · g_i for each row i. */
+function scaleRows(g: Matrix, w: Float32Array): void {
+  for (let i = 0; i < g.rows; i++) {
+    for (let j = 0; j < g.cols; j++) g.data[i * g.cols + j] *= w[i];
   }
 }
 

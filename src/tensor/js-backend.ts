@@ -28,8 +28,9 @@ const SPARSE_FRACTION = 0.8;
 
 export class JsBackend extends ReferenceBackend {
   override readonly name: ReferenceBackend["name"] = "js";
-  /** Scratch: the non-zero columns of an input, and dW's rows for them (one layer's, kept until its next backward). */
+  /** Per gradient held as rows: its rows and row numbers, which the Gradient reads until the next backward pass. */
   private readonly rowBuffers = new WeakMap<Gradient, { rows: Matrix | undefined; index: Int32Array }>();
+  /** Scratch: the non-zero columns of the input at hand. */
   private columns: Int32Array = new Int32Array(0);
 
   /** The SIMD module for these arrays, in the wasm backend (wasm-backend.ts); none here. */

@@ -84,7 +84,8 @@ const PIECES_PER_THREAD = 2;
 const JOB_DEADLINE_MS = 5000;
 /**
  * The caller re-loads `done` before it sleeps for about as long as it has
- * worked on the job, within [SPIN_MIN_MS, SPIN_MAX_MS]: on a quiet machine the
+ * worked on the job (and at least SPIN_PIECES of its pieces' time), within
+ * [SPIN_MIN_MS, SPIN_MAX_MS]: on a quiet machine the
  * workers' last pieces end within that, and waking from a sleep would cost
  * tens of microseconds a job; a worker that needs longer is descheduled, and
  * the caller leaves the core to it.
