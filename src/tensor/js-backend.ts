@@ -85,13 +85,20 @@ export class JsBackend extends ReferenceBackend {
       this.product(dW.wholeForWriting(), x, dz, true, false);
       return;
     }
-    let buffers = this.rowBuffers.get(dW);
-    if (buffers === undefined) this.rowBuffers.set(dW, (buffers = { rows: undefined, index: heapInt32(x.cols) ?? new Int32Array(x.cols) }));
-    const index = buffers.index.subarray(0, cols.length);
+    const { rows, index } = this.rowsOf(dW, x.cols, cols.length, dz.cols);
     index.set(cols);
-    const rows = (buffers.rows = workspace(buffers.rows, cols.length, dz.cols));
     this.product(rows, x, dz, true, false, { aRows: index });
     dW.setRows(rows, index);
+  }
+
+  /** dW's buffers for `count` rows of `width` (and their row numbers, of at most `most`), reused batch after batch. */
+  protected rowsOf(dW: Gradient, most: number, count: number, width: number): { rows: Matrix; index: Int32Array } {
+    let buffers = this.rowBuffers.get(dW);
+    if (buffers === undefined || buffers.index.length < most) {
+      this.rowBuffers.set(dW, (buffers = { rows: buffers?.rows, index: heapInt32(most) ?? new Int32Array(most) }));
+    }
+    buffers.rows = workspace(buffers.rows, count, width);
+    return { rows: buffers.rows, index: buffers.index.subarray(0, count) };
   }
 
   /** y = σ(x), split between threads for long inputs */

@@ -44,6 +44,7 @@ import { emitBiasActivation } from "./epilogue.js";
 import { emitUpdateLoop, type UpdateRule } from "./loops.js";
 import { emitSgdRows } from "./row-update.js";
 import { emitNonzeroColumns } from "./columns.js";
+import { emitSparse } from "./sparse.js";
 import { emitPointwise } from "./pointwise.js";
 import { emitSigmoid } from "./sigmoid.js";
 import { emitAllFinite } from "./finite.js";
@@ -91,6 +92,7 @@ export function simdModuleBytes(shared: boolean, options: DriverOptions = DEFAUL
   const [sgd] = UPDATE_RULES.map((rule) => emitUpdateLoop(mod, rule));
   emitSgdRows(mod, sgd);
   emitNonzeroColumns(mod);
+  emitSparse(mod);
   emitPointwise(mod);
   emitSigmoid(mod);
   emitAllFinite(mod);
@@ -135,6 +137,7 @@ export class SimdModule {
   private readonly updateFns: Record<UpdateRule, Exported>;
   private readonly sgdRowsFn: Exported;
   private readonly nonzeroColumnsFn: (...args: number[]) => number;
+  private readonly sparseFns: { rows: (...args: number[]) => number; columns: (...args: number[]) => number; product: Exported };
   private readonly pointwiseFns: Record<"reluForward" | "reluBackward" | "sigmoidBackward" | "sumRows", Exported>;
   private readonly sigmoidFn: Exported;
   private readonly allFiniteFn: (ptr: number, count: number) => number;
@@ -155,6 +158,11 @@ export class SimdModule {
     this.updateFns = { sgd: exports.sgd as Exported, momentum: exports.momentum as Exported, nesterov: exports.nesterov as Exported };
     this.sgdRowsFn = exports.sgdRows as Exported;
     this.nonzeroColumnsFn = exports.nonzeroColumns as (...args: number[]) => number;
+    this.sparseFns = {
+      rows: exports.sparseRows as (...args: number[]) => number,
+      columns: exports.sparseColumns as (...args: number[]) => number,
+      product: exports.sparseProduct as Exported,
+    };
     this.pointwiseFns = {
       reluForward: exports.reluForward as Exported, reluBackward: exports.reluBackward as Exported,
       sigmoidBackward: exports.sigmoidBackward as Exported, sumRows: exports.sumRows as Exported,
@@ -211,6 +219,26 @@ export class SimdModule {
     return this.nonzeroColumnsFn(x, n, c, any, out);
   }
 
+  // Products with a sparse left operand (sparse.ts): int32 and float32 arrays at byte offsets.
+
+  /** S = the n x c floats at x, its non-zero entries row by row: starts (n + 1), idx and vals (up to n·c each); → how many */
+  sparseRows(x: number, n: number, c: number, starts: number, idx: number, vals: number): number {
+    return this.sparseFns.rows(x, n, c, starts, idx, vals);
+  }
+
+  /**
+   * The same entries column by column, for the u columns that have any (returned):
+   * cols (u, increasing), cStarts (u + 1), cIdx (row numbers) and cVals; pos is scratch for c int32.
+   */
+  sparseColumns(n: number, c: number, starts: number, idx: number, vals: number, pos: number, cols: number, cStarts: number, cIdx: number, cVals: number): number {
+    return this.sparseFns.columns(n, c, starts, idx, vals, pos, cols, cStarts, cIdx, cVals);
+  }
+
+  /** C(i, j) = Σ_q vals[q] · B(idx[q], j) over row i's entries, for i < rows and j in [j0, j1); ldc, ldb in floats */
+  sparseProduct(c: number, ldc: number, starts: number, idx: number, vals: number, rows: number, b: number, ldb: number, j0: number, j1: number): void {
+    this.sparseFns.product(c, ldc, starts, idx, vals, rows, b, ldb, j0, j1);
+  }
+
   // The per-element passes of a training step (pointwise.ts): float32 arrays at byte offsets,
   // `count` elements each, with the bits of the JavaScript loops in layers/activations.ts and ops.ts.
 
@@ -259,6 +287,9 @@ export class SimdModule {
     for (const rule of UPDATE_RULES) this.update(rule, a, b, v, 0, 64, 0, 0);
     this.sgdRows(a, b, ints, 8, 8, 0, 8, 0);
     this.nonzeroColumns(a, 8, 8, ints + 64, ints + 128);
+    this.sparseRows(a, 2, 8, ints + 64, ints + 128, ints + 256);
+    this.sparseColumns(2, 8, ints + 64, ints + 128, ints + 256, ints + 384, ints + 512, ints + 576, ints + 640, ints + 704);
+    this.sparseProduct(c, 40, ints + 64, ints + 128, ints + 256, 2, b, 40, 0, 37); // 32 + 4 + 1 columns: every loop
     this.reluForward(c, a, 64);
     this.reluBackward(c, a, b, 64);
     this.sigmoidBackward(c, a, b, 64);

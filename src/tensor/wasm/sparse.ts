@@ -1,0 +1,181 @@
+/**
+ * Products with a sparse left operand: the first layer of an MNIST network,
+ * whose input images are ~81% black pixels (zeros), does ~5x less work if it
+ * multiplies only the pixels that are lit.
+ *
+ * The sparse operand is given by its non-zero entries, row by row (the
+ * "compressed sparse row" form):
+ *
+ *   row i's entries are q ∈ [starts[i], starts[i+1]):  S(i, idx[q]) = vals[q]
+ *
+ * and the product is what the dense product computes, with the zero terms left out:
+ *
+ *   sparseProduct      C(i, j) = Σ_q vals[q] · B(idx[q], j)          (q in row i's entries, increasing)
+ *
+ * Forward, z = x·W: S = x, B = W. The weight gradient dW = xᵀ·dz uses the same
+ * product on the entries of xᵀ, column by column of x (sparseColumns):
+ * S = xᵀ restricted to x's non-zero columns, B = dz.
+ *
+ * Each lane sums its terms in the dense product's order (increasing p, then
+ * increasing sample) with the same float32 multiply and add, and a term left
+ * out is 0·w, which adds nothing: so the result has the dense product's bits
+ * (wasm/microkernel.ts), and a block of columns does not depend on which
+ * thread computes it. (Only a non-finite weight times an exact 0 differs: the
+ * dense product makes it NaN, here it is left out, as the column skipping has
+ * always done.)
+ *
+ *   sparseRows(x, n, c, starts, idx, vals) → nnz      S = x (n x c floats), its non-zeros row by row
+ *   sparseColumns(n, c, starts, idx, vals, pos, cols, cStarts, cIdx, cVals) → u
+ *                                                     the same entries column by column, for the u
+ *                                                     columns that have any: cols (increasing), cStarts
+ *                                                     (u + 1), cIdx (sample numbers), cVals; pos: c int32 scratch
+ *   sparseProduct(c, ldc, starts, idx, vals, rows, b, ldb, j0, j1)
+ *                                                     C's columns [j0, j1), rows < rows
+ *
+ * A value counts as non-zero when its bits other than the sign are not all 0:
+ * −0 is left out like 0, a NaN is kept (it must reach the product).
+ * All arguments are byte offsets of int32 or float32 arrays, or counts.
+ */
+import type { FunctionWriter, ModuleWriter } from "./binary.js";
+
+/** Columns of C per register block: 8 vectors of 4. */
+const BLOCK = 8;
+
+export function emitSparse(mod: ModuleWriter): void {
+  emitSparseRows(mod);
+  emitSparseColumns(mod);
+  emitSparseProduct(mod);
+}
+
+function emitSparseRows(mod: ModuleWriter): FunctionWriter {
+  const f = mod.func(["i32", "i32", "i32", "i32", "i32", "i32"], ["i32"], "sparseRows");
+  const [x, n, c, starts, idx, vals] = [0, 1, 2, 3, 4, 5];
+  const i = f.local("i32"), j = f.local("i32"), row = f.local("i32"), count = f.local("i32"), bits = f.local("i32");
+  const magnitude = [0xff, 0xff, 0xff, 0x7f];
+  // Column j of this row: when its value is not ±0, append (j, value).
+  const take = (lane: number) => {
+    f.get(row).get(j).i32(4).i32Mul().i32Add().i32Load(4 * lane).tee(bits).i32(0x7fffffff).i32And().ifElse(() => {
+      f.get(idx).get(count).i32(4).i32Mul().i32Add().get(j).i32(lane).i32Add().i32Store();
+      f.get(vals).get(count).i32(4).i32Mul().i32Add().get(bits).i32Store();
+      f.get(count).i32(1).i32Add().set(count);
+    });
+  };
+  f.forLoop(i, () => f.i32(0), () => f.get(n), 1, () => {
+    f.get(starts).get(i).i32(4).i32Mul().i32Add().get(count).i32Store();
+    f.get(x).get(i).get(c).i32Mul().i32(4).i32Mul().i32Add().set(row);
+    // Four columns at a time: most quads of an image are all black, and one test passes them.
+    f.forLoop(j, () => f.i32(0), () => f.get(c).i32(3).i32Sub(), 4, () => {
+      f.get(row).get(j).i32(4).i32Mul().i32Add().v128Load();
+      f.v128Const([...magnitude, ...magnitude, ...magnitude, ...magnitude]).v128And().v128AnyTrue().ifElse(() => {
+        for (let lane = 0; lane < 4; lane++) take(lane);
+      });
+    });
+    f.forLoop(j, () => f.get(j), () => f.get(c), 1, () => take(0));
+  });
+  f.get(starts).get(n).i32(4).i32Mul().i32Add().get(count).i32Store();
+  f.get(count);
+  return f;
+}
+
+function emitSparseColumns(mod: ModuleWriter): FunctionWriter {
+  const f = mod.func(Array(10).fill("i32"), ["i32"], "sparseColumns");
+  const [n, c, starts, idx, vals, pos, cols, cStarts, cIdx, cVals] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const i = f.local("i32"), j = f.local("i32"), q = f.local("i32"), end = f.local("i32");
+  const u = f.local("i32"), running = f.local("i32"), count = f.local("i32"), at = f.local("i32");
+  const word = (base: number, index: number) => f.get(base).get(index).i32(4).i32Mul().i32Add();
+
+  // pos[j] = how many entries column j has
+  f.forLoop(j, () => f.i32(0), () => f.get(c), 1, () => { word(pos, j).i32(0).i32Store(); });
+  f.get(starts).get(n).i32(4).i32Mul().i32Add().i32Load().set(end);
+  f.forLoop(q, () => f.i32(0), () => f.get(end), 1, () => {
+    word(idx, q).i32Load().set(j);
+    word(pos, j); word(pos, j).i32Load().i32(1).i32Add().i32Store();
+  });
+  // Columns with entries, in order; pos[j] becomes where column j's entries start.
+  f.forLoop(j, () => f.i32(0), () => f.get(c), 1, () => {
+    word(pos, j).i32Load().set(count);
+    f.get(count).ifElse(() => {
+      word(cols, u).get(j).i32Store();
+      word(cStarts, u).get(running).i32Store();
+      f.get(u).i32(1).i32Add().set(u);
+    });
+    word(pos, j).get(running).i32Store();
+    f.get(running).get(count).i32Add().set(running);
+  });
+  word(cStarts, u).get(running).i32Store();
+  // Deal the entries out, rows in increasing order: each column's samples come out increasing.
+  f.forLoop(i, () => f.i32(0), () => f.get(n), 1, () => {
+    word(starts, i).i32Load(4).set(end);
+    f.forLoop(q, () => word(starts, i).i32Load(), () => f.get(end), 1, () => {
+      word(idx, q).i32Load().set(j);
+      word(pos, j).i32Load().set(at);
+      word(cIdx, at).get(i).i32Store();
+      word(cVals, at); word(vals, q).i32Load().i32Store();
+      word(pos, j).get(at).i32(1).i32Add().i32Store();
+    });
+  });
+  f.get(u);
+  return f;
+}
+
+function emitSparseProduct(mod: ModuleWriter): FunctionWriter {
+  const f = mod.func(Array(10).fill("i32"), [], "sparseProduct");
+  const [c, ldc, starts, idx, vals, rows, b, ldb, j0, j1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const i = f.local("i32"), jb = f.local("i32"), qp = f.local("i32"), qEnd = f.local("i32");
+  const bBase = f.local("i32"), rowBytes = f.local("i32"), bRow = f.local("i32"), cPtr = f.local("i32");
+  const splat = f.local("v128"), value = f.local("f32");
+  const acc = Array.from({ length: BLOCK }, () => f.local("v128"));
+  const sum = f.local("f32");
+
+  f.get(ldb).i32(4).i32Mul().set(rowBytes);
+  // For each row of C: its entries' byte range [qp, qEnd) in idx and vals, and where its block of C starts.
+  const eachRow = (body: () => void) => {
+    f.forLoop(i, () => f.i32(0), () => f.get(rows), 1, () => {
+      f.get(starts).get(i).i32(4).i32Mul().i32Add().i32Load().i32(4).i32Mul().set(qp);
+      f.get(starts).get(i).i32(4).i32Mul().i32Add().i32Load(4).i32(4).i32Mul().set(qEnd);
+      f.get(c).get(i).get(ldc).i32Mul().get(jb).i32Add().i32(4).i32Mul().i32Add().set(cPtr);
+      body();
+    });
+  };
+  // while (qp < qEnd) { bRow = B's row idx[q], from column jb; step(); qp += 4 }
+  const eachEntry = (step: () => void) => {
+    f.block((done) => {
+      f.get(qp).get(qEnd).i32GeS().brIf(done);
+      f.loop((top) => {
+        f.get(idx).get(qp).i32Add().i32Load().get(rowBytes).i32Mul().get(bBase).i32Add().set(bRow);
+        step();
+        f.get(qp).i32(4).i32Add().tee(qp).get(qEnd).i32LtS().brIf(top);
+      });
+    });
+  };
+  // Columns [jb, jb + 4·nv) of every row, nv vectors of sums at a time, while they fit before j1.
+  const vectors = (nv: number) => {
+    f.forLoop(jb, () => f.get(jb), () => f.get(j1).i32(4 * nv - 1).i32Sub(), 4 * nv, () => {
+      f.get(b).get(jb).i32(4).i32Mul().i32Add().set(bBase);
+      eachRow(() => {
+        for (let v = 0; v < nv; v++) f.v128Zero().set(acc[v]);
+        eachEntry(() => {
+          f.get(vals).get(qp).i32Add().v128Load32Splat().set(splat);
+          for (let v = 0; v < nv; v++) f.get(acc[v]).get(splat).get(bRow).v128Load(16 * v).f32x4Mul().f32x4Add().set(acc[v]);
+        });
+        for (let v = 0; v < nv; v++) f.get(cPtr).get(acc[v]).v128Store(16 * v);
+      });
+    });
+  };
+  f.get(j0).set(jb);
+  vectors(BLOCK);
+  vectors(1);
+  // The last columns (fewer than 4), one at a time, with the same float32 operations.
+  f.forLoop(jb, () => f.get(jb), () => f.get(j1), 1, () => {
+    f.get(b).get(jb).i32(4).i32Mul().i32Add().set(bBase);
+    eachRow(() => {
+      f.f32(0).set(sum);
+      eachEntry(() => {
+        f.get(vals).get(qp).i32Add().f32Load().set(value);
+        f.get(sum).get(value).get(bRow).f32Load().f32Mul().f32Add().set(sum);
+      });
+      f.get(cPtr).get(sum).f32Store();
+    });
+  });
+  return f;
+}
