@@ -12,6 +12,7 @@
  *   product, js backend     a chunk of the big operand's panels (the caller packs the small one first)
  *   element-wise loop      a range of elements, cut at multiples of 16
  *   row update             a block of W's columns, a multiple of 16 wide
+ *   sparse product         a block of C's columns, a multiple of 32 wide (the SIMD block)
  *
  * A piece's values do not depend on who computes it or on how the job is cut:
  * each C element is summed in the same order whatever block it falls in
@@ -43,6 +44,8 @@ export const CONTROL = {
   arrays: 19, // and the heap offsets of its (up to 4) arrays; its scalars are in a Float64Array beside
   simd: 23, // 1: the job runs on the WebAssembly module (a product's scratch offsets are then in bytes)
   count: 24, // a row update (row-update.ts): how many rows; `length` holds their width, `arrays` W, G, cols
+  // A sparse product (sparse-product.ts) has its byte offsets in `arrays` (C, starts, idx, vals) and `b`,
+  // C's rows in `m`, its width in `n`, its row stride in `lda` and B's in `ldb`.
   byColumns: 25, // a SIMD product: 1 if cut along C's columns, 0 along its rows (simdUnits)
   scratch: 26, // thread t packs into the heap from control[scratch + t], t < MAX_THREADS
   holding: 26 + 64, // thread t holds piece control[holding + t] − 1 (0: none); for the deadline's message
@@ -58,6 +61,8 @@ export const enum Command {
   Exit = 3,
   /** Plain SGD on a gradient held as rows, by blocks of columns (row-update.ts) */
   SgdRows = 4,
+  /** A product with a sparse left operand, by blocks of C's columns (sparse-product.ts) */
+  SparseProduct = 5,
 }
 
 /*
@@ -163,6 +168,10 @@ export function runPiece(x: ThreadContext, command: Command, p: number): void {
     const [j0, j1] = pieceRange(width, 16, p, pieces);
     const w = ctl[CONTROL.arrays] * 4, g = ctl[CONTROL.arrays + 1] * 4, cols = ctl[CONTROL.arrays + 2] * 4; // bytes
     x.simd!.sgdRows(w, g, cols, ctl[CONTROL.count], width, j0, j1, x.scalars[0]);
+  } else if (command === Command.SparseProduct) {
+    const [j0, j1] = pieceRange(ctl[CONTROL.n], 32, p, pieces);
+    const [c, starts, idx, vals] = [0, 1, 2, 3].map((i) => ctl[CONTROL.arrays + i]);
+    x.simd!.sparseProduct(c, ctl[CONTROL.lda], starts, idx, vals, ctl[CONTROL.m], ctl[CONTROL.b], ctl[CONTROL.ldb], j0, j1);
   }
 }
 
@@ -256,6 +265,7 @@ export function describeJob(ctl: Int32Array): string {
     }
     case Command.Loop: return `element-wise loop ${ctl[CONTROL.loop]} over ${ctl[CONTROL.length]} elements`;
     case Command.SgdRows: return `the row update of ${ctl[CONTROL.count]} rows of ${ctl[CONTROL.length]}`;
+    case Command.SparseProduct: return `the sparse product of ${ctl[CONTROL.m]} rows by ${ctl[CONTROL.n]} columns`;
     default: return `command ${ctl[CONTROL.command]}`;
   }
 }

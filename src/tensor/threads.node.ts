@@ -59,6 +59,7 @@ import {
 } from "./thread-protocol.js";
 import { SplitPolicy } from "./split-policy.js";
 import { setRowUpdateExecutor, type RowUpdateExecutor } from "./row-update.js";
+import { setSparseExecutor, type SparseExecutor, type SparseProduct } from "./sparse-product.js";
 import { SimdModule, gemmScratchBytes, wasmSimdAvailable, WARM_UP_BYTES } from "./wasm/module.js";
 import { heapMemory, inHeap } from "./heap.js";
 import { allocFloat32 } from "./alloc.js";
@@ -112,6 +113,7 @@ export function setThreads(n: number): void {
   setGemmExecutor(executor);
   setLoopExecutor(executor);
   setRowUpdateExecutor(executor);
+  setSparseExecutor(executor);
 }
 
 /** The number of threads jobs may use now. */
@@ -179,7 +181,7 @@ function workerExecArgv(): string[] {
   return out;
 }
 
-class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
+class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecutor {
   readonly minFlops = MIN_FLOPS;
   readonly policy = new SplitPolicy();
   readonly stats = { jobs: 0, workerPieces: 0 };
@@ -358,6 +360,21 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor {
     ctl[CONTROL.count] = cols.length;
     this.scalars[0] = lr;
     this.split(Command.SgdRows, pieceCount(Math.ceil(width / 16), this.size, PIECES_PER_THREAD));
+    return true;
+  }
+
+  /** A sparse product (sparse-product.ts), on the SIMD module, cut into blocks of C's columns. */
+  runSparseProduct(p: SparseProduct, flops: number): boolean {
+    const pieces = pieceCount(Math.ceil(p.width / 32), this.size, PIECES_PER_THREAD);
+    if (pieces < 2 || !this.open(flops) || this.self.simd === undefined) return false;
+    const ctl = this.control;
+    [p.c, p.starts, p.idx, p.vals].forEach((offset, i) => (ctl[CONTROL.arrays + i] = offset));
+    ctl[CONTROL.b] = p.b;
+    ctl[CONTROL.m] = p.rows;
+    ctl[CONTROL.n] = p.width;
+    ctl[CONTROL.lda] = p.ldc;
+    ctl[CONTROL.ldb] = p.ldb;
+    this.split(Command.SparseProduct, pieces);
     return true;
   }
 

@@ -23,12 +23,15 @@ import { allocFloat32 } from "./alloc.js";
 import { SimdModule, gemmScratchBytes, wasmSimdAvailable } from "./wasm/module.js";
 import type { Matrix } from "./matrix.js";
 import type { Gradient } from "./parameter.js";
+import { sparseProduct } from "./sparse-product.js";
 
 /** Below this fraction of non-zero values, an input's products take only its non-zero entries. */
 const SPARSE_DENSITY = 0.5;
 
 /** The non-zero entries of an input, row by row and column by column (wasm/sparse.ts), in the heap. */
 interface Entries {
+  /** How many there are now. */
+  count: number;
   starts: Int32Array; idx: Int32Array; vals: Float32Array;
   pos: Int32Array; cStarts: Int32Array; cIdx: Int32Array; cVals: Float32Array;
 }
@@ -110,7 +113,10 @@ export class WasmBackend extends JsBackend {
   override affine(z: Matrix, x: Matrix, W: Matrix, b: Matrix | undefined): void {
     const e = this.simdFor(z.data, W.data) && this.sparseEntries(x);
     if (!e) return super.affine(z, x, W, b);
-    this.simd.sparseProduct(z.data.byteOffset, z.cols, e.starts.byteOffset, e.idx.byteOffset, e.vals.byteOffset, x.rows, W.data.byteOffset, W.cols, 0, W.cols);
+    sparseProduct(this.simd, {
+      c: z.data.byteOffset, ldc: z.cols, starts: e.starts.byteOffset, idx: e.idx.byteOffset, vals: e.vals.byteOffset,
+      rows: x.rows, b: W.data.byteOffset, ldb: W.cols, width: W.cols,
+    }, e.count);
     if (b !== undefined) this.addBias(z, b);
   }
 
@@ -125,7 +131,10 @@ export class WasmBackend extends JsBackend {
       e.pos.byteOffset, all.index.byteOffset, e.cStarts.byteOffset, e.cIdx.byteOffset, e.cVals.byteOffset,
     );
     const { rows, index } = this.rowsOf(dW, x.cols, u, dz.cols);
-    this.simd.sparseProduct(rows.data.byteOffset, dz.cols, e.cStarts.byteOffset, e.cIdx.byteOffset, e.cVals.byteOffset, u, dz.data.byteOffset, dz.cols, 0, dz.cols);
+    sparseProduct(this.simd, {
+      c: rows.data.byteOffset, ldc: dz.cols, starts: e.cStarts.byteOffset, idx: e.cIdx.byteOffset, vals: e.cVals.byteOffset,
+      rows: u, b: dz.data.byteOffset, ldb: dz.cols, width: dz.cols,
+    }, e.count);
     dW.setRows(rows, index);
   }
 
@@ -137,11 +146,11 @@ export class WasmBackend extends JsBackend {
     if (e === undefined || e.idx.length < size || e.pos.length < x.cols || e.starts.length < x.rows + 1) {
       const starts = heapInt32(x.rows + 1), idx = heapInt32(size), pos = heapInt32(x.cols), cStarts = heapInt32(x.cols + 1), cIdx = heapInt32(size);
       if (!starts || !idx || !pos || !cStarts || !cIdx) return undefined;
-      e = this.entries = { starts, idx, vals: allocFloat32(size), pos, cStarts, cIdx, cVals: allocFloat32(size) };
+      e = this.entries = { count: 0, starts, idx, vals: allocFloat32(size), pos, cStarts, cIdx, cVals: allocFloat32(size) };
       if (!inHeap(e.vals) || !inHeap(e.cVals)) return (this.entries = undefined);
     }
-    const nnz = this.simd.sparseRows(x.data.byteOffset, x.rows, x.cols, e.starts.byteOffset, e.idx.byteOffset, e.vals.byteOffset);
-    return nnz < SPARSE_DENSITY * size ? e : undefined;
+    e.count = this.simd.sparseRows(x.data.byteOffset, x.rows, x.cols, e.starts.byteOffset, e.idx.byteOffset, e.vals.byteOffset);
+    return e.count < SPARSE_DENSITY * size ? e : undefined;
   }
 
   /** One SIMD pass over x, row by row (wasm/columns.ts): the same list as the loop */
