@@ -60,7 +60,7 @@ import {
 import { SplitPolicy } from "./split-policy.js";
 import { setRowUpdateExecutor, type RowUpdateExecutor } from "./row-update.js";
 import { setSparseExecutor, type SparseExecutor, type SparseProduct } from "./sparse-product.js";
-import { SimdModule, gemmScratchBytes, wasmSimdAvailable, WARM_UP_BYTES } from "./wasm/module.js";
+import { SimdModule, gemmScratchBytes, wasmSimdAvailable, sharedModule, WARM_UP_BYTES } from "./wasm/module.js";
 import { heapMemory, inHeap } from "./heap.js";
 import { allocFloat32 } from "./alloc.js";
 import { setLoopExecutor, type Loop, type LoopExecutor } from "./elementwise.js";
@@ -226,6 +226,7 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
       const workerData = {
         control: this.control, words: this.words, scalars: this.scalars, index: t, threads: this.size, memory,
         warmUpAt: simd && inHeap(warmUp) ? warmUp.byteOffset + t * WARM_UP_BYTES : -1,
+        simdModule: simd ? sharedModule() : undefined,
       };
       let worker: Worker;
       try {

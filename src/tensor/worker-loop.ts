@@ -6,7 +6,7 @@
  */
 import type { WasmMemory } from "./webassembly.js";
 import { CONTROL, Command, claim, runPiece, type ThreadContext } from "./thread-protocol.js";
-import { SimdModule, wasmSimdAvailable } from "./wasm/module.js";
+import { SimdModule, adoptSharedModule } from "./wasm/module.js";
 
 /** What the pool hands each worker at start. */
 export interface WorkerData {
@@ -19,6 +19,8 @@ export interface WorkerData {
   memory: WasmMemory;
   /** Byte offset of this worker's warm-up block in the heap, or −1. */
   warmUpAt: number;
+  /** The caller's compiled SIMD module (wasm/module.ts sharedModule), or undefined: no SIMD. */
+  simdModule: object | undefined;
 }
 
 /**
@@ -37,7 +39,8 @@ const SPIN_MS = 2;
 export function serveJobs(data: WorkerData, beforePiece?: (piece: number) => void): void {
   const { control: ctl, words, memory, index: t, threads } = data;
   // The SIMD module is built and each of its functions compiled (warmUp) before this worker says it is ready.
-  const simd = wasmSimdAvailable() ? new SimdModule(memory) : undefined;
+  if (data.simdModule !== undefined) adoptSharedModule(data.simdModule);
+  const simd = data.simdModule !== undefined ? new SimdModule(memory) : undefined;
   if (simd !== undefined && data.warmUpAt >= 0) simd.warmUp(data.warmUpAt);
   const self: ThreadContext = {
     ctl, scalars: data.scalars, heap: new Float32Array(memory.buffer), heapInt: new Int32Array(memory.buffer), simd, t: data.index,

@@ -77,8 +77,17 @@ export const DEFAULT_OPTIONS: DriverOptions = {
 export const MR = DEFAULT_OPTIONS.tile.mr;
 export const NR = 4 * DEFAULT_OPTIONS.tile.nv;
 
-/** The module's bytes for a shared or an unshared memory. */
+const emitted = new Map<string, Uint8Array>();
+
+/** The module's bytes for a shared or an unshared memory (written once per variant, then kept). */
 export function simdModuleBytes(shared: boolean, options: DriverOptions = DEFAULT_OPTIONS): Uint8Array {
+  const key = JSON.stringify([shared, options]);
+  let bytes = emitted.get(key);
+  if (bytes === undefined) emitted.set(key, (bytes = emitModule(shared, options)));
+  return bytes;
+}
+
+function emitModule(shared: boolean, options: DriverOptions): Uint8Array {
   // A shared memory import must state a maximum; 65536 pages (4 GiB) admits any memory.
   const mod = new ModuleWriter(shared ? { minimum: 0, maximum: 65536, shared } : { minimum: 0, shared });
   // The full tile, and the narrower ones (4, 8, … columns) for C's right edge.
@@ -126,6 +135,24 @@ export function gemmScratchBytes(m: number, n: number, k: number): number {
 
 type Exported = (...args: number[]) => void;
 const compiled = new Map<string, object>();
+
+/**
+ * The compiled module for a shared memory, to hand to worker threads
+ * (a WebAssembly.Module crosses to a worker whole): each then instantiates it
+ * (adoptSharedModule) without writing, validating and compiling it again.
+ */
+export function sharedModule(): object {
+  const key = JSON.stringify([true, DEFAULT_OPTIONS]);
+  let module = compiled.get(key);
+  if (module === undefined) compiled.set(key, (module = new wasm!.Module(simdModuleBytes(true))));
+  return module;
+}
+
+/** In a worker: uses the caller's compiled module (sharedModule), which this runtime has therefore validated. */
+export function adoptSharedModule(module: object): void {
+  compiled.set(JSON.stringify([true, DEFAULT_OPTIONS]), module);
+  available = true;
+}
 
 function isShared(memory: WasmMemory): boolean {
   return typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
