@@ -3,7 +3,7 @@
 // and the memories it runs on (shared, unshared, grown).
 import { describe, it, expect } from "vitest";
 import { signedLEB128, unsignedLEB128 } from "../src/tensor/wasm/binary.js";
-import { SimdModule, wasmSimdAvailable, gemmScratchBytes, simdModuleBytes, DEFAULT_OPTIONS, MR, NR } from "../src/tensor/wasm/module.js";
+import { SimdModule, wasmSimdAvailable, gemmScratchBytes, simdModuleBytes, writeSimdModule, DEFAULT_OPTIONS, MR, NR } from "../src/tensor/wasm/module.js";
 import { scratchBytes, type DriverOptions } from "../src/tensor/wasm/driver.js";
 import { wasm, type WasmMemory } from "../src/tensor/webassembly.js";
 import { lcg, maxRelativeError } from "./helpers/data.js";
@@ -151,6 +151,13 @@ describe("binary writer", () => {
     };
     expect(limits(unshared).slice(0, 3)).toEqual([0x02, 0x00, 0x00]);
     expect(limits(shared)).toEqual([0x02, 0x03, 0x00, 0x80, 0x80, 0x04]); // max 65536 pages = 0x80 0x80 0x04
+  });
+
+  it("keeps, in module-bytes.ts, exactly the module it writes for a shared memory (else: npx tsx src/tensor/wasm/write-module-bytes.node.ts)", () => {
+    const written = writeSimdModule(true);
+    const stored = simdModuleBytes(true);
+    expect(stored).not.toBe(written);
+    expect(Buffer.from(stored).equals(Buffer.from(written)), "module-bytes.ts is out of date").toBe(true);
   });
 
   it("exports its tile", () => {

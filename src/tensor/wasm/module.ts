@@ -1,8 +1,14 @@
 /**
  * The WebAssembly SIMD module: the wasm backend's products and passes,
- * written byte by byte from this TypeScript at load time (binary.ts),
- * compiled by the JavaScript engine, and run on matrices that live in one
- * WebAssembly.Memory (the heap).
+ * written byte by byte from this TypeScript (binary.ts), compiled by the
+ * JavaScript engine, and run on matrices that live in one WebAssembly.Memory
+ * (the heap).
+ *
+ * Writing the module takes the engine ~60-100 ms of cold JavaScript, a
+ * fresh process's whole first fit over again; so the bytes purenn uses (shared
+ * memory, default options) are kept written out in module-bytes.ts, and a
+ * test checks that they are exactly what this code writes
+ * (`npx tsx src/tensor/wasm/write-module-bytes.node.ts` writes them anew).
  *
  *   C(i, j) = Σ_{q<k} A(i, kk(q)) · B(kk(q), j)        kk(q) = ks ? ks[q] : q
  *   A(i, p) = transA ? a[p·lda + r(i)] : a[r(i)·lda + p]     r(i) = aRows ? aRows[i] : i
@@ -26,6 +32,7 @@
  *   row-update.ts   plain SGD on a gradient held as its non-zero rows
  *   columns.ts      which columns of a batch hold a non-zero value
  *   pointwise.ts    relu forward and backward, sigmoid backward, column sums
+ *   sparse.ts       products that take a mostly-zero input by its non-zero entries
  *
  * Numbers: every C element is a float32 sum in increasing q, `s = s + a·b`
  * with the product rounded (no fused multiply-add), so its bits do not depend
@@ -49,6 +56,7 @@ import { emitPointwise } from "./pointwise.js";
 import { emitSigmoid } from "./sigmoid.js";
 import { emitAllFinite } from "./finite.js";
 import { wasm, type WasmMemory } from "../webassembly.js";
+import { SHARED_MODULE_BASE64 } from "./module-bytes.js";
 
 const UPDATE_RULES: UpdateRule[] = ["sgd", "momentum", "nesterov"];
 
@@ -79,15 +87,24 @@ export const NR = 4 * DEFAULT_OPTIONS.tile.nv;
 
 const emitted = new Map<string, Uint8Array>();
 
-/** The module's bytes for a shared or an unshared memory (written once per variant, then kept). */
+/**
+ * The module's bytes for a shared or an unshared memory: the stored ones
+ * (module-bytes.ts) for a shared memory and the default options, else
+ * written (once per variant, then kept).
+ */
 export function simdModuleBytes(shared: boolean, options: DriverOptions = DEFAULT_OPTIONS): Uint8Array {
   const key = JSON.stringify([shared, options]);
   let bytes = emitted.get(key);
-  if (bytes === undefined) emitted.set(key, (bytes = emitModule(shared, options)));
+  if (bytes === undefined) {
+    const stored = shared && key === JSON.stringify([true, DEFAULT_OPTIONS]);
+    bytes = stored ? Uint8Array.from(atob(SHARED_MODULE_BASE64), (ch) => ch.charCodeAt(0)) : writeSimdModule(shared, options);
+    emitted.set(key, bytes);
+  }
   return bytes;
 }
 
-function emitModule(shared: boolean, options: DriverOptions): Uint8Array {
+/** Writes the module, byte by byte. */
+export function writeSimdModule(shared: boolean, options: DriverOptions = DEFAULT_OPTIONS): Uint8Array {
   // A shared memory import must state a maximum; 65536 pages (4 GiB) admits any memory.
   const mod = new ModuleWriter(shared ? { minimum: 0, maximum: 65536, shared } : { minimum: 0, shared });
   // The full tile, and the narrower ones (4, 8, … columns) for C's right edge.
@@ -111,13 +128,14 @@ function emitModule(shared: boolean, options: DriverOptions): Uint8Array {
 let available: boolean | undefined;
 
 /**
- * True when this runtime validates the emitted SIMD module (WebAssembly.validate),
- * both for an unshared memory and for a shared one (which the threads proposal adds).
+ * True when this runtime validates the SIMD module for a shared memory
+ * (WebAssembly.validate): SIMD, and the threads proposal's shared memory,
+ * which the heap always is (heap.ts).
  */
 export function wasmSimdAvailable(): boolean {
   if (available === undefined) {
     try {
-      available = wasm !== undefined && wasm.validate(simdModuleBytes(false)) && wasm.validate(simdModuleBytes(true));
+      available = wasm !== undefined && wasm.validate(simdModuleBytes(true));
     } catch {
       available = false;
     }
