@@ -27,6 +27,12 @@ import { sparseProduct } from "./sparse-product.js";
 
 /** Below this fraction of non-zero values, an input's products take only its non-zero entries. */
 const SPARSE_DENSITY = 0.5;
+/**
+ * An array found dense is not scanned again for this many calls: the same
+ * buffers come back batch after batch (a layer's activations, never zero after
+ * a sigmoid), and a scan of them would find the same.
+ */
+const DENSE_RESCAN = 64;
 
 /** The non-zero entries of an input, row by row and column by column (wasm/sparse.ts), in the heap. */
 interface Entries {
@@ -51,6 +57,8 @@ export class WasmBackend extends JsBackend {
   private scratch: Float32Array | undefined;
   private columnScratch: Int32Array | undefined;
   private entries: Entries | undefined;
+  /** Arrays last found dense, and how many calls they skip the scan for. */
+  private readonly dense = new WeakMap<Float32Array, number>();
 
   constructor() {
     super();
@@ -142,6 +150,11 @@ export class WasmBackend extends JsBackend {
   private sparseEntries(x: Matrix): Entries | undefined {
     const size = x.rows * x.cols;
     if (size === 0 || !this.simdFor(x.data)) return undefined;
+    const skip = this.dense.get(x.data) ?? 0;
+    if (skip > 0) {
+      this.dense.set(x.data, skip - 1);
+      return undefined;
+    }
     let e = this.entries;
     if (e === undefined || e.idx.length < size || e.pos.length < x.cols || e.starts.length < x.rows + 1) {
       const starts = heapInt32(x.rows + 1), idx = heapInt32(size), pos = heapInt32(x.cols), cStarts = heapInt32(x.cols + 1), cIdx = heapInt32(size);
@@ -150,7 +163,9 @@ export class WasmBackend extends JsBackend {
       if (!inHeap(e.vals) || !inHeap(e.cVals)) return (this.entries = undefined);
     }
     e.count = this.simd.sparseRows(x.data.byteOffset, x.rows, x.cols, e.starts.byteOffset, e.idx.byteOffset, e.vals.byteOffset);
-    return e.count < SPARSE_DENSITY * size ? e : undefined;
+    if (e.count < SPARSE_DENSITY * size) return e;
+    this.dense.set(x.data, DENSE_RESCAN);
+    return undefined;
   }
 
   /** One SIMD pass over x, row by row (wasm/columns.ts): the same list as the loop */
