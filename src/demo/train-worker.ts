@@ -57,13 +57,13 @@ async function loadData(): Promise<Data> {
   return { xTrain: images(xTrain), yTrain: toCategorical(yTrain, 10), xTest: images(xTest), yTest: toCategorical(yTest, 10) };
 }
 
-/** Every weight, copied out of the model (the copies are transferred, not cloned). */
-function weightsMessage(m: Sequential, initialFirstKernel?: Float32Array): FromWorker {
-  return { type: "weights", weights: m.getWeights().map((w) => [w.rows, w.cols, w.data.slice()]), initialFirstKernel };
-}
+/**
+ * Every weight, in getWeights order, copied out of the model into plain arrays that are then
+ * transferred to the page, not cloned (getWeights would first copy each one into the heap).
+ */
 function postWeights(m: Sequential, initialFirstKernel?: Float32Array): void {
-  const message = weightsMessage(m, initialFirstKernel) as Extract<FromWorker, { type: "weights" }>;
-  post(message, message.weights.map(([, , v]) => v.buffer as ArrayBuffer));
+  const weights = m.layers.flatMap((l) => l.weights()).map(({ value: w }): [number, number, Float32Array] => [w.rows, w.cols, w.data.slice()]);
+  post({ type: "weights", weights, initialFirstKernel }, weights.map(([, , v]) => v.buffer as ArrayBuffer));
 }
 
 /** The callback that streams batches and weights to the page, waits while paused, and measures speed. */
@@ -125,7 +125,7 @@ async function train(settings: TrainSettings): Promise<void> {
   const d = await data;
   const m = (model = tutorialModel());
   m.compile({ optimizer: new SGD({ learningRate: settings.learningRate }), loss: "categorical_crossentropy", metrics: ["accuracy"] });
-  const initial = m.getWeights()[0].data.slice();
+  const initial = m.layers[0].weights()[0].value.data.slice(); // W₀: the first kernel before training
   postWeights(m, initial);
   post({ type: "status", text: `training on ${d.xTrain.rows} digits…` });
   const batches = new BatchHistory({ batchSize: settings.batchSize, samples: d.xTrain.rows });

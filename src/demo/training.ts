@@ -92,7 +92,7 @@ export function startTrainingPanel(panel: TrainingPanel): void {
       show("loss", meanLoss, meanLoss.toFixed(3));
       show("speed", m.samplesPerSecond, `${Math.round(m.samplesPerSecond).toLocaleString("en")} samples/s on "${backend}"`);
       const last = at[at.length - 1];
-      say(`Training: epoch ${Math.min(Math.floor(last - 1e-9) + 1, settings?.epochs ?? 1)} of ${settings?.epochs}, ${m.samples.toLocaleString("en")} digits so far.`);
+      if (browser.document.body.dataset.training === "running") say(`Training: epoch ${Math.min(Math.floor(last - 1e-9) + 1, settings?.epochs ?? 1)} of ${settings?.epochs}, ${m.samples.toLocaleString("en")} digits so far.`);
       scheduleRedraw();
     } else if (m.type === "weights") {
       if (m.initialFirstKernel) initial = m.initialFirstKernel;
