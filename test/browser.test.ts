@@ -18,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import type { BrowserContext, Page } from "playwright-core";
 import {
-  Sequential, SGD, Matrix, History, tutorialModel, loadMnist, loadModel, toCategorical, setRandomSeed, threadsReady, getBackend,
+  Sequential, SGD, Matrix, History, BatchHistory, tutorialModel, loadMnist, loadModel, toCategorical, setRandomSeed, threadsReady, getBackend,
   getThreads, setThreads, type Mnist,
 } from "../src/index.js";
 import { writeReport } from "../src/report/write.node.js";
@@ -35,19 +35,23 @@ let work: string; // this run's temporary folder: models, the report and its scr
 let mnist: Mnist;
 let model: Sequential;
 let history: History;
+let batches: BatchHistory;
+let initialWeights: Matrix[];
 let purennDir: string;
 let tfjsDir: string;
 
-/** The tutorial's network, trained quickly (see the note at the top). */
-async function demoModel(): Promise<{ model: Sequential; history: History }> {
+/** The tutorial's network, trained quickly (see the note at the top), with what its report shows. */
+async function demoModel(): Promise<{ model: Sequential; history: History; batches: BatchHistory; initialWeights: Matrix[] }> {
   setRandomSeed(7);
   const m = tutorialModel();
   m.compile({ optimizer: new SGD({ learningRate: 0.1 }), loss: "categorical_crossentropy", metrics: ["accuracy"] });
   const n = 20000;
+  const batches = new BatchHistory({ batchSize: 32, samples: 18000 });
+  const initialWeights = m.getWeights();
   const h = await m.fit(new Matrix(n, 784, mnist.xTrain.data.subarray(0, n * 784)), toCategorical(mnist.yTrain.subarray(0, n), 10), {
-    epochs: 1, verbose: 0, validationSplit: 0.1,
+    epochs: 1, verbose: 0, validationSplit: 0.1, callbacks: [batches],
   });
-  return { model: m, history: h };
+  return { model: m, history: h, batches, initialWeights };
 }
 
 /** The same network in TensorFlow.js with the same weights, saved as tfjs's browserDownloads saves it. */
@@ -76,7 +80,7 @@ beforeAll(async () => {
   await threadsReady();
   work = await mkdtemp(join(tmpdir(), "purenn-browser-"));
   mnist = await loadMnist();
-  ({ model, history } = await demoModel());
+  ({ model, history, batches, initialWeights } = await demoModel());
   purennDir = join(work, "purenn-model");
   tfjsDir = join(work, "tfjs-model");
   await model.save(purennDir);
@@ -252,7 +256,7 @@ describe.skipIf(!hasChromium)(hasChromium ? "in Chromium" : `in Chromium — ${S
 
   it("the report renders with no console errors and shows its four figures (screenshot kept)", async () => {
     const file = join(work, "report.html");
-    await writeReport(history, model, mnist, file);
+    await writeReport(history, model, mnist, file, { batches, initialWeights, settings: { optimizer: "sgd", learningRate: 0.1, validationSplit: 0.1, epochs: 1, seed: 7 } });
     const requests: string[] = [];
     page.on("request", (r) => requests.push(r.url()));
     await page.goto(pathToFileURL(file).href);
@@ -265,6 +269,8 @@ describe.skipIf(!hasChromium)(hasChromium ? "in Chromium" : `in Chromium — ${S
       expect(box?.height, id).toBeGreaterThan(40);
     }
     expect(await page.locator("#curves .series").count()).toBe(4); // loss, val_loss, accuracy, val_accuracy
+    expect(await page.locator("#curves .batch-series").count()).toBe(2); // loss and accuracy per batch: a line, not one dot
+    expect(await page.locator(".settings tr").count()).toBe(6);
     expect(await page.locator("#confusion .cell").count()).toBe(100);
     expect(await page.locator("#mistakes .mistake").count()).toBe(100);
     expect(await page.locator("#weights svg.unit").count()).toBe(256);

@@ -13,18 +13,9 @@
  *                       white for 0, where s is the 99th percentile of |ΔW|
  */
 import type { Context2D, ImageDataLike } from "./dom.js";
+import { trailingMean } from "../report/charts.js";
 
-/** The trailing mean over the last `window` values, for each position. */
-export function trailingMean(values: readonly number[], window = 50): number[] {
-  const out: number[] = [];
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) {
-    sum += values[i];
-    if (i >= window) sum -= values[i - window];
-    out.push(sum / Math.min(i + 1, window));
-  }
-  return out;
-}
+export { trailingMean };
 
 export interface CurveData {
   at: readonly number[];
