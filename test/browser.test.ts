@@ -432,6 +432,15 @@ describe.skipIf(!hasChromium)(hasChromium ? "in Chromium" : `in Chromium — ${S
       expect(await text("train-status")).toMatch(/^Done: stopped during 1 epoch, \d+\.\d% on the test set/);
       expect(await value("test-accuracy")).toBeGreaterThan(0.8);
       expect(await text("in-use")).toContain("the network trained in this page (stopped during 1 epoch");
+      // The run's report, made in the worker, behind a link.
+      await page.waitForSelector("#report-link:not([hidden])");
+      expect(await page.getAttribute("#report-link", "href")).toMatch(/^blob:/);
+      const [tab] = await Promise.all([browser.waitForEvent("page"), page.click("#report-link")]);
+      await tab.waitForLoadState();
+      expect(await tab.title()).toBe("purenn training report: the network trained in the page");
+      expect(await tab.locator('.settings tr[data-setting="learningRate"] td').first().textContent()).toBe("0.1");
+      expect(await tab.locator("#curves .batch-series").count()).toBe(2);
+      await tab.close();
       const shot = join(work, "demo-training.png");
       await page.screenshot({ path: shot, fullPage: true });
       expect(errors).toEqual([]);

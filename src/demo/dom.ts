@@ -26,6 +26,9 @@ export interface ElementLike {
   value?: string;
   /** Buttons and inputs. */
   disabled?: boolean;
+  /** Links. */
+  href?: string;
+  hidden?: boolean;
   readonly dataset: Record<string, string | undefined>;
   readonly style: Record<string, string>;
   readonly classList: { toggle(name: string, force?: boolean): boolean };
@@ -87,6 +90,8 @@ export interface BrowserGlobals {
   requestAnimationFrame(callback: () => void): number;
   location: { href: string };
   Worker: new (url: string, options?: { type: "module" | "classic" }) => WorkerLike;
+  Blob: new (parts: string[], options: { type: string }) => object;
+  URL: { createObjectURL(blob: object): string; revokeObjectURL(url: string): void };
   crossOriginIsolated?: boolean;
 }
 

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   if (v.load !== undefined && v.save !== undefined) throw new Error("--save goes with training; with --load there is nothing new to save");
   let modelDir = v.load;
   let temporary: string | undefined;
-  let about: string | undefined;
+  let about = v.load === undefined ? undefined : `saved in ${v.load}`;
   if (modelDir === undefined) {
     // Let the matmul workers start before the first product (a product dispatched while a
     // worker is starting can wait forever: a start-up race in src/tensor/gemm-worker.node.ts).

@@ -5,7 +5,8 @@
  *   page → worker:  train (settings), pause, resume, stop
  *   worker → page:  ready (backend), status (text), batches (new per-batch
  *                   figures), weights (a snapshot of every weight, a few times
- *                   a second), epoch (test figures), done, error
+ *                   a second), epoch (test figures), done, report (the run's
+ *                   training report as HTML), error
  */
 
 /** The settings of one run of training in the page. */
@@ -35,6 +36,8 @@ export type FromWorker =
   | { type: "weights"; weights: [number, number, Float32Array][]; initialFirstKernel?: Float32Array }
   /** After each epoch: loss and accuracy on the 10000 test digits, and the epoch's training means. */
   | { type: "epoch"; epoch: number; testLoss: number; testAccuracy: number; loss: number; accuracy: number }
+  /** The training report of the run (src/report/), one HTML file, sent after "done". */
+  | { type: "report"; html: string }
   /** Training ended: all epochs done, or stopped (epochs counts the last, partial one). */
   | { type: "done"; stopped: boolean; epochs: number }
   | { type: "error"; message: string };

@@ -11,11 +11,13 @@
  *                         layer and reads the drawing with them)
  *     after each epoch:   model.evaluate on the 10000 test digits → the page
  *   pause: the batch callback waits until resume; stop: model.stopTraining = true
+ *   at the end: the run's training report (src/report/), as `npm start -- --report` writes it
  *
  * It runs on the backend purenn picks by itself: "wasm" on a cross-origin
  * isolated page (the demo server sends the headers), else "js".
  */
 import { Matrix, SGD, BatchHistory, tutorialModel, toCategorical, getBackend, type Sequential } from "../core.js";
+import { reportHtml } from "../report/html.js";
 import type { FromWorker, ToWorker, TrainSettings } from "./messages.js";
 
 interface WorkerScope {
@@ -134,6 +136,12 @@ async function train(settings: TrainSettings): Promise<void> {
   live.flush(performance.now());
   postWeights(m);
   post({ type: "done", stopped, epochs: history.epoch.length });
+  const { html } = reportHtml(history, m, { xTest: d.xTest, yTest: d.yTest }, {
+    title: "purenn training report: the network trained in the page",
+    batches, initialWeights: [new Matrix(784, initial.length / 784, initial)],
+    settings: { optimizer: "sgd", learningRate: settings.learningRate, batchSize: settings.batchSize, validationSplit: 0, epochs: settings.epochs, seed: "random" },
+  });
+  post({ type: "report", html });
 }
 
 scope.addEventListener("message", ({ data: message }) => {

@@ -36,6 +36,7 @@ export function startTrainingPanel(panel: TrainingPanel): void {
   const layer = byId<CanvasLike>("first-layer");
   const layerCtx = layer.getContext("2d") as Context2D;
   const layerScale = byId<ElementLike>("first-layer-scale");
+  const reportLink = byId<ElementLike>("report-link");
 
   let backend = "?";
   let settings: TrainSettings | undefined;
@@ -63,10 +64,16 @@ export function startTrainingPanel(panel: TrainingPanel): void {
     drawPending = false;
     drawCurve(curveCtx, curve.width, curve.height, { at, loss, accuracy, epochs: settings?.epochs ?? 1, tests });
   };
+  // At most five redraws a second: the curve is thousands of points, and every millisecond the
+  // page spends drawing is one the worker may not get on a machine with few cores.
+  let lastDraw = 0;
   const scheduleRedraw = () => {
     if (drawPending) return;
     drawPending = true;
-    browser.requestAnimationFrame(redraw);
+    setTimeout(() => browser.requestAnimationFrame(() => {
+      lastDraw = performance.now();
+      redraw();
+    }), Math.max(0, 200 - (performance.now() - lastDraw)));
   };
 
   const worker = new browser.Worker("worker.js", { type: "module" });
@@ -112,6 +119,10 @@ export function startTrainingPanel(panel: TrainingPanel): void {
       say(`Done: ${what}. Your drawing is read by this network now; Train again to start over.`);
       if (live) panel.onModel?.(live, `the network trained in this page (${what}, learning rate ${settings?.learningRate})`);
       setState("done");
+    } else if (m.type === "report") {
+      if (reportLink.href) browser.URL.revokeObjectURL(reportLink.href);
+      reportLink.href = browser.URL.createObjectURL(new browser.Blob([m.html], { type: "text/html" }));
+      reportLink.hidden = false;
     } else if (m.type === "error") {
       say(`Training failed: ${m.message}`, true);
       setState("error");
@@ -133,6 +144,7 @@ export function startTrainingPanel(panel: TrainingPanel): void {
     settings = parsed;
     at = [], loss = [], accuracy = [], tests = [];
     initial = undefined;
+    reportLink.hidden = true;
     for (const id of Object.keys(figures)) show(id, undefined, "–");
     redraw();
     setState("running");
