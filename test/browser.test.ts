@@ -372,6 +372,7 @@ describe.skipIf(!hasChromium)(hasChromium ? "in Chromium" : `in Chromium — ${S
       expect(await page.evaluate(() => (globalThis as unknown as { crossOriginIsolated: boolean }).crossOriginIsolated)).toBe(true);
       expect(await page.getAttribute("body", "data-backend")).toBe("wasm");
       expect(await text("train-status")).toContain(`on purenn's "wasm" backend (the page is cross-origin isolated`);
+      expect(await text("backend")).toBe(`purenn's "wasm" backend (WebAssembly SIMD; the page is cross-origin isolated)`);
       expect(await text("in-use")).toContain("from the server (model/model.json): the browser test's model");
 
       // Bad settings: the page says which value is wrong, and nothing starts.
@@ -429,9 +430,9 @@ describe.skipIf(!hasChromium)(hasChromium ? "in Chromium" : `in Chromium — ${S
       const speed = (await value("speed"))!;
       await page.click("#stop");
       await page.waitForSelector("body[data-training=done]", { timeout: 30_000 });
-      expect(await text("train-status")).toMatch(/^Done: stopped during 1 epoch, \d+\.\d% on the test set/);
+      expect(await text("train-status")).toMatch(/^Done: stopped during epoch 1, \d+\.\d% on the test set/);
       expect(await value("test-accuracy")).toBeGreaterThan(0.8);
-      expect(await text("in-use")).toContain("the network trained in this page (stopped during 1 epoch");
+      expect(await text("in-use")).toContain("the network trained in this page (stopped during epoch 1");
       // The run's report, made in the worker, behind a link.
       await page.waitForSelector("#report-link:not([hidden])");
       expect(await page.getAttribute("#report-link", "href")).toMatch(/^blob:/);

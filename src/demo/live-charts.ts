@@ -23,8 +23,8 @@ export interface CurveData {
   accuracy: readonly number[];
   /** Epochs asked for: the x axis spans [0, epochs]. */
   epochs: number;
-  /** Test accuracy after each epoch, at x = epoch + 1. */
-  tests: readonly number[];
+  /** Test accuracy after each epoch, as [x, accuracy]: x = epoch + 1, or where a stopped epoch ended. */
+  tests: readonly (readonly [number, number])[];
 }
 
 const LOSS_MAX = 2.5;
@@ -69,9 +69,9 @@ export function drawCurve(ctx: Context2D, width: number, height: number, d: Curv
     ctx.stroke();
   }
   ctx.fillStyle = "#000";
-  d.tests.forEach((v, e) => {
+  d.tests.forEach(([x, v]) => {
     ctx.beginPath();
-    ctx.arc(px(e + 1), pyAcc(v), 4, 0, 2 * Math.PI);
+    ctx.arc(px(x), pyAcc(v), 4, 0, 2 * Math.PI);
     ctx.fill();
   });
 }

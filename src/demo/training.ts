@@ -40,7 +40,7 @@ export function startTrainingPanel(panel: TrainingPanel): void {
 
   let backend = "?";
   let settings: TrainSettings | undefined;
-  let at: number[] = [], loss: number[] = [], accuracy: number[] = [], tests: number[] = [];
+  let at: number[] = [], loss: number[] = [], accuracy: number[] = [], tests: [number, number][] = [];
   let initial: Float32Array | undefined;
   let live: Sequential | undefined;
   let drawPending = false;
@@ -88,6 +88,8 @@ export function startTrainingPanel(panel: TrainingPanel): void {
       say(`Ready. Training runs in a Web Worker on purenn's "${backend}" backend` +
         (m.isolated ? " (the page is cross-origin isolated, so WebAssembly SIMD on shared memory)." : " (the page is not cross-origin isolated, so no shared WebAssembly memory)."));
       browser.document.body.dataset.backend = backend;
+      byId<ElementLike>("backend").textContent = `purenn's "${backend}" backend` + (m.isolated
+        ? " (WebAssembly SIMD; the page is cross-origin isolated)" : " (plain TypeScript; the page is not cross-origin isolated)");
     } else if (m.type === "status") {
       say(m.text);
     } else if (m.type === "batches") {
@@ -110,12 +112,12 @@ export function startTrainingPanel(panel: TrainingPanel): void {
       const where = at.length === 0 ? "not trained yet" : `after ${at.length.toLocaleString("en")} batches`;
       panel.onModel?.(live, `the network training in this page (${where}, learning rate ${settings?.learningRate})`);
     } else if (m.type === "epoch") {
-      tests.push(m.testAccuracy);
-      show("test-accuracy", m.testAccuracy, tests.map((t, e) => `${(100 * t).toFixed(1)}% (epoch ${e + 1})`).join(", "));
+      tests.push([Math.min(m.epoch + 1, at[at.length - 1] ?? m.epoch + 1), m.testAccuracy]);
+      show("test-accuracy", m.testAccuracy, tests.map(([, t], e) => `${(100 * t).toFixed(1)}% (epoch ${e + 1})`).join(", "));
       scheduleRedraw();
     } else if (m.type === "done") {
-      const test = tests.length > 0 ? `, ${(100 * tests[tests.length - 1]).toFixed(1)}% on the test set` : "";
-      const what = `${m.stopped ? "stopped during" : "trained"} ${m.epochs} epoch${m.epochs === 1 ? "" : "s"}${test}`;
+      const test = tests.length > 0 ? `, ${(100 * tests[tests.length - 1][1]).toFixed(1)}% on the test set` : "";
+      const what = `${m.stopped ? `stopped during epoch ${m.epochs}` : `trained ${m.epochs} epoch${m.epochs === 1 ? "" : "s"}`}${test}`;
       say(`Done: ${what}. Your drawing is read by this network now; Train again to start over.`);
       if (live) panel.onModel?.(live, `the network trained in this page (${what}, learning rate ${settings?.learningRate})`);
       setState("done");
