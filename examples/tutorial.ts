@@ -20,8 +20,8 @@ import { Sequential, Dense, Activation, Matrix, loadMnist, toCategorical, argmax
 setRandomSeed(42); // every random draw (initial weights, shuffling) is reproducible
 
 // 1. The data: 28x28 grey images flattened to 784 values in [0, 1], and their labels 0..9.
+const samples = trainingSamples(60000);
 const mnist = await loadMnist();
-const samples = trainingSamples(mnist.xTrain.rows);
 const xTrain = new Matrix(samples, 784, mnist.xTrain.data.subarray(0, samples * 784));
 const yTrain = toCategorical(mnist.yTrain.subarray(0, samples), 10); // label 3 → [0,0,0,1,0,0,0,0,0,0]
 const yTest = toCategorical(mnist.yTest, 10);
@@ -49,7 +49,7 @@ const digits = argmax(model.predict(mnist.xTest.slice(0, 10)), 1);
 console.log(`predicted: ${Array.from(digits).join(" ")}`);
 console.log(`true:      ${Array.from(mnist.yTest.subarray(0, 10)).join(" ")}`);
 
-/** All the training digits, or the first PURENN_EXAMPLE_SAMPLES of them. */
+/** All of MNIST's 60000 training digits, or the first PURENN_EXAMPLE_SAMPLES of them. */
 function trainingSamples(available: number): number {
   const text = process.env.PURENN_EXAMPLE_SAMPLES;
   if (text === undefined || text === "") return available;
