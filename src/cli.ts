@@ -14,7 +14,7 @@
  */
 import { parseArgs } from "node:util";
 import {
-  SGD, Adam, AdamW, RMSprop, Adagrad, Sequential, Dropout, tutorialModel, loadMnist, loadModel, toCategorical, argmax, setRandomSeed, writeReport, type Matrix, type Optimizer,
+  SGD, Adam, AdamW, RMSprop, Adagrad, Sequential, Dropout, BatchHistory, tutorialModel, loadMnist, loadModel, toCategorical, argmax, setRandomSeed, writeReport, type Matrix, type Optimizer,
 } from "./index.js";
 import { digitArt } from "./data/art.js";
 
@@ -38,8 +38,9 @@ Options:
                       loadable by TensorFlow.js)
   --load DIR          start from the model saved in DIR instead of a new one
   --report FILE       write a training report to FILE: one HTML file with the
-                      loss and accuracy per epoch, the confusion matrix, the
-                      misclassified test digits and the first layer's weights
+                      run's settings, the loss and accuracy per batch and per
+                      epoch, the confusion matrix, the misclassified test
+                      digits and what training changed in the first layer
   --verbose 0|1|2     0 silent, 1 progress bar, 2 one line per epoch (default 1)
   -h, --help          show this help`;
 
@@ -155,8 +156,11 @@ async function main(settings: Settings): Promise<void> {
   console.log(`optimizer ${optimizer} (learning rate ${learningRate}), batch size ${batchSize}, ` +
     `seed ${seed ?? "random (pass --seed N to repeat a run)"}`);
 
+  // For the report: every batch's loss and accuracy, and the weights before training.
+  const batches = new BatchHistory({ batchSize, samples: Math.floor(mnist.xTrain.rows * (1 - validationSplit)) });
+  const initialWeights = report === undefined ? undefined : model.getWeights();
   t0 = performance.now();
-  const history = await model.fit(mnist.xTrain, yTrain, { epochs, batchSize, verbose, validationSplit });
+  const history = await model.fit(mnist.xTrain, yTrain, { epochs, batchSize, verbose, validationSplit, callbacks: report === undefined ? [] : [batches] });
   const trainSeconds = (performance.now() - t0) / 1000;
   if (save !== undefined) {
     await model.save(save);
@@ -169,7 +173,9 @@ async function main(settings: Settings): Promise<void> {
   }
   console.log(`Test loss ${loss.toFixed(4)}, test accuracy ${accuracy.toFixed(4)}\n`);
   if (report !== undefined) {
-    const written = await writeReport(history, model, mnist, report);
+    const written = await writeReport(history, model, mnist, report, {
+      batches, initialWeights, settings: { optimizer, learningRate, batchSize, validationSplit, epochs, seed: seed ?? "random" },
+    });
     console.log(`Wrote the training report to ${written.file} (${(written.bytes / 1e6).toFixed(1)} MB); open it in a browser.\n`);
   }
 

@@ -33,6 +33,7 @@ export {
 
 export { Sequential, type CompileOptions, type EvaluateOptions, type PredictOptions, type SequentialOptions } from "./model/sequential.js";
 export { History } from "./model/history.js";
+export { BatchHistory, type BatchHistoryOptions } from "./model/batch-history.js";
 export { tutorialModel } from "./model/tutorial.js";
 export { type FitOptions } from "./model/fit-options.js";
 export { TrainingDivergedError, type FitPosition } from "./model/divergence.js";

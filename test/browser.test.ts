@@ -1,5 +1,5 @@
 // The learner's pages in a real browser: the training report (src/report/) and
-// the draw-a-digit demo (src/demo/). The browser is Debian's Chromium driven by
+// the draw-a-digit demo (src/demo/), which also trains the network in the page. The browser is Debian's Chromium driven by
 // playwright-core; nothing downloads one. Without /usr/bin/chromium the browser
 // half is SKIPPED with a message saying so; the first half (the demo's code
 // without a browser: preprocessing, the bundle, the server, the loader) always runs.
@@ -18,11 +18,14 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import type { BrowserContext, Page } from "playwright-core";
 import {
-  Sequential, SGD, Matrix, History, tutorialModel, loadMnist, loadModel, toCategorical, setRandomSeed, threadsReady, type Mnist,
+  Sequential, SGD, Matrix, History, BatchHistory, tutorialModel, loadMnist, loadModel, toCategorical, setRandomSeed, threadsReady, getBackend,
+  getThreads, setThreads, type Mnist,
 } from "../src/index.js";
 import { writeReport } from "../src/report/write.node.js";
 import { toMnistInput } from "../src/demo/preprocess.js";
 import { fetchModel, modelFromFiles } from "../src/demo/loader.js";
+import { parseTrainSettings } from "../src/demo/messages.js";
+import { trailingMean, changeScale } from "../src/demo/live-charts.js";
 import { buildPageBundle, startDemoServer, type DemoServer } from "../src/demo/server.node.js";
 import { copyWeights, useTfjsCpu, tfjsPredict } from "./helpers/tfjs.js";
 import { hasChromium, launchChromium, watchErrors, SKIP_REASON } from "./helpers/browser.js";
@@ -32,19 +35,23 @@ let work: string; // this run's temporary folder: models, the report and its scr
 let mnist: Mnist;
 let model: Sequential;
 let history: History;
+let batches: BatchHistory;
+let initialWeights: Matrix[];
 let purennDir: string;
 let tfjsDir: string;
 
-/** The tutorial's network, trained quickly (see the note at the top). */
-async function demoModel(): Promise<{ model: Sequential; history: History }> {
+/** The tutorial's network, trained quickly (see the note at the top), with what its report shows. */
+async function demoModel(): Promise<{ model: Sequential; history: History; batches: BatchHistory; initialWeights: Matrix[] }> {
   setRandomSeed(7);
   const m = tutorialModel();
   m.compile({ optimizer: new SGD({ learningRate: 0.1 }), loss: "categorical_crossentropy", metrics: ["accuracy"] });
   const n = 20000;
+  const batches = new BatchHistory({ batchSize: 32, samples: 18000 });
+  const initialWeights = m.getWeights();
   const h = await m.fit(new Matrix(n, 784, mnist.xTrain.data.subarray(0, n * 784)), toCategorical(mnist.yTrain.subarray(0, n), 10), {
-    epochs: 1, verbose: 0, validationSplit: 0.1,
+    epochs: 1, verbose: 0, validationSplit: 0.1, callbacks: [batches],
   });
-  return { model: m, history: h };
+  return { model: m, history: h, batches, initialWeights };
 }
 
 /** The same network in TensorFlow.js with the same weights, saved as tfjs's browserDownloads saves it. */
@@ -73,7 +80,7 @@ beforeAll(async () => {
   await threadsReady();
   work = await mkdtemp(join(tmpdir(), "purenn-browser-"));
   mnist = await loadMnist();
-  ({ model, history } = await demoModel());
+  ({ model, history, batches, initialWeights } = await demoModel());
   purennDir = join(work, "purenn-model");
   tfjsDir = join(work, "tfjs-model");
   await model.save(purennDir);
@@ -144,12 +151,14 @@ describe("the demo's code, without a browser", () => {
     expect(bundle.external).toEqual([]);
     expect(bundle.inputs).toContain("src/core.ts");
     expect(bundle.inputs).toContain("src/demo/page.ts");
+    expect(bundle.inputs).toContain("src/demo/train-worker.ts");
+    expect(bundle.workerCode).toContain("stopTraining");
     for (const input of bundle.inputs) {
       expect(input, input).toMatch(/^src\/[\w./-]+\.ts$/); // purenn's own source, no package
       expect(input, input).not.toMatch(/\.node\.ts$/);
       expect(readFileSync(join(root, input), "utf8"), input).not.toMatch(/from "(node:|fs|path|os|worker_threads)/);
     }
-    expect(bundle.code).not.toMatch(/node:|worker_threads|["']fs["']|["']fs\/promises["']|\brequire\(/);
+    for (const code of [bundle.code, bundle.workerCode]) expect(code).not.toMatch(/node:|worker_threads|["']fs["']|["']fs\/promises["']|\brequire\(/);
   });
 
   it("the server serves the page, its script and the model's files, and nothing else", async () => {
@@ -158,13 +167,26 @@ describe("the demo's code, without a browser", () => {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       const get = async (path: string) => {
         const r = await fetch(server.url + path);
-        return { status: r.status, type: r.headers.get("content-type"), csp: r.headers.get("content-security-policy") };
+        return {
+          status: r.status, type: r.headers.get("content-type"), csp: r.headers.get("content-security-policy"),
+          coop: r.headers.get("cross-origin-opener-policy"), coep: r.headers.get("cross-origin-embedder-policy"),
+        };
       };
-      expect(await get("")).toMatchObject({ status: 200, type: "text/html; charset=utf-8", csp: expect.stringContaining("default-src 'self'") });
-      expect(await get("page.js")).toMatchObject({ status: 200, type: "text/javascript; charset=utf-8" });
+      const isolated = { coop: "same-origin", coep: "require-corp" };
+      expect(await get("")).toMatchObject({ status: 200, type: "text/html; charset=utf-8", csp: expect.stringContaining("default-src 'self'"), ...isolated });
+      expect(await get("page.js")).toMatchObject({ status: 200, type: "text/javascript; charset=utf-8", ...isolated });
+      expect(await get("worker.js")).toMatchObject({ status: 200, type: "text/javascript; charset=utf-8", ...isolated });
+      expect(await get("model/info.json")).toMatchObject({ status: 200, type: "application/json" });
+      expect(await get("TOUR.md")).toMatchObject({ status: 200, type: "text/plain; charset=utf-8" });
+      // MNIST as bare bytes, the same digits loadMnist reads
+      const labels = new Uint8Array(await (await fetch(`${server.url}mnist/train-labels`)).arrayBuffer());
+      expect(Array.from(labels)).toEqual(Array.from(mnist.yTrain));
+      const images = new Uint8Array(await (await fetch(`${server.url}mnist/test-images`)).arrayBuffer());
+      expect(images.length).toBe(10000 * 784);
+      for (const i of [0, 12345, 7839999]) expect(images[i] / 255).toBeCloseTo(mnist.xTest.data[i], 6);
       expect(await get("model/model.json")).toMatchObject({ status: 200 });
       expect(await get("model/model.weights.bin")).toMatchObject({ status: 200 });
-      for (const path of ["model/weights.bin", "model/..%2fpurenn-model%2fweights.bin", "package.json", "src/core.ts", "model/%E0%A4%A"]) {
+      for (const path of ["model/weights.bin", "model/..%2fpurenn-model%2fweights.bin", "package.json", "src/core.ts", "model/%E0%A4%A", "mnist/train-images-idx3-ubyte", "mnist/../package.json"]) {
         expect((await get(path)).status, path).toBeGreaterThanOrEqual(400);
       }
     } finally {
@@ -174,6 +196,20 @@ describe("the demo's code, without a browser", () => {
     await expect(startDemoServer({ modelDir: empty })).rejects.toThrow(/model.json: cannot read/);
     await writeFile(join(empty, "model.json"), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ["w.bin"], weights: [] }] }));
     await expect(startDemoServer({ modelDir: empty })).rejects.toThrow(/cannot read the weight file w.bin/);
+  });
+
+  it("the Train button's fields: a bad epochs or learning rate is refused, naming the value", () => {
+    expect(parseTrainSettings("3", "0.05")).toEqual({ epochs: 3, learningRate: 0.05, batchSize: 32 });
+    expect(parseTrainSettings(" 1 ", "1e-2")).toEqual({ epochs: 1, learningRate: 0.01, batchSize: 32 });
+    for (const bad of ["0", "-1", "1.5", "abc", "", "101"]) expect(parseTrainSettings(bad, "0.1")).toBe(`epochs must be a whole number from 1 to 100, got "${bad}"`);
+    for (const bad of ["0", "-0.1", "fast", "", "Infinity"]) expect(parseTrainSettings("1", bad)).toMatch(new RegExp(`^learning rate must be a number > 0 .*got "${bad}"$`));
+  });
+
+  it("the live chart's mean of the last 50 batches, and the weights' colour scale (99th percentile of |ΔW|)", () => {
+    expect(trailingMean([1, 2, 3, 4], 2)).toEqual([1, 1.5, 2.5, 3.5]);
+    const w0 = new Float32Array(1000), w = new Float32Array(1000);
+    for (let i = 0; i < 1000; i++) w[i] = i % 2 === 0 ? i / 1000 : -i / 1000; // |ΔW| = i / 1000
+    expect(changeScale(w, w0)).toBeCloseTo(0.989, 6);
   });
 
   it("fetchModel and modelFromFiles load purenn's and TensorFlow.js's files into the same model", async () => {
@@ -220,7 +256,7 @@ describe.skipIf(!hasChromium)(hasChromium ? "in Chromium" : `in Chromium — ${S
 
   it("the report renders with no console errors and shows its four figures (screenshot kept)", async () => {
     const file = join(work, "report.html");
-    await writeReport(history, model, mnist, file);
+    await writeReport(history, model, mnist, file, { batches, initialWeights, settings: { optimizer: "sgd", learningRate: 0.1, validationSplit: 0.1, epochs: 1, seed: 7 } });
     const requests: string[] = [];
     page.on("request", (r) => requests.push(r.url()));
     await page.goto(pathToFileURL(file).href);
@@ -233,6 +269,8 @@ describe.skipIf(!hasChromium)(hasChromium ? "in Chromium" : `in Chromium — ${S
       expect(box?.height, id).toBeGreaterThan(40);
     }
     expect(await page.locator("#curves .series").count()).toBe(4); // loss, val_loss, accuracy, val_accuracy
+    expect(await page.locator("#curves .batch-series").count()).toBe(2); // loss and accuracy per batch: a line, not one dot
+    expect(await page.locator(".settings tr").count()).toBe(6);
     expect(await page.locator("#confusion .cell").count()).toBe(100);
     expect(await page.locator("#mistakes .mistake").count()).toBe(100);
     expect(await page.locator("#weights svg.unit").count()).toBe(256);
@@ -306,7 +344,131 @@ describe.skipIf(!hasChromium)(hasChromium ? "in Chromium" : `in Chromium — ${S
       const fromTfjs = await bars();
       expect(await page.textContent("#prediction")).toBe("1");
       fromTfjs.forEach((v, d) => expect(Math.abs(v - fromPurenn[d]), `class ${d}`).toBeLessThan(1e-6));
+
+      // A failed upload (model.json without its weights) says so, and which model still reads the drawing.
+      await page.setInputFiles("#files", [join(tfjsDir, "model.json")]);
+      await page.waitForSelector("body[data-model=error]");
+      expect(await page.textContent("#status")).toMatch(/Could not load the model: .*the weight file model.weights.bin is missing.*The drawing is still read by the model in use before: the model 784 → 256 → 128 → 10 \(235,146 weights\) from model.json \+ model.weights.bin \(picked files\)/);
+      expect(await page.textContent("#in-use")).toMatch(/picked files.*the load failed; this is the model from before/);
+      expect(await page.textContent("#prediction")).toBe("1");
       expect(errors).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  // The Train button: the tutorial's network trains in a Web Worker on the wasm backend (the
+  // server makes the page cross-origin isolated), the shown accuracy rises, and the drawing is
+  // read by the network while it trains. Node's speed on the same backend, network and batch
+  // size is measured here too, to print beside the page's.
+  it("trains in the page: cross-origin isolated, wasm, accuracy rises within 30 s, a stroke is read while training runs", async () => {
+    const server = await startDemoServer({ modelDir: purennDir, about: "the browser test's model" });
+    const text = (id: string) => page.textContent(`#${id}`).then((t) => t ?? "");
+    const value = (id: string) => page.getAttribute(`#${id}`, "data-value").then((v) => (v ? Number(v) : undefined));
+    try {
+      await page.goto(server.url);
+      await page.waitForSelector("body[data-model=ready]");
+      await page.waitForSelector("body[data-backend]");
+      expect(await page.evaluate(() => (globalThis as unknown as { crossOriginIsolated: boolean }).crossOriginIsolated)).toBe(true);
+      expect(await page.getAttribute("body", "data-backend")).toBe("wasm");
+      expect(await text("train-status")).toContain(`on purenn's "wasm" backend (the page is cross-origin isolated`);
+      expect(await text("backend")).toBe(`purenn's "wasm" backend (WebAssembly SIMD; the page is cross-origin isolated)`);
+      expect(await text("in-use")).toContain("from the server (model/model.json): the browser test's model");
+
+      // Bad settings: the page says which value is wrong, and nothing starts.
+      for (const [field, bad, message] of [
+        ["#epochs", "two", `Not started: epochs must be a whole number from 1 to 100, got "two".`],
+        ["#learning-rate", "-0.1", `Not started: learning rate must be a number > 0`],
+      ]) {
+        await page.fill("#epochs", "3");
+        await page.fill("#learning-rate", "0.1");
+        await page.fill(field, bad);
+        await page.click("#train");
+        expect(await text("train-status")).toContain(message);
+        expect(await page.getAttribute("body", "data-training")).toBe("idle");
+      }
+      await page.fill("#learning-rate", "0.1");
+
+      // Every accuracy the page shows, as it shows it.
+      await page.evaluate(() => {
+        const g = globalThis as unknown as { shown: number[]; MutationObserver: new (f: () => void) => { observe(n: unknown, o: object): void }; document: { getElementById(id: string): { dataset: { value: string } } } };
+        g.shown = [];
+        const el = g.document.getElementById("accuracy");
+        new g.MutationObserver(() => el.dataset.value && g.shown.push(Number(el.dataset.value))).observe(el, { attributes: true });
+      });
+      const clicked = Date.now();
+      await page.click("#train");
+      await page.waitForFunction(() => Number((globalThis as unknown as { document: { getElementById(id: string): { dataset: { value: string } } } })
+        .document.getElementById("accuracy").dataset.value) >= 0.8, undefined, { timeout: 30_000, polling: 100 });
+      const seconds = (Date.now() - clicked) / 1000;
+      const shown = await page.evaluate(() => (globalThis as unknown as { shown: number[] }).shown);
+      console.log(`in-page training: shown accuracy ${shown.slice(0, 3).map((v) => v.toFixed(3)).join(", ")} … ${shown[shown.length - 1].toFixed(3)}, 80% after ${seconds.toFixed(1)} s`);
+      expect(shown[0]).toBeLessThan(0.6); // it rose: from near chance (10%) to 80%
+      expect(await page.getAttribute("body", "data-training")).toBe("running");
+
+      // A stroke drawn now is read by the network in training, and read again as its weights move on.
+      await draw(ONE);
+      await page.waitForFunction(() => (globalThis as unknown as { document: { getElementById(id: string): { textContent: string } } })
+        .document.getElementById("prediction").textContent !== "–");
+      const first = await bars();
+      expect(await text("in-use")).toMatch(/^Reading your drawing with: the network training in this page \(after [\d,]+ batches, learning rate 0.1\)/);
+      expect(first.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      await page.waitForFunction((p) => {
+        const rows = (globalThis as unknown as { document: { querySelectorAll(s: string): { dataset: { p: string } }[] } }).document.querySelectorAll("#bars .row");
+        return Array.from(rows).some((r, d) => Number(r.dataset.p) !== p[d]);
+      }, first, { timeout: 10_000 });
+      expect(await page.getAttribute("body", "data-training")).toBe("running");
+
+      // Pause holds the training still; Stop ends it after the current batch.
+      await page.click("#pause");
+      await page.waitForFunction(() => (globalThis as unknown as { document: { getElementById(id: string): { textContent: string } } })
+        .document.getElementById("train-status").textContent.startsWith("Paused"));
+      await page.waitForTimeout(300);
+      const pausedAt = await text("speed");
+      await page.waitForTimeout(500);
+      expect(await text("speed")).toBe(pausedAt);
+      const speed = (await value("speed"))!;
+      await page.click("#stop");
+      await page.waitForSelector("body[data-training=done]", { timeout: 30_000 });
+      expect(await text("train-status")).toMatch(/^Done: stopped during epoch 1, \d+\.\d% on the test set/);
+      expect(await value("test-accuracy")).toBeGreaterThan(0.8);
+      expect(await text("in-use")).toContain("the network trained in this page (stopped during epoch 1");
+      // The run's report, made in the worker, behind a link.
+      await page.waitForSelector("#report-link:not([hidden])");
+      expect(await page.getAttribute("#report-link", "href")).toMatch(/^blob:/);
+      const [tab] = await Promise.all([browser.waitForEvent("page"), page.click("#report-link")]);
+      await tab.waitForLoadState();
+      expect(await tab.title()).toBe("purenn training report: the network trained in the page");
+      expect(await tab.locator('.settings tr[data-setting="learningRate"] td').first().textContent()).toBe("0.1");
+      expect(await tab.locator("#curves .batch-series").count()).toBe(2);
+      await tab.close();
+      const shot = join(work, "demo-training.png");
+      await page.screenshot({ path: shot, fullPage: true });
+      expect(errors).toEqual([]);
+
+      // Node, same backend, network and batch size: one thread (as the page's worker) and the default.
+      const node = async (threads: number) => {
+        const before = getThreads();
+        setThreads(threads);
+        await threadsReady();
+        try {
+          setRandomSeed(1);
+          const m = tutorialModel();
+          m.compile({ optimizer: new SGD({ learningRate: 0.1 }), loss: "categorical_crossentropy", metrics: ["accuracy"] });
+          const n = 9600;
+          const x = new Matrix(n, 784, mnist.xTrain.data.subarray(0, n * 784)), y = toCategorical(mnist.yTrain.subarray(0, n), 10);
+          await m.fit(x.slice(0, 640), y.slice(0, 640), { epochs: 1, verbose: 0 }); // warm-up
+          const t0 = performance.now();
+          await m.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0 });
+          return (1000 * n) / (performance.now() - t0);
+        } finally {
+          setThreads(before);
+        }
+      };
+      const [one, all] = [await node(1), await node(getThreads())];
+      console.log(`training speed, tutorial network, batch 32, "${getBackend()}" backend: in the page (Web Worker) ${Math.round(speed)} samples/s; ` +
+        `Node ${Math.round(one)} samples/s on 1 thread, ${Math.round(all)} on ${getThreads()} (page / Node 1 thread = ${(speed / one).toFixed(2)})`);
+      expect(getBackend()).toBe("wasm");
     } finally {
       await server.close();
     }

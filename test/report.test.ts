@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import {
-  Sequential, Dense, Activation, SGD, History, Matrix, loadMnist, toCategorical, argmax, setRandomSeed, threadsReady, type Mnist,
+  Sequential, Dense, Activation, SGD, History, BatchHistory, Matrix, loadMnist, toCategorical, argmax, setRandomSeed, threadsReady, type Mnist,
 } from "../src/index.js";
 import { writeReport } from "../src/report/write.node.js";
 import { reportHtml } from "../src/report/html.js";
@@ -20,7 +20,10 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 let mnist: Mnist;
 let model: Sequential;
 let history: History;
+let batches: BatchHistory;
+let initialWeights: Matrix[];
 let html: string;
+let plain: string; // the report without the batches, the initial weights and the settings
 
 function smallModel(name?: string): Sequential {
   const m = new Sequential([], { name });
@@ -42,8 +45,11 @@ function attrs(text: string, tag: RegExp, attr: string): string[] {
 
 /** The text of one figure, by id. */
 function figureText(id: string): string {
-  const start = html.indexOf(`<figure class="report-figure" id="${id}"`);
-  return html.slice(start, html.indexOf("</figure>", start));
+  return figureTextOf(html, id);
+}
+function figureTextOf(page: string, id: string): string {
+  const start = page.indexOf(`<figure class="report-figure" id="${id}"`);
+  return page.slice(start, page.indexOf("</figure>", start));
 }
 
 function stat_(key: string): number {
@@ -60,10 +66,13 @@ beforeAll(async () => {
   setRandomSeed(3);
   model = smallModel(`tiny <script>alert("x")</script> & 'co'`);
   const n = 4000;
+  batches = new BatchHistory({ batchSize: 32, samples: 3000 });
+  initialWeights = model.getWeights();
   history = await model.fit(new Matrix(n, 784, mnist.xTrain.data.subarray(0, n * 784)), toCategorical(mnist.yTrain.subarray(0, n), 10), {
-    epochs: 2, verbose: 0, validationSplit: 0.25,
+    epochs: 2, verbose: 0, validationSplit: 0.25, callbacks: [batches],
   });
-  html = reportHtml(history, model, mnist).html;
+  html = reportHtml(history, model, mnist, { batches, initialWeights, settings: { optimizer: "sgd", learningRate: 0.1, validationSplit: 0.25, seed: 3 } }).html;
+  plain = reportHtml(history, model, mnist).html;
 });
 
 describe("the report's four figures", () => {
@@ -123,6 +132,68 @@ describe("the report's four figures", () => {
   });
 });
 
+describe("how it was trained: settings, per-batch curves, what the first layer learned", () => {
+  it("states the run's settings, each with the npm start flag that sets it", () => {
+    const rows = [...html.matchAll(/<tr data-setting="(\w+)"><th>([^<]*)<\/th><td>([^<]*)<\/td><td><code>([^<]*)<\/code>/g)].map((m) => m.slice(1));
+    expect(rows).toEqual([
+      ["optimizer", "optimizer", "sgd", "--optimizer"],
+      ["learningRate", "learning rate", "0.1", "--learning-rate"],
+      ["batchSize", "batch size", "32", "--batch-size"], // from the BatchHistory
+      ["validationSplit", "validation split", "0.25", "--validation-split"],
+      ["epochs", "epochs", "2", "--epochs"], // from History
+      ["seed", "seed", "3", "--seed"],
+    ]);
+    // Without settings: what the model and History know (the optimizer's class and rate, the epochs).
+    expect([...plain.matchAll(/<tr data-setting="(\w+)"><th>[^<]*<\/th><td>([^<]*)</g)].map((m) => m.slice(1))).toEqual([
+      ["optimizer", "SGD"], ["learningRate", "0.1"], ["epochs", "2"],
+    ]);
+  });
+
+  it("curves: each batch's loss and accuracy under the epoch points, and captions that explain train vs test and name the flags", () => {
+    const curves = figureText("curves");
+    expect(attrs(curves, /class="batch-series"/, "data-series")).toEqual(["loss per batch", "accuracy per batch"]);
+    expect(attrs(curves, /class="batch-series"/, "data-batches")).toEqual(["188", "188"]); // 2 epochs of ⌈3000 / 32⌉ = 94
+    expect(batches.history.loss).toHaveLength(188);
+    const caption = curves.slice(curves.indexOf("<figcaption>"));
+    expect(caption).toContain("<code>--validation-split</code>");
+    expect(caption).toContain("averages over all its batches, each measured while the network was still learning");
+    // A single epoch: the curve is a line of batches, not one lonely dot.
+    const one = new History();
+    one.record(0, { loss: history.history.loss[0], accuracy: history.history.accuracy[0] });
+    const firstEpoch = new BatchHistory({ batchSize: 32, samples: 3000 });
+    firstEpoch.onEpochBegin(0);
+    for (let b = 0; b < 94; b++) firstEpoch.onBatchEnd(b, { loss: 2 - b / 94, accuracy: 0.1 + (0.8 * b) / 94 });
+    const page = reportHtml(one, model, mnist, { batches: firstEpoch }).html;
+    const polylines = [...page.matchAll(/class="batch-series"[^>]*>[\s\S]*?<polyline points="([^"]*)"/g)].map((m) => m[1].split(" ").length);
+    expect(polylines).toEqual([94, 94]);
+    expect(plain).toContain("Per-batch curves are drawn when fit is given a <code>BatchHistory</code> callback");
+  });
+
+  it("weights: with the initial weights it draws only what training changed, on one scale (max |W₀|); no change draws nothing", () => {
+    const weights = figureText("weights");
+    let maxW0 = 0;
+    for (const v of initialWeights[0].data) maxW0 = Math.max(maxW0, Math.abs(v));
+    expect(weights).toContain(`full colour at a change of ±${maxW0.toPrecision(2)}`);
+    expect(weights).toContain("ΔW = W − W₀");
+    // Compared with the weights it has now, nothing changed: 64 blank tiles (background only, no path).
+    const still = reportHtml(history, model, mnist, { initialWeights: model.getWeights() }).html;
+    const tiles = [...still.matchAll(/<svg[^>]*class="unit"[\s\S]*?<\/svg>/g)].map((m) => m[0]);
+    expect(tiles).toHaveLength(64);
+    for (const t of tiles) expect(t).not.toContain("<path");
+    // After training, the tiles are drawn, and the border (never inked) is left white.
+    const drawn = [...weights.matchAll(/<svg[^>]*class="unit"[\s\S]*?<\/svg>/g)].map((m) => m[0]);
+    expect(drawn.filter((t) => t.includes("<path")).length).toBe(64);
+    for (const t of drawn) expect(t).not.toMatch(/M\d+ 0\.5h/); // no run in row 0
+    expect(() => reportHtml(history, model, mnist, { initialWeights: [new Matrix(3, 3)] })).toThrow(/initialWeights\[0\] has shape \[3, 3\] but the first layer's kernel is \[784, 64\]/);
+    expect(() => reportHtml(history, model, mnist, { batches: {} as never })).toThrow(/batches must be the BatchHistory given to fit, got/);
+  });
+
+  it("weights: without the initial weights, the pixels no test digit inks are grey and the caption says how to see the change", () => {
+    expect(figureTextOf(plain, "weights")).toContain("Grey: pixels no test image inks");
+    expect(figureTextOf(plain, "weights")).toContain('stroke="#d9d9d9"');
+  });
+});
+
 describe("the report is one self-contained, safe file", () => {
   it("loads nothing: no URL, no script, no stylesheet or font from elsewhere", () => {
     expect(html.toLowerCase()).not.toContain("http");
@@ -142,7 +213,7 @@ describe("the report is one self-contained, safe file", () => {
     const result = await writeReport(history, model, mnist, file);
     expect(result.file).toBe(file);
     expect(result.bytes).toBe((await stat(file)).size);
-    expect(await readFile(file, "utf8")).toBe(html);
+    expect(await readFile(file, "utf8")).toBe(plain);
     expect(await readdir(join(dir, "sub"))).toEqual(["report.html"]);
     expect(result.n).toBe(10000);
     expect(result.mistakes).toBe(stat_("mistakes"));

@@ -9,7 +9,10 @@
 //     (a class, function, const or interface of that name; for Class.member, the
 //     class and a member of that name after it);
 //   - a code span of the form `Class.member` anywhere, linked or not, must name a
-//     class declared somewhere in src/ that has such a member.
+//     class declared somewhere in src/ that has such a member;
+//   - a sentence "`name` in `src/file.ts`" (either half may be a link) must name
+//     something that file declares: "editing `tutorialModel` in `src/cli.ts`"
+//     fails, because tutorialModel lives in src/model/tutorial.ts.
 import { describe, it, expect } from "vitest";
 import { readFileSync, existsSync, readdirSync, statSync, mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -45,6 +48,9 @@ function hasMember(text: string, cls: string, member: string): boolean {
   return new RegExp(`^\\s+${modifiers}${escape(member)}\\s*[(<:=?!]`, "m").test(text.slice(at));
 }
 
+/** "`name` in `src/file.ts`", "[`name`](…), in `src/file.ts`", "`name` lives in [`src/file.ts`](…)": name, member, file. */
+const IN_FILE = /`([A-Za-z_$][\w$]*)(?:\.([A-Za-z_$][\w$]*))?(?:\(\))?`\]?(?:\([^)\s]*\))?,? (?:(?:is|are|lives|defined) )?in \[?`((?:src|test|bench|examples)\/[\w./-]+\.ts)`/g;
+
 /** Problems with the tour's mentions, each naming its line; empty when all resolve. */
 export function checkTour(text: string, file: string): string[] {
   const problems: string[] = [];
@@ -72,6 +78,13 @@ export function checkTour(text: string, file: string): string[] {
     const ok = member ? hasMember(text, name, member) : declares(text, name) || hasMember(text, "\\w+", name);
     if (!ok) problems.push(`line ${line}: ${relative(root, path)} has no ${member ? `${name}.${member}` : name}`);
   }
+  for (const m of text.matchAll(IN_FILE)) {
+    const [, name, member, file] = m;
+    if (!existsSync(join(root, file))) continue; // reported above as a missing path
+    const code = readFileSync(join(root, file), "utf8");
+    const ok = member ? hasMember(code, name, member) : declares(code, name) || hasMember(code, "\\w+", name);
+    if (!ok) problems.push(`line ${lineOf(m.index)}: \`${member ? `${name}.${member}` : name}\` in \`${file}\`: ${file} defines no ${member ? `${name}.${member}` : name}`);
+  }
   for (const m of text.matchAll(/`([A-Z][\w$]*)\.([a-zA-Z_$][\w$]*)(?:\(\))?`/g)) {
     const [, cls, member] = m;
     if (!src.some(([, t]) => hasMember(t, cls, member))) {
@@ -87,6 +100,9 @@ describe("docs/TOUR.md", () => {
   });
 
   it("mentions a good many things to check (the patterns above still match)", () => {
+    const inFile = [...tour.matchAll(IN_FILE)].map((m) => `${m[1]} in ${m[3]}`);
+    expect(inFile.length, inFile.join("; ")).toBeGreaterThanOrEqual(2);
+    expect(inFile).toContain("tutorialModel in src/model/tutorial.ts");
     expect([...tour.matchAll(/\[`[^`]+`\]\(\.\.\/src\//g)].length).toBeGreaterThan(50);
     expect(new Set([...tour.matchAll(/\(\.\.\/(src\/[^)#]+)\)/g)].map((m) => m[1])).size).toBeGreaterThan(25);
   });
@@ -98,6 +114,7 @@ describe("docs/TOUR.md", () => {
       tour.replace("[`softmaxCrossEntropyBackward`](../src/losses/crossentropy.ts)", "[`softmaxCrossEntropyBackward`](../src/losses/mse.ts)"),
       tour + "\nSee `Sequential.train` and src/model/fitter.ts.\n",
       tour + "\n[`train`](../src/model/trainer.ts#L160)\n",
+      tour.replace("editing `tutorialModel` in `src/model/tutorial.ts`", "editing `tutorialModel` in `src/cli.ts`"),
     ];
     const found = broken.map((t) => checkTour(t, tourPath));
     expect(found[0]).toEqual([
@@ -111,6 +128,7 @@ describe("docs/TOUR.md", () => {
       expect.stringMatching(/no class Sequential with a member train in src\//),
     ]);
     expect(found[4]).toEqual([expect.stringMatching(/points at a line number/)]);
+    expect(found[5]).toEqual([expect.stringMatching(/^line \d+: `tutorialModel` in `src\/cli.ts`: src\/cli.ts defines no tutorialModel$/)]);
   });
 
   it("keeps the reading path within 1,200 lines, and one batch's way from fit to the reference loop within 4 hops", () => {

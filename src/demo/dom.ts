@@ -22,6 +22,13 @@ export interface PointerEventLike {
 export interface ElementLike {
   textContent: string | null;
   className: string;
+  /** Inputs: the text in the field. */
+  value?: string;
+  /** Buttons and inputs. */
+  disabled?: boolean;
+  /** Links. */
+  href?: string;
+  hidden?: boolean;
   readonly dataset: Record<string, string | undefined>;
   readonly style: Record<string, string>;
   readonly classList: { toggle(name: string, force?: boolean): boolean };
@@ -37,6 +44,9 @@ export interface Context2D {
   lineJoin: string;
   strokeStyle: string;
   fillStyle: string;
+  font: string;
+  textAlign: string;
+  globalAlpha: number;
   beginPath(): void;
   moveTo(x: number, y: number): void;
   lineTo(x: number, y: number): void;
@@ -44,6 +54,9 @@ export interface Context2D {
   stroke(): void;
   fill(): void;
   clearRect(x: number, y: number, w: number, h: number): void;
+  fillRect(x: number, y: number, w: number, h: number): void;
+  strokeRect(x: number, y: number, w: number, h: number): void;
+  fillText(text: string, x: number, y: number): void;
   getImageData(x: number, y: number, w: number, h: number): ImageDataLike;
   createImageData(w: number, h: number): ImageDataLike;
   putImageData(image: ImageDataLike, x: number, y: number): void;
@@ -61,6 +74,13 @@ export interface FileLike { readonly name: string; arrayBuffer(): Promise<ArrayB
 
 export interface FileInputLike extends ElementLike { readonly files: ArrayLike<FileLike> | null }
 
+/** A Web Worker, seen from the page. */
+export interface WorkerLike {
+  postMessage(message: unknown): void;
+  addEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
+  addEventListener(type: "error", listener: (event: { message: string }) => void): void;
+}
+
 export interface BrowserGlobals {
   document: {
     getElementById(id: string): ElementLike | null;
@@ -69,6 +89,10 @@ export interface BrowserGlobals {
   };
   requestAnimationFrame(callback: () => void): number;
   location: { href: string };
+  Worker: new (url: string, options?: { type: "module" | "classic" }) => WorkerLike;
+  Blob: new (parts: string[], options: { type: string }) => object;
+  URL: { createObjectURL(blob: object): string; revokeObjectURL(url: string): void };
+  crossOriginIsolated?: boolean;
 }
 
 /** globalThis, seen as a browser window. */

@@ -56,6 +56,7 @@ async function main(): Promise<void> {
   if (v.load !== undefined && v.save !== undefined) throw new Error("--save goes with training; with --load there is nothing new to save");
   let modelDir = v.load;
   let temporary: string | undefined;
+  let about = v.load === undefined ? undefined : `saved in ${v.load}`;
   if (modelDir === undefined) {
     // Let the matmul workers start before the first product (a product dispatched while a
     // worker is starting can wait forever: a start-up race in src/tensor/gemm-worker.node.ts).
@@ -67,11 +68,12 @@ async function main(): Promise<void> {
     await model.fit(mnist.xTrain, toCategorical(mnist.yTrain, 10), { epochs, verbose: 1 });
     const [, accuracy] = model.evaluate(mnist.xTest, toCategorical(mnist.yTest, 10), { verbose: 0 });
     console.log(`Test accuracy ${accuracy.toFixed(4)}.`);
+    about = `trained by \`npm run demo\` for ${epochs} epoch${epochs === 1 ? "" : "s"} of SGD at learning rate ${learningRate}, ${(100 * accuracy).toFixed(1)}% on the test set`;
     modelDir = v.save ?? (temporary = await mkdtemp(join(tmpdir(), "purenn-demo-")));
     await model.save(modelDir);
   }
 
-  const server = await startDemoServer({ modelDir, port }); // reads the folder as the page will, or says why it cannot
+  const server = await startDemoServer({ modelDir, port, about }); // reads the folder as the page will, or says why it cannot
   if (v.load !== undefined) console.log(`Serving the model in ${modelDir} (${server.model.inputDim} → ${server.model.outputDim}).`);
   console.log(`\nDraw a digit at ${server.url}  (Ctrl+C stops the server)`);
   const stop = async () => {

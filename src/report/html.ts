@@ -2,20 +2,26 @@
  * reportHtml: the training report as ONE self-contained HTML page (a string).
  * Browser-safe; src/report/write.node.ts writes it to a file.
  *
- * Four figures, each a <figure class="report-figure"> with inline SVG:
- *   1. #curves     loss and each metric per epoch, training solid, validation dashed
+ * The run's settings (training.ts), then four figures, each a
+ * <figure class="report-figure"> with inline SVG:
+ *   1. #curves     loss and each metric per batch (given a BatchHistory) and per
+ *                  epoch, training solid, validation dashed (training.ts)
  *   2. #confusion  the confusion matrix on the test set, as a heat map
  *   3. #mistakes   test digits the model gets wrong, with true → predicted labels
- *   4. #weights    the first layer's weights, one 28x28 image per hidden unit
+ *   4. #weights    the first layer: what training changed in each hidden unit's
+ *                  weights, one 28x28 image per unit (weights.ts)
  *
  * No script, no stylesheet or font from elsewhere, no URL at all: the file
  * opens the same offline, from an e-mail or from disk. Every piece of text
  * that comes from outside (model and layer names, history keys) is escaped.
  */
-import { el, label, escapeHtml, pixelImage, inkScale, divergingScale } from "./svg.js";
-import { lineChart, confusionHeatmap, type Series } from "./charts.js";
+import { el, label, escapeHtml, pixelImage, inkScale } from "./svg.js";
+import { confusionHeatmap } from "./charts.js";
 import { analyze, type Analysis, type ReportData } from "./analysis.js";
-import { describe } from "../tensor/matrix.js";
+import { curvesFigure, figure, runSettings, settingsTable, SETTINGS_CSS, type RunSettings } from "./training.js";
+import { weightsFigure, imageSide } from "./weights.js";
+import { Matrix, describe, toMatrix, type MatrixLike } from "../tensor/matrix.js";
+import { BatchHistory } from "../model/batch-history.js";
 import { checkOptions, optionNames } from "../tensor/names.js";
 import type { Sequential } from "../model/sequential.js";
 import type { History } from "../model/history.js";
@@ -25,6 +31,12 @@ export interface ReportOptions {
   title?: string;
   /** At most this many misclassified digits are drawn; default 100. */
   maxMistakes?: number;
+  /** The per-batch figures of the fit (a BatchHistory given to fit as a callback): per-batch curves. */
+  batches?: BatchHistory;
+  /** The weights before training (model.getWeights() before fit): the weights figure then shows what training changed. */
+  initialWeights?: MatrixLike[];
+  /** How the model was trained; what is left out is taken from the model and the histories where they know it. */
+  settings?: RunSettings;
 }
 
 /** What the report shows in numbers; writeReport returns it too. */
@@ -41,14 +53,17 @@ export interface ReportSummary {
   epochs: number;
 }
 
-const REPORT_OPTIONS = optionNames<ReportOptions>({ title: true, maxMistakes: true });
+const REPORT_OPTIONS = optionNames<ReportOptions>({ title: true, maxMistakes: true, batches: true, initialWeights: true, settings: true });
 
 /** Builds the report; returns the HTML and the figures it states. */
 export function reportHtml(history: History, model: Sequential, data: ReportData, options?: ReportOptions): { html: string; summary: ReportSummary } {
-  const { title = `purenn training report: ${model?.name}`, maxMistakes = 100 } = checkOptions("writeReport", options, REPORT_OPTIONS);
+  const { title = `purenn training report: ${model?.name}`, maxMistakes = 100, batches, initialWeights, settings = {} } = checkOptions("writeReport", options, REPORT_OPTIONS);
   if (typeof title !== "string") throw new Error(`writeReport: title must be a string, got ${describe(title)}`);
   if (!Number.isInteger(maxMistakes) || maxMistakes < 0) throw new Error(`writeReport: maxMistakes must be an integer >= 0, got ${describe(maxMistakes)}`);
+  if (batches !== undefined && !(batches instanceof BatchHistory)) throw new Error(`writeReport: batches must be the BatchHistory given to fit, got ${describe(batches)}`);
+  if (typeof settings !== "object" || settings === null) throw new Error(`writeReport: settings must be an object like { optimizer, learningRate, batchSize }, got ${describe(settings)}`);
   const a = analyze(history, model, data);
+  const initial = initialKernel(initialWeights, a.firstKernel);
   const summary: ReportSummary = { n: a.n, accuracy: a.accuracy, mistakes: a.mistakes.length, evaluation: a.evaluation, epochs: history.epoch.length };
   const html = [
     "<!doctype html>",
@@ -56,14 +71,28 @@ export function reportHtml(history: History, model: Sequential, data: ReportData
     `<title>${escapeHtml(title)}</title><style>${CSS}</style></head><body>`,
     `<h1>${escapeHtml(title)}</h1>`,
     stats(a, summary, model),
-    curvesFigure(history),
+    settingsTable(runSettings(settings, model, history, batches)),
+    curvesFigure(history, batches),
     confusionFigure(a),
     mistakesFigure(a, maxMistakes),
-    weightsFigure(a),
+    weightsFigure(a, initial),
     `<footer>Written by purenn's report (src/report/). One file: inline SVG, no script, nothing loaded from elsewhere.</footer>`,
     "</body></html>",
   ].join("\n");
   return { html, summary };
+}
+
+/** The first kernel's starting values from initialWeights (getWeights order: the first matrix), checked against its shape. */
+function initialKernel(initialWeights: MatrixLike[] | undefined, kernel: Matrix | undefined): Matrix | undefined {
+  if (initialWeights === undefined) return undefined;
+  if (!Array.isArray(initialWeights) || initialWeights.length === 0) {
+    throw new Error(`writeReport: initialWeights must be the list model.getWeights() returned before fit, got ${describe(initialWeights)}`);
+  }
+  const first = toMatrix(initialWeights[0], "writeReport initialWeights[0]");
+  if (!kernel || first.rows !== kernel.rows || first.cols !== kernel.cols) {
+    throw new Error(`writeReport: initialWeights[0] has shape ${first.shapeString} but the first layer's kernel is ${kernel ? kernel.shapeString : "missing"}; pass model.getWeights() from before fit`);
+  }
+  return first;
 }
 
 /** The figures in numbers, and the model's summary table. */
@@ -75,32 +104,6 @@ function stats(a: Analysis, s: ReportSummary, model: Sequential): string {
   rows.push(["epochs", "epochs trained", String(s.epochs)]);
   const dl = rows.map(([key, name, v]) => `<dt>${escapeHtml(name)}</dt><dd data-stat="${escapeHtml(key)}">${escapeHtml(v)}</dd>`).join("");
   return `<section class="stats"><dl>${dl}</dl><pre class="summary">${escapeHtml(model.summary(() => {}))}</pre></section>`;
-}
-
-function figure(id: string, caption: string, body: string): string {
-  return `<figure class="report-figure" id="${id}">${body}<figcaption>${caption}</figcaption></figure>`;
-}
-
-const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"];
-
-/** One chart per quantity in the history (loss, accuracy, ...), with its val_ twin when present. */
-function curvesFigure(history: History): string {
-  const epochs = history.epoch.map((e) => e + 1);
-  const keys = Object.keys(history.history);
-  const bases = [...new Set(keys.map((k) => k.replace(/^val_/, "")))].sort((p, q) => (p === "loss" ? -1 : q === "loss" ? 1 : p.localeCompare(q)));
-  if (epochs.length === 0 || bases.length === 0) {
-    return figure("curves", "Training curves", `<p class="empty">No epochs were trained (the history is empty), so there are no curves to draw.</p>`);
-  }
-  const charts = bases.map((base, i) => {
-    const series: Series[] = [];
-    const color = PALETTE[i % PALETTE.length];
-    if (history.history[base]) series.push({ name: base, values: history.history[base], color });
-    if (history.history[`val_${base}`]) series.push({ name: `val_${base}`, values: history.history[`val_${base}`], color: "#ff7f0e", dashed: true });
-    return lineChart({ title: base, epochs, series });
-  });
-  const val = keys.some((k) => k.startsWith("val_"));
-  return figure("curves", `Training curves: each quantity per epoch on the training data (solid)${val ? " and on the validation data (dashed)" : "; fit with validationSplit or validationData to add validation curves"}.`,
-    `<div class="charts">${charts.join("")}</div>`);
 }
 
 function confusionFigure(a: Analysis): string {
@@ -127,41 +130,7 @@ function mistakesFigure(a: Analysis, max: number): string {
     `<div class="grid">${tiles.join("")}</div>`);
 }
 
-/**
- * Column j of the first kernel as an image: red where the unit's weight is
- * positive (ink there raises its input), blue where negative. Each unit is
- * scaled by its own largest |w|, so weak and strong units are equally readable.
- */
-function weightsFigure(a: Analysis): string {
-  const W = a.firstKernel;
-  const side = W && imageSide(W.rows);
-  if (!W || !side) {
-    const why = W ? `its ${W.rows} inputs are not a square image` : "the model has no Dense layer";
-    return figure("weights", "First-layer weights", `<p class="empty">Not drawn: ${why}.</p>`);
-  }
-  const units = W.cols;
-  const column = new Float32Array(W.rows);
-  const tiles: string[] = [];
-  for (let j = 0; j < units; j++) {
-    let max = 0;
-    for (let r = 0; r < W.rows; r++) {
-      column[r] = W.data[r * units + j];
-      max = Math.max(max, Math.abs(column[r]));
-    }
-    tiles.push(pixelImage(column, 0, side, side, divergingScale(max), 48, { class: "unit", "data-unit": j }, `unit ${j}: largest |w| = ${max.toPrecision(3)}`));
-  }
-  return figure("weights", `What the first layer learned: the ${W.rows} weights of each of its ${units} units drawn as a ${side}x${side} image (red positive, blue negative, white near 0; each unit scaled to its own largest |w|). ` +
-    `Pixels that are blank in every training image (the border, for MNIST) get no gradient, so their weights keep their random starting values.`,
-    `<div class="grid weights">${tiles.join("")}</div>`);
-}
-
-/** √width when the inputs are a square image (784 → 28), else undefined. */
-function imageSide(width: number): number | undefined {
-  const side = Math.round(Math.sqrt(width));
-  return side * side === width ? side : undefined;
-}
-
-const CSS = `
+const CSS = SETTINGS_CSS + `
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; margin: 24px auto; max-width: 1000px; padding: 0 16px; }
 h1 { font-size: 22px; }
 .stats { display: flex; gap: 24px; flex-wrap: wrap; align-items: flex-start; }
@@ -175,6 +144,7 @@ svg text { font-family: system-ui, sans-serif; }
 .chart-title { font-size: 14px; font-weight: 600; } .tick { font-size: 11px; fill: #555; } .axis-title { font-size: 12px; fill: #333; }
 .legend { font-size: 12px; } .count { font-size: 12px; } line.gridline { stroke: #eee; } .frame { fill: none; stroke: #999; }
 .grid { display: flex; flex-wrap: wrap; gap: 6px; } .grid.weights { gap: 3px; }
+.key-row { display: flex; gap: 8px; align-items: center; margin-top: 6px; } code { background: #f3f3f3; padding: 0 3px; }
 .tile { display: flex; flex-direction: column; align-items: center; font-size: 12px; border: 1px solid #eee; }
 .empty { color: #777; font-style: italic; }
 footer { color: #777; font-size: 12px; margin-top: 24px; }
