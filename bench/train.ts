@@ -5,12 +5,14 @@
 // wrong answers)? All engines start from the same weights.
 //   npm run bench -- train            full epochs (tfjs 'cpu' is timed on a subset, see below)
 //   npm run bench -- train --quick    every engine timed on a subset of batches
+//   npm run bench -- train --compare=DIR   this checkout against an older one, side by side (compare.ts)
 import {
   tutorialModel, SGD, loadMnist, toCategorical, setRandomSeed, setThreads, threadsReady, setKernel, type Matrix, type Sequential,
 } from "../src/index.js";
 import type { Mnist } from "../src/data/mnist.js";
 import { tf, machine, useTfBackend, table, fixed, flag } from "./common.js";
 import { torchVersion, benchFiles, runTorch } from "./torch.js";
+import { compareCheckouts } from "./compare.js";
 
 const TFJS_CPU_BATCHES = 120; // a tfjs 'cpu' epoch takes minutes: time this many batches and scale
 const ROUNDS = 3; // epochs per purenn configuration; the median is reported
@@ -66,6 +68,11 @@ function torchEpoch(mnist: Mnist, weights: Matrix[], threads: number, batchSize:
 }
 
 export async function benchTrain(): Promise<Result[]> {
+  const compare = flag("compare");
+  if (typeof compare === "string") {
+    await compareCheckouts("train", compare);
+    return [];
+  }
   const quick = flag("quick") === true;
   const mnist = await loadMnist();
   const yTrain = toCategorical(mnist.yTrain, 10);
