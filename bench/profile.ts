@@ -126,12 +126,10 @@ function productFlops(method: string, args: any[]): number {
 
 /** Wraps the backend in use, the model's layers and its compiled loss, metrics and optimizer. */
 function instrument(model: Sequential, prof: Profiler): void {
-  const names = new Map<Layer, string>();
   const paramOwner = new Map<Matrix, string>();
   model.layers.forEach((layer, i) => {
     const l = layer as Layer & { units?: number; inputDim?: number; activation?: { name: string } };
     const name = l.className === "Dense" ? `${i + 1} Dense ${l.inputDim}→${l.units}` : `${i + 1} ${l.activation?.name ?? l.className}`;
-    names.set(layer, name);
     for (const p of layer.params()) paramOwner.set(p.value, `${name} ${p.name}`);
     for (const method of ["forward", "backward"]) {
       const own = l.className === "Activation" && l.activation?.name === "softmax" && method === "forward" ? " (softmax)" : "";
@@ -150,12 +148,10 @@ function instrument(model: Sequential, prof: Profiler): void {
   }
   for (const m of methods) {
     if (BACKEND_PHASES[m] !== undefined) {
-      const update = m === "sgd" || m === "momentum";
-      prof.wrap(b, m, (args) => `${update ? (paramOwner.get(args[0]) ?? "?") : prof.layer || "outside layers"}|${BACKEND_PHASES[m]}`, {
-        before: (args) => {
-          if (/product/.test(BACKEND_PHASES[m])) prof.phase(`${prof.layer}|${BACKEND_PHASES[m]}`).flops += productFlops(m, args);
-        },
-      });
+      // An update is named by its weight; everything else by the layer it runs in.
+      const label = (args: any[]) => `${m === "sgd" || m === "momentum" ? (paramOwner.get(args[0]) ?? "?") : prof.layer || "outside layers"}|${BACKEND_PHASES[m]}`;
+      const product = /product/.test(BACKEND_PHASES[m]);
+      prof.wrap(b, m, label, { before: (args) => product && (prof.phase(label(args)).flops += productFlops(m, args)) });
     } else if (m === "product") {
       // The kernel's own FLOPs: k is the kept columns (sel.ks), m the rows it writes (sel.aRows for dW's rows).
       prof.wrap(b, m, () => `${prof.layer}|${BACKEND_PHASES[prof.outer ?? "matmul"]}`, {
@@ -226,11 +222,15 @@ function report(title: string, rounds: Round[], scale: number, unit: string, ext
   const phasesMs = rows.reduce((s, r) => s + r.ms, 0);
   rows.push({ label: "rest|not wrapped: the loop, batch gathering, shuffle, copies", ms: Math.max(0, profiled - phasesMs), calls: 0, flops: 0, done: 0 });
   const total = rows.reduce((s, r) => s + r.ms, 0);
+  // Phases under 0.5% of the time, one row together (products always shown).
+  const small = rows.filter((r) => r.ms < 0.005 * total && r.flops === 0);
+  const shown = rows.filter((r) => !small.includes(r));
+  if (small.length > 0) shown.push({ label: `|${small.length} smaller phases (under 0.5% each)`, ms: small.reduce((s, r) => s + r.ms, 0), calls: 0, flops: 0, done: 0 });
   console.log(`\n### ${title}\n`);
   const gf = (f: number, ms: number) => (f > 0 && ms > 0 ? fixed(f / ms / 1e6, 1) : "");
   table(
     ["layer", "phase", `ms per ${unit}`, "share", "calls", "µs/call", "GFLOP/s nominal", "GFLOP/s done"],
-    [...rows]
+    shown
       .sort((a, b) => b.ms - a.ms)
       .map((r) => {
         const [where, what] = r.label.split("|");
