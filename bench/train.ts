@@ -5,16 +5,14 @@
 // wrong answers)? All engines start from the same weights.
 //   npm run bench -- train            full epochs (tfjs 'cpu' is timed on a subset, see below)
 //   npm run bench -- train --quick    every engine timed on a subset of batches
+//   npm run bench -- train --compare=DIR   this checkout against an older one, side by side (compare.ts)
 import {
   tutorialModel, SGD, loadMnist, toCategorical, setRandomSeed, setThreads, threadsReady, setKernel, type Matrix, type Sequential,
 } from "../src/index.js";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Mnist } from "../src/data/mnist.js";
 import { tf, machine, useTfBackend, table, fixed, flag } from "./common.js";
+import { torchVersion, benchFiles, runTorch } from "./torch.js";
+import { compareCheckouts } from "./compare.js";
 
 const TFJS_CPU_BATCHES = 120; // a tfjs 'cpu' epoch takes minutes: time this many batches and scale
 const ROUNDS = 3; // epochs per purenn configuration; the median is reported
@@ -53,43 +51,28 @@ function tfjsTutorial(weights: Matrix[]): tf.Sequential {
   return model;
 }
 
-const PYTHON = "/usr/bin/python3"; // Debian's, where python3-torch installs
-let torchVersion: string | null | undefined;
-
 /**
  * One epoch of the same network in PyTorch (bench/torch_reference.py), from the
  * same starting weights; undefined (and "skipped" printed once) without python3-torch.
  */
 function torchEpoch(mnist: Mnist, weights: Matrix[], threads: number, batchSize: number) {
-  if (torchVersion === undefined) {
-    const probe = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
-    torchVersion = probe.status === 0 ? probe.stdout.trim() : null;
-    if (torchVersion === null) {
-      console.log("  PyTorch: skipped (Debian's python3-torch is not installed: apt-get install python3-torch libopenblas0-pthread)");
-    }
-  }
-  if (torchVersion === null) return undefined;
-  const dir = mkdtempSync(join(tmpdir(), "purenn-torch-"));
+  const version = torchVersion();
+  if (version === null) return undefined;
+  const files = benchFiles(mnist, weights);
   try {
-    const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-    writeFileSync(join(dir, "x_train.f32"), bytes(mnist.xTrain.data));
-    writeFileSync(join(dir, "y_train.u8"), bytes(mnist.yTrain));
-    writeFileSync(join(dir, "x_test.f32"), bytes(mnist.xTest.data));
-    writeFileSync(join(dir, "y_test.u8"), bytes(mnist.yTest));
-    writeFileSync(join(dir, "weights.f32"), Buffer.concat(weights.map((w) => bytes(w.data))));
-    const script = fileURLToPath(new URL("./torch_reference.py", import.meta.url));
-    // OpenBLAS keeps its own thread pool: torch.set_num_threads alone does not bound it.
-    const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
-    const run = spawnSync(PYTHON, [script, dir, String(threads), String(batchSize)], { encoding: "utf8", env });
-    if (run.status !== 0) throw new Error(`bench/torch_reference.py failed: ${run.stderr}`);
-    const out = JSON.parse(run.stdout.trim().split("\n").pop()!) as { seconds: number; accuracy: number };
-    return { ...out, version: torchVersion };
+    const out = runTorch(files.dir, threads, batchSize);
+    return { seconds: out.seconds, accuracy: out.accuracy!, version };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    files.remove();
   }
 }
 
 export async function benchTrain(): Promise<Result[]> {
+  const compare = flag("compare");
+  if (typeof compare === "string") {
+    await compareCheckouts("train", compare);
+    return [];
+  }
   const quick = flag("quick") === true;
   const mnist = await loadMnist();
   const yTrain = toCategorical(mnist.yTrain, 10);
