@@ -107,21 +107,24 @@ describe("the fast backends agree with the reference loops", () => {
     [[13, 13, 32], [3, 3], [1, 1], "valid", 64, 2], // mnist_convnet's second convolution
   ];
   for (const [image, kernel, strides, padding, f, n] of cases) {
-    it(`conv2d, its kernel and input gradients: [${image}] ⋆ [${kernel}] strides [${strides}] ${padding}, ${f} filters, within 1e-5`, () => {
+    it(`conv2d, its weight and input gradients, with and without bias: [${image}] ⋆ [${kernel}] strides [${strides}] ${padding}, ${f} filters, within 1e-5`, () => {
       const g = windowGeometry(image, kernel, strides, padding);
       const r = lcg(image[0] * 31 + f);
       const x = randomMatrix(n, image[0] * image[1] * image[2], r), K = randomMatrix(kernel[0] * kernel[1] * image[2], f, r);
       const b = randomMatrix(1, f, r), dy = randomMatrix(n, g.oh * g.ow * f, r);
       const results = underEach(["reference", ...fast], () => {
-        const y = new Matrix(n, g.oh * g.ow * f), dK = new Matrix(K.rows, f), dx = new Matrix(n, x.cols);
+        const y = new Matrix(n, g.oh * g.ow * f), dK = new Matrix(K.rows, f), db = new Matrix(1, f), dx = new Matrix(n, x.cols);
+        const y0 = new Matrix(n, g.oh * g.ow * f), dK0 = new Matrix(K.rows, f);
         backend().conv2d(y, x, K, b, g);
-        backend().conv2dKernelGradient(dK, x, dy, g);
+        backend().conv2dWeightGradients(dK, db, x, dy, g);
         backend().conv2dInputGradient(dx, dy, K, g);
-        return [y.data, dK.data, dx.data];
+        backend().conv2d(y0, x, K, undefined, g); // without bias
+        backend().conv2dWeightGradients(dK0, undefined, x, dy, g);
+        return [y.data, dK.data, db.data, dx.data, y0.data, dK0.data];
       });
       const want = results.get("reference")!;
       for (const name of fast) {
-        results.get(name)!.forEach((got, i) => expect(relativeDiff(got, want[i]), `${name} ${["y", "dK", "dx"][i]}`).toBeLessThan(1e-5));
+        results.get(name)!.forEach((got, i) => expect(relativeDiff(got, want[i]), `${name} ${["y", "dK", "db", "dx", "y without bias", "dK without bias"][i]}`).toBeLessThan(1e-5));
       }
     });
   }

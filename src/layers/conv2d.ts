@@ -136,8 +136,7 @@ export class Conv2D extends Layer {
       this.activation.backward(dz.data, dy.data, z.data, y.data, n, width); // dz = f′(dy)
     }
     const kernel = this.kernel as Param;
-    backend().conv2dKernelGradient(kernel.grad.wholeForWriting(), x, dz, g); // dK = Σ x-window · dz
-    if (this.bias) backend().columnSums(this.bias.grad.wholeForWriting(), new Matrix(n * g.oh * g.ow, this.filters, dz.data)); // db = Σ dz
+    backend().conv2dWeightGradients(kernel.grad.wholeForWriting(), this.bias?.grad.wholeForWriting(), x, dz, g); // dK = Σ window·dz, db = Σ dz
     if (this.kernelRegularizer) this.kernelRegularizer.addGradient(kernel.grad.whole(), K);
     if (this.bias && this.biasRegularizer) this.biasRegularizer.addGradient(this.bias.grad.whole(), this.bias.value);
     if (!needInputGradient) return null;

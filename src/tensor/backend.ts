@@ -49,8 +49,11 @@ export interface Backend {
   // The formulas, as loops, are in conv-reference.ts.
   /** y(n, i, j, o) = b(o) + Σ_{p,q,c} x(n, i·sh + p − padTop, j·sw + q − padLeft, c) · K(p, q, c, o) */
   conv2d(y: Matrix, x: Matrix, K: Matrix, b: Matrix | undefined, g: WindowGeometry): void;
-  /** dK(p, q, c, o) = Σ_{n,i,j} x(n, i·sh + p − padTop, j·sw + q − padLeft, c) · dy(n, i, j, o); x is the last conv2d's input with g */
-  conv2dKernelGradient(dK: Matrix, x: Matrix, dy: Matrix, g: WindowGeometry): void;
+  /**
+   * dK(p, q, c, o) = Σ_{n,i,j} x(n, i·sh + p − padTop, j·sw + q − padLeft, c) · dy(n, i, j, o),
+   * db(o) = Σ_{n,i,j} dy(n, i, j, o) (when db is given); x is the input of the last conv2d with g
+   */
+  conv2dWeightGradients(dK: Matrix, db: Matrix | undefined, x: Matrix, dy: Matrix, g: WindowGeometry): void;
   /** dx(n, ih, iw, c) = Σ_{p,q,o} dy(n, i, j, o) · K(p, q, c, o) over the outputs (i, j) whose window holds (ih, iw) at (p, q) */
   conv2dInputGradient(dx: Matrix, dy: Matrix, K: Matrix, g: WindowGeometry): void;
   /** y = the max of each window (per channel), at = where in x.data it was */

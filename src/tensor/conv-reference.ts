@@ -77,6 +77,16 @@ export function conv2dKernelGradientLoops(dK: Matrix, x: Matrix, dy: Matrix, g: 
   }
 }
 
+/** The bias gradient: each bias met every output pixel of its filter,  db(o) = Σ_{n,i,j} dy(n, i, j, o), summed in float64 */
+export function conv2dBiasGradientLoops(db: Matrix, dy: Matrix): void {
+  const f = db.cols, pixels = dy.data.length / f;
+  for (let o = 0; o < f; o++) {
+    let s = 0;
+    for (let r = 0; r < pixels; r++) s += dy.data[r * f + o];
+    db.data[o] = s;
+  }
+}
+
 /**
  * The input gradient (TensorFlow's Conv2DBackpropInput): each input pixel
  * collects from every output whose window covered it,

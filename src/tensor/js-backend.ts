@@ -25,7 +25,7 @@ import { Matrix, workspace } from "./matrix.js";
 import type { Gradient } from "./parameter.js";
 import type { SimdModule } from "./wasm/module.js";
 import type { WindowGeometry } from "./conv-geometry.js";
-import { conv2dByProduct, conv2dKernelGradientByProduct, conv2dInputGradientByProduct } from "./conv-fast.js";
+import { conv2dByProduct, conv2dWeightGradientsByProduct, conv2dInputGradientByProduct, maxPoolChannelsInner, maxPoolBackwardScatter } from "./conv-fast.js";
 
 /** Below this fraction of non-zero input columns, products skip the zero ones. */
 const SPARSE_FRACTION = 0.8;
@@ -103,12 +103,21 @@ export class JsBackend extends ReferenceBackend {
     conv2dByProduct(this, y, x, K, b, g);
   }
 
-  override conv2dKernelGradient(dK: Matrix, x: Matrix, dy: Matrix, g: WindowGeometry): void {
-    conv2dKernelGradientByProduct(this, dK, x, dy, g);
+  override conv2dWeightGradients(dK: Matrix, db: Matrix | undefined, x: Matrix, dy: Matrix, g: WindowGeometry): void {
+    conv2dWeightGradientsByProduct(this, dK, db, x, dy, g);
   }
 
   override conv2dInputGradient(dx: Matrix, dy: Matrix, K: Matrix, g: WindowGeometry): void {
     conv2dInputGradientByProduct(this, dx, dy, K, g);
+  }
+
+  /** The reference's max pooling with the channels innermost (conv-fast.ts): the same bits */
+  override maxPool(y: Matrix, at: Int32Array, x: Matrix, g: WindowGeometry): void {
+    maxPoolChannelsInner(y, at, x, g);
+  }
+
+  override maxPoolBackward(dx: Matrix, dy: Matrix, at: Int32Array): void {
+    maxPoolBackwardScatter(dx, dy, at);
   }
 
   /** y = σ(x), split between threads for long inputs */

@@ -94,8 +94,9 @@ export class ReferenceBackend implements Backend {
     conv.conv2dLoops(y, x, K, b, g);
   }
 
-  conv2dKernelGradient(dK: Matrix, x: Matrix, dy: Matrix, g: WindowGeometry): void {
+  conv2dWeightGradients(dK: Matrix, db: Matrix | undefined, x: Matrix, dy: Matrix, g: WindowGeometry): void {
     conv.conv2dKernelGradientLoops(dK, x, dy, g);
+    if (db !== undefined) conv.conv2dBiasGradientLoops(db, dy);
   }
 
   conv2dInputGradient(dx: Matrix, dy: Matrix, K: Matrix, g: WindowGeometry): void {
