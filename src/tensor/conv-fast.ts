@@ -141,7 +141,7 @@ export function im2col(cols: Float32Array, x: Float32Array, n: number, g: Window
   const { h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow } = g;
   const span = kw * c, K = kh * span + (ones ? 1 : 0);
   const [jLo, jHi] = insideColumns(g);
-  const vector = simd !== undefined && span % 4 === 0;
+  const vector = simd !== undefined;
   for (let s = 0; s < n; s++) {
     const image = s * h * w * c;
     for (let i = 0; i < oh; i++) {
@@ -184,7 +184,7 @@ export function col2im(dx: Float32Array, dcols: Float32Array, n: number, g: Wind
   const { h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow } = g;
   const span = kw * c, K = kh * span;
   const [jLo, jHi] = insideColumns(g);
-  const vector = simd !== undefined && span % 4 === 0;
+  const vector = simd !== undefined;
   dx.fill(0, 0, n * h * w * c);
   for (let s = 0; s < n; s++) {
     const image = s * h * w * c;

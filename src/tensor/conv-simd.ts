@@ -13,8 +13,9 @@
  *       (the first maximum in row-major order: f32x4.gt, then v128.bitselect)
  *   scatterAdd(dx, dy, at, count)                       max pooling's backward
  *       dx[at[o]] += dy[o],  o < count
- * Arrays are byte offsets into the heap; counts and steps are in floats; span
- * and c are multiples of 4 (the caller checks). `first` is x's index in its
+ * Arrays are byte offsets into the heap; counts and steps are in floats; c is
+ * a multiple of 4 (the caller checks); a span is any length (its last span mod 4
+ * floats go one at a time). `first` is x's index in its
  * array, so that `at` holds indices into x.data, as the reference's does.
  */
 import { ModuleWriter, type FunctionWriter } from "./wasm/binary.js";
@@ -50,12 +51,20 @@ function emitRows(mod: ModuleWriter, name: string, add: boolean): void {
   f.forLoop(r, () => f.i32(0), () => f.get(rows), 1, () => {
     f.get(dst).get(r).get(dstStep).i32Mul().i32(4).i32Mul().i32Add().set(d);
     f.get(src).get(r).get(srcStep).i32Mul().i32(4).i32Mul().i32Add().set(s);
-    f.forLoop(t, () => f.i32(0), () => f.get(span).i32(4).i32Mul(), 16, () => {
+    // Four floats at a time while t + 16 bytes ≤ span·4, then one at a time.
+    f.forLoop(t, () => f.i32(0), () => f.get(span).i32(4).i32Mul().i32(12).i32Sub(), 16, () => {
       f.get(d).get(t).i32Add(); // the address to store to
       if (add) f.get(d).get(t).i32Add().v128Load();
       f.get(s).get(t).i32Add().v128Load();
       if (add) f.f32x4Add();
       f.v128Store();
+    });
+    f.forLoop(t, () => f.get(t), () => f.get(span).i32(4).i32Mul(), 4, () => {
+      f.get(d).get(t).i32Add();
+      if (add) f.get(d).get(t).i32Add().f32Load();
+      f.get(s).get(t).i32Add().f32Load();
+      if (add) f.f32Add();
+      f.f32Store();
     });
   });
 }
