@@ -3,7 +3,7 @@
 // (SIMD, 1 and 2 threads), PyTorch (1 and 2 threads, when installed) and
 // TensorFlow.js 'cpu', in this run? And what test accuracy does each reach
 // after it (speed is never bought with wrong answers)? All start from the same weights.
-//   npm run bench -- conv            full epochs (tfjs 'cpu' is timed on 2 batches and scaled)
+//   npm run bench -- conv            full epochs (tfjs 'cpu' is timed on one batch and scaled)
 //   npm run bench -- conv --quick    every engine timed on 60 batches and scaled
 // TensorFlow.js 'wasm' is not in the table: it cannot train this network
 // (Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm').
@@ -21,7 +21,7 @@ import { tf, machine, useTfBackend, table, fixed, flag } from "./common.js";
 
 const BATCH = 128;
 const TRAIN = 54000; // Keras's validation_split 0.1 of 60000 trains on the first 54000
-const TFJS_CPU_BATCHES = 2; // about 50 s a batch: time this many and scale
+const TFJS_CPU_BATCHES = 1; // about 50 s a batch on a quiet machine (minutes on a busy one): time one and scale
 const QUICK_BATCHES = 60;
 const WARM_UP_BATCHES = 10;
 
@@ -130,7 +130,7 @@ export async function benchConv(): Promise<Result[]> {
   results.push(...torchRuns(mnist, weights, samples));
 
   await useTfBackend("cpu");
-  const rows = (quick ? 2 : TFJS_CPU_BATCHES) * BATCH;
+  const rows = TFJS_CPU_BATCHES * BATCH;
   const model = tfjsConvnet(weights);
   const xs = tf.tensor4d(mnist.xTrain.data.subarray(0, rows * 784), [rows, 28, 28, 1]);
   const ys = tf.tensor2d(yTrain.data.subarray(0, rows * 10), [rows, 10]);
