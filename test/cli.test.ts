@@ -47,16 +47,6 @@ describe("npm start's options", () => {
 });
 
 describe("npm start end to end, without training", () => {
-  it("--model cnn --epochs 0 builds Keras's mnist_convnet with Keras's settings and evaluates it", () => {
-    const { code, out, err } = cli("--model", "cnn", "--epochs", "0", "--verbose", "0", "--seed", "1");
-    expect(err).toBe("");
-    expect(code).toBe(0);
-    expect(out).toMatch(/conv2d \(Conv2D\)\s+\(None, 26, 26, 32\)\s+320/);
-    expect(out).toContain("Total params: 34,826");
-    expect(out).toContain("optimizer adam (learning rate 0.001), batch size 128");
-    expect(out).toMatch(/Test loss \d\.\d{4}, test accuracy 0\.\d{4}/);
-  });
-
   it("--load DIR --epochs 0 evaluates a saved model on real MNIST, draws the digits and --save writes it back", async () => {
     const { mkdtemp, readdir, rm } = await import("node:fs/promises");
     const { tmpdir } = await import("node:os");

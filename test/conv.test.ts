@@ -4,7 +4,7 @@
 import { describe, it, expect, afterAll } from "vitest";
 import {
   Matrix, Sequential, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape, Dense, Dropout,
-  Activation, BatchNormalization, setRandomSeed, setBackend, getBackend, setThreads, threadsReady, type Layer,
+  Activation, BatchNormalization, convnetModel, setRandomSeed, setBackend, getBackend, setThreads, threadsReady, type Layer,
 } from "../src/index.js";
 import { backend, type BackendName } from "../src/tensor/backend.js";
 import { windowGeometry, type Padding } from "../src/tensor/conv-geometry.js";
@@ -38,16 +38,9 @@ function relativeDiff(a: Float32Array, b: Float32Array): number {
   return scale === 0 ? d : d / scale;
 }
 
+/** Keras's mnist_convnet as purenn exports it (model/tutorial.ts), which the CLI's --model cnn and the bench train. */
 function mnistConvnet(): Sequential {
-  return new Sequential([
-    new Conv2D(32, { kernelSize: [3, 3], activation: "relu", inputShape: [28, 28, 1] }),
-    new MaxPooling2D({ poolSize: [2, 2] }),
-    new Conv2D(64, { kernelSize: [3, 3], activation: "relu" }),
-    new MaxPooling2D({ poolSize: [2, 2] }),
-    new Flatten(),
-    new Dropout(0.5),
-    new Dense(10, { activation: "softmax" }),
-  ]);
+  return convnetModel();
 }
 
 describe("fixtures worked out by hand", () => {
