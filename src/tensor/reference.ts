@@ -6,6 +6,7 @@
  *
  * Legend: n rows in the batch (one sample a row), din inputs, dout units.
  *   x: (n, din)   W: (din, dout)   b: (1, dout)   z, y, dz, dy: (n, dout)
+ * Convolutions and pooling have their loops, and their legend, in conv-reference.ts.
  */
 import type { Backend } from "./backend.js";
 import type { Matrix } from "./matrix.js";
