@@ -67,39 +67,43 @@ interface Result {
 
 const PYTHON = "/usr/bin/python3"; // Debian's, where python3-torch installs
 
-/** PyTorch's runs (bench/torch_conv.py) on the same data and weights; [] without python3-torch. */
-function torchRuns(mnist: Mnist, weights: Matrix[], samples: number): Result[] {
-  const probe = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
-  if (probe.status !== 0) {
-    console.log("  PyTorch: skipped (Debian's python3-torch is not installed: apt-get install python3-torch libopenblas0-pthread)");
-    return [];
-  }
-  const version = probe.stdout.trim();
-  const dir = mkdtempSync(join(tmpdir(), "purenn-torch-conv-"));
-  try {
+/**
+ * PyTorch (bench/torch_conv.py) on the same data and weights, one thread count
+ * a call; undefined (and "skipped" printed once) without python3-torch. The
+ * data is written to a folder once and removed when the process exits.
+ */
+let torch: { version: string; dir: string } | null | undefined;
+function torchRun(mnist: Mnist, weights: Matrix[], samples: number, threads: number): Result | undefined {
+  if (torch === undefined) {
+    const probe = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
+    if (probe.status !== 0) {
+      console.log("  PyTorch: skipped (Debian's python3-torch is not installed: apt-get install python3-torch libopenblas0-pthread)");
+      torch = null;
+      return undefined;
+    }
+    const dir = mkdtempSync(join(tmpdir(), "purenn-torch-conv-"));
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
     const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
     writeFileSync(join(dir, "x_train.f32"), bytes(mnist.xTrain.data));
     writeFileSync(join(dir, "y_train.u8"), bytes(mnist.yTrain));
     writeFileSync(join(dir, "x_test.f32"), bytes(mnist.xTest.data));
     writeFileSync(join(dir, "y_test.u8"), bytes(mnist.yTest));
     writeFileSync(join(dir, "weights.f32"), Buffer.concat(weights.map((w) => bytes(w.data))));
-    const script = fileURLToPath(new URL("./torch_conv.py", import.meta.url));
-    return [1, 2].map((threads) => {
-      // OpenBLAS keeps its own thread pool: torch.set_num_threads alone does not bound it.
-      const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
-      const run = spawnSync(PYTHON, [script, dir, String(threads), String(BATCH), String(samples)], { encoding: "utf8", env });
-      if (run.status !== 0) throw new Error(`bench/torch_conv.py failed: ${run.stderr}`);
-      const out = JSON.parse(run.stdout.trim().split("\n").pop()!) as { seconds: number; accuracy: number };
-      const result = {
-        engine: `PyTorch ${version}, ${threads} thread${threads > 1 ? "s" : ""}`, secondsPerEpoch: out.seconds * (TRAIN / samples),
-        scaled: samples !== TRAIN, accuracy: samples === TRAIN ? out.accuracy : undefined,
-      };
-      console.log(`  ${result.engine}: ${fixed(result.secondsPerEpoch, 1)} s/epoch` + (result.accuracy === undefined ? "" : `, test accuracy ${fixed(result.accuracy, 4)}`));
-      return result;
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    torch = { version: probe.stdout.trim(), dir };
   }
+  if (torch === null) return undefined;
+  const script = fileURLToPath(new URL("./torch_conv.py", import.meta.url));
+  // OpenBLAS keeps its own thread pool: torch.set_num_threads alone does not bound it.
+  const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
+  const run = spawnSync(PYTHON, [script, torch.dir, String(threads), String(BATCH), String(samples)], { encoding: "utf8", env });
+  if (run.status !== 0) throw new Error(`bench/torch_conv.py failed: ${run.stderr}`);
+  const out = JSON.parse(run.stdout.trim().split("\n").pop()!) as { seconds: number; accuracy: number };
+  const result = {
+    engine: `PyTorch ${torch.version}, ${threads} thread${threads > 1 ? "s" : ""}`, secondsPerEpoch: out.seconds * (TRAIN / samples),
+    scaled: samples !== TRAIN, accuracy: samples === TRAIN ? out.accuracy : undefined,
+  };
+  console.log(`  ${result.engine}: ${fixed(result.secondsPerEpoch, 1)} s/epoch` + (result.accuracy === undefined ? "" : `, test accuracy ${fixed(result.accuracy, 4)}`));
+  return result;
 }
 
 export async function benchConv(): Promise<Result[]> {
@@ -112,6 +116,9 @@ export async function benchConv(): Promise<Result[]> {
   console.log(`\n## conv: one epoch of Keras's mnist_convnet (Adam, batch ${BATCH}, ${TRAIN} images), ${machine()}\n`);
 
   setBackend("wasm");
+  const weights = mnistConvnet(1).getWeights();
+  // purenn and PyTorch alternate, thread count by thread count: on a machine shared with
+  // other work, the load changes from minute to minute, and neighbours see about the same.
   for (const threads of [1, 2]) {
     setThreads(threads);
     await threadsReady();
@@ -124,10 +131,9 @@ export async function benchConv(): Promise<Result[]> {
     const engine = `purenn simd, ${threads} thread${threads > 1 ? "s" : ""}`;
     results.push({ engine, secondsPerEpoch: seconds, scaled: quick, accuracy });
     console.log(`  ${engine}: ${fixed(seconds, 2)} s/epoch` + (accuracy === undefined ? "" : `, test accuracy ${fixed(accuracy, 4)}`));
+    const theirs = torchRun(mnist, weights, samples, threads);
+    if (theirs !== undefined) results.push(theirs);
   }
-
-  const weights = mnistConvnet(1).getWeights();
-  results.push(...torchRuns(mnist, weights, samples));
 
   await useTfBackend("cpu");
   const rows = TFJS_CPU_BATCHES * BATCH;
