@@ -1,5 +1,5 @@
-// npm run bench [-- matmul|train|predict|versus|busy|stress|profile ...] [--quick]: every benchmark, or the ones named
-// (busy, stress and profile only when named).
+// npm run bench [-- matmul|train|predict|versus|busy|stress|profile|conv ...] [--quick]: every benchmark, or the ones named
+// (busy, stress, profile and conv only when named: they take many minutes).
 // Never run in CI: it takes minutes and its figures only mean something side by side.
 import { benchMatmul } from "./matmul.js";
 import { benchTrain } from "./train.js";
@@ -8,8 +8,11 @@ import { benchBusy } from "./busy.js";
 import { benchStress } from "./stress.js";
 import { benchVersus } from "./versus.js";
 import { benchProfile } from "./profile.js";
+import { benchConv } from "./conv.js";
 
-const all: Record<string, () => Promise<unknown>> = { matmul: benchMatmul, predict: benchPredict, train: benchTrain, busy: benchBusy, stress: benchStress, versus: benchVersus, profile: benchProfile };
+const all: Record<string, () => Promise<unknown>> = {
+  matmul: benchMatmul, predict: benchPredict, train: benchTrain, busy: benchBusy, stress: benchStress, versus: benchVersus, profile: benchProfile, conv: benchConv,
+};
 const byDefault = ["matmul", "predict", "train", "versus"]; // versus last: its table (issue 16's rows) ends the report
 const named = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 for (const name of named) {

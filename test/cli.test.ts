@@ -16,7 +16,7 @@ describe("npm start's options", () => {
   it("--help lists every option", () => {
     const { code, out } = cli("--help");
     expect(code).toBe(0);
-    for (const flag of ["--epochs", "--batch-size", "--learning-rate", "--optimizer", "--seed", "--data-dir", "--no-download", "--verbose", "--validation-split", "--dropout", "--save", "--load", "--report"]) {
+    for (const flag of ["--epochs", "--batch-size", "--learning-rate", "--optimizer", "--seed", "--data-dir", "--no-download", "--verbose", "--validation-split", "--dropout", "--save", "--load", "--report", "--model"]) {
       expect(out).toContain(flag);
     }
   });
@@ -31,6 +31,7 @@ describe("npm start's options", () => {
     [["--optimizer", "adamm"], /--optimizer must be one of sgd, adam, adamw, rmsprop, adagrad, got "adamm"/],
     [["--verbose", "3"], /--verbose must be 0, 1 or 2, got "3"/],
     [["--frobnicate"], /Unknown option '--frobnicate'/],
+    [["--model", "rnn"], /--model must be one of dense, cnn, got "rnn"/],
   ])("%j: one line on stderr, exit code 2", (args, message) => {
     const { code, err } = cli(...args);
     expect(code).toBe(2);
