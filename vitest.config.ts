@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 const numeric = [
   "test/gradcheck.test.ts", "test/parity.test.ts", "test/parity-sparse.test.ts", "test/layers-parity.test.ts",
   "test/losses-parity.test.ts", "test/optimizers-parity.test.ts", "test/threads.test.ts", "test/matmul.test.ts",
-  "test/model.test.ts", "test/fit.test.ts", "test/kernel.test.ts", "test/row-gradient.test.ts",
+  "test/model.test.ts", "test/fit.test.ts", "test/kernel.test.ts", "test/row-gradient.test.ts", "test/conv-parity.test.ts",
 ];
 
 export default defineConfig({

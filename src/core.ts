@@ -18,6 +18,11 @@ export { INITIALIZERS, getInitializer, type Initializer, type InitializerName } 
 export { l1, l2, l1l2, L1L2, REGULARIZERS, getRegularizer, type Regularizer, type RegularizerName, type L1L2Options } from "./layers/regularizers.js";
 export { Dense, type DenseOptions } from "./layers/dense.js";
 export { Activation, type ActivationOptions } from "./layers/activation.js";
+export { Conv2D, type Conv2DOptions } from "./layers/conv2d.js";
+export {
+  MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, type Pooling2DOptions, type GlobalAveragePooling2DOptions,
+} from "./layers/pooling.js";
+export { Flatten, Reshape, type FlattenOptions, type ReshapeOptions } from "./layers/reshape.js";
 export { ACTIVATIONS, type ActivationName } from "./layers/activations.js";
 
 export {

@@ -194,7 +194,7 @@ describe("untrusted model folders are rejected before anything is allocated", ()
   const cases: [string, Corrupt, RegExp][] = [
     ["model.json is not JSON", (dir) => writeFile(join(dir, "model.json"), "{ not json"), /model\.json: not valid JSON/],
     ["no model.json", (dir) => rm(join(dir, "model.json")), /model\.json: file not found/],
-    ["unknown layer class", (_d, j) => (j.modelTopology.config.layers[1].class_name = "Conv2D"), /layers\[1\]: unknown layer class "Conv2D"; known: Dense, Dropout, BatchNormalization, Activation/],
+    ["unknown layer class", (_d, j) => (j.modelTopology.config.layers[1].class_name = "LSTM"), /layers\[1\]: unknown layer class "LSTM"; known: Dense, Dropout, BatchNormalization, Activation, LeakyReLU, Conv2D, MaxPooling2D/],
     ["not a Sequential", (_d, j) => (j.modelTopology.class_name = "Functional"), /must be a Sequential model/],
     ["shapes that do not chain", (_d, j) => (j.modelTopology.config.layers[1].config.batch_input_shape = [null, 5]), /layers\[1\] declares input width 5 but the layer before it outputs 12/],
     ["absurd sizes", (_d, j) => (j.modelTopology.config.layers[0].config.units = 2 ** 31), /units is 2147483648, more than the 1048576 purenn accepts/],

@@ -98,6 +98,8 @@ export class BatchNormalization extends Layer {
   private y: Matrix | undefined;
   private dx: Matrix | undefined;
 
+  protected override readonly flatRows = true; // normalizes each column; Keras normalizes an image's channels
+
   constructor(options?: BatchNormalizationOptions) {
     const {
       momentum = 0.99, epsilon = 1e-3, center = true, scale = true,

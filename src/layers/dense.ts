@@ -25,7 +25,6 @@ import { DENSE_OPTIONS, type DenseOptions } from "./dense-options.js";
 import { getActivation, type ActivationFunction } from "./activations.js";
 import { getInitializer, initializerName, type Initializer } from "./initializers.js";
 import { getRegularizer, type Regularizer } from "./regularizers.js";
-
 export type { DenseOptions } from "./dense-options.js";
 
 export class Dense extends Layer {
@@ -49,6 +48,7 @@ export class Dense extends Layer {
   private y: Matrix | undefined;
   private dz: Matrix | undefined;
   private dx: Matrix | undefined;
+  protected override readonly flatRows = true;
 
   constructor(units: number, options?: DenseOptions) {
     const {

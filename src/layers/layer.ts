@@ -4,6 +4,9 @@
  * pass calls `backward` on each layer in reverse. There is no general autograd.
  *
  *   build(din)            fixes the input width, creates the weights, returns dout
+ *   buildFor(shape)       the same from the shape of an input row ([784], or
+ *                         [28, 28, 1] for an image, channels-last), returns the
+ *                         output row's shape; Sequential builds layers this way
  *   forward(x, training)  x: (n, din) → y: (n, dout); saves what backward needs
  *   backward(dy)          dy = ∂loss/∂y: (n, dout) → dx = ∂loss/∂x: (n, din);
  *                         fills each parameter's `grad` with ∂loss/∂value
@@ -46,6 +49,20 @@ export abstract class Layer {
   inputDim: number | undefined;
   /** The output width, once built. */
   outputDim: number | undefined;
+  /**
+   * The shape of one input row without the batch axis, once known (Keras's
+   * input_shape): [784] for a vector, [28, 28, 1] for an image. A row of the
+   * input Matrix holds that array in row-major order, so its width is the product.
+   */
+  inputShape: number[] | undefined;
+  /** The output row's shape as buildFor found it. */
+  private builtShape: number[] | undefined;
+  /**
+   * Whether the layer reads a row as one flat vector (Dense, BatchNormalization),
+   * so that an image must be flattened first. purenn says so where Keras would
+   * apply such a layer to the last axis alone.
+   */
+  protected readonly flatRows: boolean = false;
 
   constructor(name: string | undefined, defaultPrefix: string) {
     this.name = name ?? uniqueName(defaultPrefix);
@@ -64,6 +81,34 @@ export abstract class Layer {
       throw new Error(`${this} expects input of ${this.inputDim} columns, got ${inputDim}`);
     }
     return this.widthFor(inputDim);
+  }
+
+  /**
+   * The output row's shape for input rows of `shape`, without building
+   * anything; throws when the layer cannot take such rows. By default the shape
+   * is kept (Activation, Dropout: value by value); a flat-row layer gives
+   * [its output width]; Conv2D, pooling, Flatten and Reshape compute theirs.
+   */
+  outputShapeFor(shape: readonly number[]): number[] {
+    if (this.flatRows && shape.length !== 1) {
+      throw new Error(`${this} takes flat rows, one vector per sample, got input of shape ${shapeText(shape)}; add Flatten() before it`);
+    }
+    const width = this.outputDimFor(shapeSize(shape));
+    return this.flatRows ? [width] : [...shape];
+  }
+
+  /** The output row's shape, once built: summary() prints it as (None, ...shape). */
+  get outputShape(): number[] | undefined {
+    return this.builtShape ?? (this.outputDim === undefined ? undefined : [this.outputDim]);
+  }
+
+  /** Fixes the input row's shape, builds the layer (its weights) and returns the output row's shape. */
+  buildFor(shape: readonly number[]): number[] {
+    const out = this.outputShapeFor(shape);
+    this.inputShape = [...shape];
+    this.build(shapeSize(shape));
+    this.builtShape = out;
+    return out;
   }
 
   /** The output width for a (valid) input width; by default the same (Activation, Dropout, …). */
@@ -138,4 +183,14 @@ export function resolveInputDim(
     throw new Error(`${who} got inputDim ${inputDim} and inputShape [${inputShape[0]}], which disagree`);
   }
   return inputShape[0];
+}
+
+/** The number of values in an array of this shape: the width of a row. */
+export function shapeSize(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** A row shape as Keras prints a batch of them: "(None, 26, 26, 32)". */
+export function shapeText(shape: readonly number[]): string {
+  return `(None, ${shape.join(", ")})`;
 }

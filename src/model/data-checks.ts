@@ -8,6 +8,7 @@ import type { Matrix, MatrixLike } from "../tensor/matrix.js";
 import { toClassIndices } from "../losses/index.js";
 import type { Sequential } from "./sequential.js";
 import * as check from "./checks.js";
+import { shapeSize } from "../layers/layer.js";
 
   /**
    * Validates x and y against each other and the model; builds the model if needed.
@@ -46,11 +47,12 @@ export function checkInput(model: Sequential, who: string, x: Matrix): number {
     if (first.inputDim !== undefined && first.inputDim !== x.cols) {
       throw new Error(`${first} expects input of ${first.inputDim} columns, got ${x.shapeString}`);
     }
-    let width = x.cols;
-    for (const layer of model.layers) width = layer.outputDimFor(width);
+    const input = model.inputShape ?? [x.cols];
+    let shape = input;
+    for (const layer of model.layers) shape = layer.outputShapeFor(shape);
     if (model.outputDim === undefined) {
-      let w = x.cols;
-      for (const layer of model.layers) w = layer.built ? (layer.outputDim as number) : layer.build(w);
+      let s = input;
+      for (const layer of model.layers) s = layer.built ? (layer.outputShape as number[]) : layer.buildFor(s);
     }
-    return width;
+    return shapeSize(shape);
   }

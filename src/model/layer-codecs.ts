@@ -28,6 +28,8 @@ export interface LayerCodec {
   /** The layer's class name and config (without name and trainable); absent for a class purenn only reads. */
   toJson?(layer: Layer): LayerJson;
   fromConfig(config: Record<string, unknown>, where: string): Layer;
+  /** How many weight values the layer holds for input rows of `shape`; 0 when absent (no weights). */
+  weightCount?(layer: Layer, shape: readonly number[]): number;
 }
 
 /** Each message once per process: a model saved every epoch (ModelCheckpoint) warns once. */
@@ -37,6 +39,9 @@ export function warnOnce(message: string): void {
   warned.add(message);
   console.warn(message);
 }
+
+/** The largest Dense (units) or Conv2D (filters) purenn builds from a file. */
+export const MAX_UNITS = 1 << 20;
 
 /** leaky_relu's fixed negative slope in purenn (Keras 3's activations.leaky_relu default). */
 const LEAKY_SLOPE = 0.2;
@@ -51,7 +56,7 @@ const LEAKY_SLOPE = 0.2;
  *                name as Keras 2's clip(0.2·x + 0.5, 0, 1)
  * Returns the name to save; when TF.js cannot follow, warns once.
  */
-function activationJson(name: string, layer: string, inDense: boolean): string {
+export function activationJson(name: string, layer: string, inDense: boolean): string {
   const { name: saved, warning } = activationMapping(name, layer, inDense);
   if (warning) warnOnce(`save: ${warning}`);
   return saved;
@@ -82,7 +87,7 @@ function activationMapping(name: string, layer: string, inDense: boolean): { nam
 }
 
 /** An initializer's name as the { class_name, config } that Keras and TensorFlow.js register. */
-function initializerJson(name: string): { class_name: string; config: Record<string, unknown> } {
+export function initializerJson(name: string): { class_name: string; config: Record<string, unknown> } {
   const known: Record<string, string> = {
     glorot_uniform: "GlorotUniform", glorot_normal: "GlorotNormal", he_uniform: "HeUniform", he_normal: "HeNormal",
     lecun_uniform: "LeCunUniform", lecun_normal: "LeCunNormal", zeros: "Zeros", ones: "Ones",
@@ -95,13 +100,13 @@ function initializerJson(name: string): { class_name: string; config: Record<str
 }
 
 /** A regularizer as TensorFlow.js's L1L2 (the one regularizer class it registers), or null. */
-function regularizerJson(r: Regularizer | undefined): unknown {
+export function regularizerJson(r: Regularizer | undefined): unknown {
   if (!r) return null;
   const config = r.getConfig?.() ?? {};
   return { class_name: "L1L2", config: { l1: config.l1 ?? 0, l2: config.l2 ?? 0 } };
 }
 
-function regularizerFrom(json: unknown, where: string): Regularizer | undefined {
+export function regularizerFrom(json: unknown, where: string): Regularizer | undefined {
   if (json === null || json === undefined) return undefined;
   const r = json as { class_name?: unknown; config?: { l1?: unknown; l2?: unknown } };
   if (r.class_name !== "L1L2" && r.class_name !== "L1" && r.class_name !== "L2") {
@@ -134,6 +139,7 @@ export const LAYER_CODECS: Record<string, LayerCodec> = {
       biasRegularizer: regularizerFrom(c.bias_regularizer, `${where}.bias_regularizer`),
       kernelInitializer: "zeros", // the saved weights replace it; draws nothing from the seeded generator
     }),
+    weightCount: (layer, shape) => shape[0] * (layer as Dense).units + ((layer as Dense).useBias ? (layer as Dense).units : 0),
   },
   Dropout: {
     toJson: (layer) => ({ class_name: "Dropout", config: { rate: (layer as Dropout).rate, noise_shape: null, seed: (layer as Dropout).seed ?? null } }),
@@ -166,6 +172,11 @@ export const LAYER_CODECS: Record<string, LayerCodec> = {
         scale: optionalBoolean(c.scale, `${where}.scale`),
         name: optionalString(c.name, `${where}.name`),
       });
+    },
+    // gamma (if scale), beta (if center), moving mean and variance
+    weightCount: (layer, shape) => {
+      const b = layer as BatchNormalization;
+      return shape[0] * (2 + (b.scale ? 1 : 0) + (b.center ? 1 : 0));
     },
   },
   Activation: {
@@ -209,7 +220,7 @@ export function positiveInt(v: unknown, what: string): number {
   return v;
 }
 
-function nonNegative(v: unknown, what: string): number {
+export function nonNegative(v: unknown, what: string): number {
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new Error(`${what} must be a finite number >= 0, got ${describe(v)}`);
   return v;
 }
@@ -219,11 +230,11 @@ function requiredString(v: unknown, what: string): string {
   return v;
 }
 
-function optionalString(v: unknown, what: string): string | undefined {
+export function optionalString(v: unknown, what: string): string | undefined {
   return v === undefined || v === null ? undefined : requiredString(v, what);
 }
 
-function optionalBoolean(v: unknown, what: string): boolean | undefined {
+export function optionalBoolean(v: unknown, what: string): boolean | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "boolean") throw new Error(`${what} must be true or false, got ${describe(v)}`);
   return v;

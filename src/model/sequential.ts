@@ -62,6 +62,11 @@ export interface SequentialOptions {
   name?: string;
 }
 
+/** The input row shape a layer was given (inputShape, or inputDim as [inputDim]), if any. */
+function declaredShape(layer: Layer): number[] | undefined {
+  return layer.inputShape ?? (layer.inputDim === undefined ? undefined : [layer.inputDim]);
+}
+
 const COMPILE_OPTIONS = optionNames<CompileOptions>({ optimizer: true, loss: true, metrics: true });
 const EVALUATE_OPTIONS = optionNames<EvaluateOptions>({ batchSize: true, verbose: true });
 const PREDICT_OPTIONS = optionNames<PredictOptions>({ batchSize: true });
@@ -86,25 +91,34 @@ export class Sequential {
     for (const layer of layers) this.add(layer);
   }
 
-  /** Appends a layer; builds it at once when the input width is known (as Keras). */
+  /** Appends a layer; builds it at once when the shape of its input rows is known (as Keras). */
   add(layer: Layer): void {
     if (!(layer instanceof Layer)) {
       throw new Error(`Sequential.add expects a layer such as new Dense(10), got ${describe(layer)}`);
     }
-    const width = this.outputDim;
-    if (this.layers.length === 0 ? layer.inputDim === undefined : width === undefined) {
+    const shape = this.layers.length === 0 ? declaredShape(layer) : this.outputShape;
+    if (shape === undefined) {
       this.layers.push(layer);
       return;
     }
-    const input = this.layers.length === 0 ? (layer.inputDim as number) : (width as number);
-    layer.outputDimFor(input);
+    layer.outputShapeFor(shape); // throws, naming the layer and the shape, before anything changes
     this.layers.push(layer);
-    if (!layer.built) layer.build(input);
+    if (!layer.built) layer.buildFor(shape);
   }
 
   /** The input width, once known. */
   get inputDim(): number | undefined {
     return this.layers[0]?.inputDim;
+  }
+
+  /** The shape of an input row, once known: [784], or [28, 28, 1] for images. */
+  get inputShape(): number[] | undefined {
+    return this.layers.length === 0 ? undefined : declaredShape(this.layers[0]);
+  }
+
+  /** The shape of an output row, once the model is built. */
+  get outputShape(): number[] | undefined {
+    return this.layers[this.layers.length - 1]?.outputShape;
   }
 
   /** The output width, once the model is built. */

@@ -11,7 +11,9 @@
  * batch_input_shape), so the same files load in TensorFlow.js
  * (tf.loadLayersModel) and, through tensorflowjs_converter, in Keras.
  * Weight names are "<layer name>/<weight name>" ("dense/kernel"); a bias is
- * saved with shape [units] and a kernel with [din, units].
+ * saved with shape [units] and a kernel with [din, units] (a Conv2D kernel with
+ * Keras's [kh, kw, c, filters], the same values in the same order). The first
+ * layer's batch_input_shape is [null, ...the shape of an input row].
  *
  * Files are read as untrusted input: everything is checked before any storage
  * is allocated, and each error names what is wrong.
@@ -20,8 +22,14 @@
  * are in layer-codecs.ts; the optimizer (includeOptimizer) in training-config.ts.
  */
 import { describe, type Matrix } from "../tensor/matrix.js";
+import type { Param } from "../tensor/parameter.js";
 import { Sequential } from "./sequential.js";
-import { LAYER_CODECS, checkHardSigmoid, positiveInt, type LayerCodec, type LayerJson } from "./layer-codecs.js";
+import { LAYER_CODECS, MAX_UNITS, checkHardSigmoid, positiveInt, type LayerCodec, type LayerJson } from "./layer-codecs.js";
+import { CONV_CODECS } from "./conv-codecs.js";
+import { shapeSize, type Layer } from "../layers/layer.js";
+
+/** Every layer class a file may hold, by Keras's class name. */
+const CODECS: Record<string, LayerCodec> = { ...LAYER_CODECS, ...CONV_CODECS };
 
 export interface WeightSpec {
   name: string;
@@ -51,11 +59,11 @@ export function toArtifacts(model: Sequential, version: string): ModelArtifacts 
     throw new Error(`save: the model "${model.name}" is not built yet; give the first layer an inputDim`);
   }
   const layers: LayerJson[] = model.layers.map((layer, i) => {
-    const codec = LAYER_CODECS[layer.className];
-    if (!codec?.toJson) throw new Error(`save: layer ${layer.name} (${layer.className}) cannot be saved; known: ${Object.keys(LAYER_CODECS).join(", ")}`);
+    const codec = CODECS[layer.className];
+    if (!codec?.toJson) throw new Error(`save: layer ${layer.name} (${layer.className}) cannot be saved; known: ${Object.keys(CODECS).join(", ")}`);
     const json = codec.toJson(layer);
     const config: Record<string, unknown> = { ...json.config, name: layer.name, trainable: true };
-    if (i === 0) config.batch_input_shape = [null, model.inputDim];
+    if (i === 0) config.batch_input_shape = [null, ...(model.inputShape as number[])];
     if (i === 0) config.dtype = "float32";
     return { class_name: json.class_name, config };
   });
@@ -63,7 +71,7 @@ export function toArtifacts(model: Sequential, version: string): ModelArtifacts 
   const values: Float32Array[] = [];
   for (const layer of model.layers) {
     for (const p of layer.weights()) {
-      specs.push({ name: `${layer.name}/${p.name}`, shape: savedShape(p.name, p.value), dtype: "float32" });
+      specs.push({ name: `${layer.name}/${p.name}`, shape: weightShape(p), dtype: "float32" });
       values.push(p.value.data);
     }
   }
@@ -75,6 +83,11 @@ export function toArtifacts(model: Sequential, version: string): ModelArtifacts 
     weightSpecs: specs,
     weightData: concatLittleEndian(values),
   };
+}
+
+/** A weight's shape in the file: Keras's shape where the Param has one (a Conv2D kernel's), else savedShape's. */
+export function weightShape(p: Param): number[] {
+  return p.shape ? [...p.shape] : savedShape(p.name, p.value);
 }
 
 /** A weight's shape in the file: a kernel [din, units]; a bias, gamma, beta, … as the vector [units]. */
@@ -98,7 +111,7 @@ export function concatLittleEndian(arrays: (Float32Array | Int32Array)[]): Array
 }
 
 /** The largest layer purenn builds from a file: guards against absurd sizes before allocating. */
-export const MAX_UNITS = 1 << 20;
+export { MAX_UNITS };
 export const MAX_WEIGHTS = 1 << 28;
 
 /**
@@ -116,42 +129,47 @@ export function fromArtifacts(topology: unknown, specs: WeightSpec[], data: Arra
   const layerList = Array.isArray(cfg) ? cfg : (cfg as { layers?: unknown })?.layers; // old Keras: config is the list
   if (!Array.isArray(layerList) || layerList.length === 0) throw new Error(`${where}.config.layers must be a non-empty list of layers`);
 
-  // First pass: classes, widths and weight counts, without building anything.
-  let width: number | undefined;
+  // First pass: classes, row shapes and weight counts. Layers are made (which
+  // allocates nothing) but not built: no weight has storage yet.
+  let shape: number[] | undefined;
+  let inputShape: number[] | undefined;
   let expectedWeights = 0;
-  const plan: { json: LayerJson; codec: LayerCodec; at: string }[] = [];
+  const layers: Layer[] = [];
   layerList.forEach((entry, i) => {
     const at = `${where}.config.layers[${i}]`;
     const json = entry as LayerJson;
     if (typeof json !== "object" || json === null || typeof json.class_name !== "string" || typeof json.config !== "object" || json.config === null) {
       throw new Error(`${at} must be { class_name, config }, got ${describe(entry)}`);
     }
-    const shape = json.config.batch_input_shape ?? json.config.batch_shape;
-    if (shape !== undefined) {
-      if (!Array.isArray(shape) || shape.length !== 2) throw new Error(`${at}.config.batch_input_shape must be [null, width], got ${JSON.stringify(shape)}`);
-      const w = positiveInt(shape[1], `${at}.config.batch_input_shape[1]`);
-      if (width !== undefined && w !== width) throw new Error(`${at} declares input width ${w} but the layer before it outputs ${width}`);
-      width = w;
+    const declared = json.config.batch_input_shape ?? json.config.batch_shape;
+    if (declared !== undefined) {
+      const s = rowShape(declared, `${at}.config.batch_input_shape`);
+      if (shape !== undefined && s.join() !== shape.join()) {
+        const text = (r: number[]) => (r.length === 1 ? `${r[0]}` : `[${r.join(", ")}]`);
+        throw new Error(`${at} declares input ${s.length === 1 ? "width" : "shape"} ${text(s)} but the layer before it outputs ${text(shape)}`);
+      }
+      shape = s;
+      inputShape ??= s;
     }
     if (json.class_name === "InputLayer") return; // Keras's explicit input: only its shape matters
     checkHardSigmoid(json.config.activation, `${at}.config.activation`, topology, generatedBy);
-    const codec = LAYER_CODECS[json.class_name];
-    if (!codec) throw new Error(`${at}: unknown layer class ${describe(json.class_name)}; known: ${Object.keys(LAYER_CODECS).join(", ")}`);
-    if (width === undefined) throw new Error(`${at}: the first layer must give batch_input_shape [null, width]`);
-    if (json.class_name === "Dense") {
-      const units = positiveInt(json.config.units, `${at}.config.units`);
-      if (units > MAX_UNITS) throw new Error(`${at}.config.units is ${units}, more than the ${MAX_UNITS} purenn accepts`);
-      expectedWeights += width * units + (json.config.use_bias === false ? 0 : units);
-      width = units;
-    } else if (json.class_name === "BatchNormalization") {
-      // gamma (if scale), beta (if center), moving mean and variance
-      expectedWeights += width * (2 + (json.config.scale === false ? 0 : 1) + (json.config.center === false ? 0 : 1));
+    const codec = CODECS[json.class_name];
+    if (!codec) throw new Error(`${at}: unknown layer class ${describe(json.class_name)}; known: ${Object.keys(CODECS).join(", ")}`);
+    if (shape === undefined) throw new Error(`${at}: the first layer must give batch_input_shape [null, width] (or [null, h, w, c] for images)`);
+    for (const key of ["units", "filters"]) {
+      if (json.config[key] === undefined) continue;
+      const units = positiveInt(json.config[key], `${at}.config.${key}`);
+      if (units > MAX_UNITS) throw new Error(`${at}.config.${key} is ${units}, more than the ${MAX_UNITS} purenn accepts`);
     }
-    plan.push({ json, codec, at });
+    const input: number[] = shape;
+    const layer = withPlace(at, () => codec.fromConfig(json.config, `${at}.config`));
+    shape = withPlace(at, () => layer.outputShapeFor(input));
+    if (shapeSize(shape) > MAX_WEIGHTS) throw new Error(`${at} outputs rows of ${shapeSize(shape)} values, more than the ${MAX_WEIGHTS} purenn accepts`);
+    expectedWeights += codec.weightCount?.(layer, input) ?? 0;
+    layers.push(layer);
   });
   if (expectedWeights > MAX_WEIGHTS) throw new Error(`${where} declares ${expectedWeights} weights, more than the ${MAX_WEIGHTS} purenn accepts`);
 
-  const inputWidth = firstWidth(layerList);
   const trainable = specs.filter((s) => s.group === undefined || s.group === "model");
   const declared = trainable.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
   if (declared !== expectedWeights) {
@@ -159,21 +177,35 @@ export function fromArtifacts(topology: unknown, specs: WeightSpec[], data: Arra
   }
 
   const model = new Sequential([], { name: typeof (cfg as { name?: unknown }).name === "string" ? String((cfg as { name: string }).name) : undefined });
-  plan.forEach(({ json, codec, at }, i) => {
-    const layer = codec.fromConfig(json.config, `${at}.config`);
-    if (i === 0) layer.inputDim = inputWidth;
+  layers.forEach((layer, i) => {
+    if (i === 0) {
+      layer.inputShape = inputShape;
+      layer.inputDim = shapeSize(inputShape as number[]);
+    }
     model.add(layer);
   });
   setWeightsByName(model, specs, data, source);
   return model;
 }
 
-function firstWidth(layers: unknown[]): number {
-  for (const l of layers) {
-    const shape = (l as LayerJson).config?.batch_input_shape ?? (l as LayerJson).config?.batch_shape;
-    if (Array.isArray(shape)) return shape[1] as number;
+/** batch_input_shape [null, ...row shape] as the row shape, each entry a positive integer. */
+function rowShape(declared: unknown, what: string): number[] {
+  if (!Array.isArray(declared) || declared.length < 2 || declared[0] !== null) {
+    throw new Error(`${what} must be [null, width] or [null, h, w, c], got ${JSON.stringify(declared)}`);
   }
-  throw new Error("unreachable: checked in the first pass");
+  const s = declared.slice(1).map((n, j) => positiveInt(n, `${what}[${j + 1}]`));
+  if (shapeSize(s) > MAX_WEIGHTS) throw new Error(`${what} declares rows of ${shapeSize(s)} values, more than the ${MAX_WEIGHTS} purenn accepts`);
+  return s;
+}
+
+/** Runs `make`, putting `at` (where in the file) in front of its error's message. */
+function withPlace<T>(at: string, make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    const message = (e as Error).message;
+    throw new Error(message.startsWith(at) ? message : `${at}: ${message}`);
+  }
 }
 
 /** Byte offset of each weight in `data` (the manifest's order); checks the total and that no name repeats. */

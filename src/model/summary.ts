@@ -14,10 +14,11 @@
  *   Non-trainable params: 0
  *   _________________________________________________________________
  *
- * A Dense layer has din·dout + dout parameters (kernel and bias); BatchNormalization's
+ * Output shapes are a row's, after the batch axis None: (None, 26, 26, 32) for a
+ * Conv2D's images. A Dense layer has din·dout + dout parameters (kernel and bias); BatchNormalization's
  * moving mean and variance count as non-trainable.
  */
-import type { Layer } from "../layers/layer.js";
+import { shapeText, type Layer } from "../layers/layer.js";
 
 const STOPS = [29, 55, 65];
 
@@ -31,7 +32,7 @@ export function summaryText(modelName: string, layers: readonly Layer[]): string
     const count = layer.weights().reduce((s, p) => s + p.value.data.length, 0);
     total += count;
     trainable += layer.params().reduce((s, p) => s + p.value.data.length, 0);
-    const shape = layer.outputDim === undefined ? "(unbuilt)" : `(None, ${layer.outputDim})`;
+    const shape = layer.outputShape === undefined ? "(unbuilt)" : shapeText(layer.outputShape);
     lines.push(row([`${layer.name} (${layer.className})`, shape, String(count)]));
     if (i < layers.length - 1) lines.push(" ".repeat(STOPS[2]));
   });

@@ -23,14 +23,14 @@ import { describe } from "../tensor/matrix.js";
 import type { Param } from "../layers/layer.js";
 import type { OptimizerState } from "../optim/optimizer.js";
 import { optimizerFromConfig, tfjsCaveats } from "../optim/serialize.js";
-import { type ModelArtifacts, type WeightSpec, concatLittleEndian, savedShape, weightOffsets } from "./serialize.js";
+import { type ModelArtifacts, type WeightSpec, concatLittleEndian, weightShape, weightOffsets } from "./serialize.js";
 import { warnOnce } from "./layer-codecs.js";
 import type { Sequential } from "./sequential.js";
 import type { LossName, MetricName } from "../losses/index.js";
 
 /** The trainable weights in the optimizer's order, with their names and shapes in the file. */
 function trainable(model: Sequential): { name: string; shape: number[]; p: Param }[] {
-  return model.layers.flatMap((layer) => layer.params().map((p) => ({ name: `${layer.name}/${p.name}`, shape: savedShape(p.name, p.value), p })));
+  return model.layers.flatMap((layer) => layer.params().map((p) => ({ name: `${layer.name}/${p.name}`, shape: weightShape(p), p })));
 }
 
 /**

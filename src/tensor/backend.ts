@@ -17,6 +17,7 @@
  */
 import type { Matrix } from "./matrix.js";
 import type { Gradient } from "./parameter.js";
+import type { WindowGeometry } from "./conv-geometry.js";
 import { ReferenceBackend } from "./reference.js";
 import { JsBackend } from "./js-backend.js";
 import { WasmBackend, wasmBackendProblem } from "./wasm-backend.js";
@@ -42,6 +43,27 @@ export interface Backend {
   weightGradient(dW: Gradient, x: Matrix, dz: Matrix): void;
   /** out (1, c) = Σ_i x(i, :), summed in float64: the bias gradient db = Σ_rows dz */
   columnSums(out: Matrix, x: Matrix): void;
+
+  // Convolutions and pooling, channels-last: a row of x is one image (h, w, c); g is the
+  // window's geometry (conv-geometry.ts); K (kh·kw·c, f) is Keras's kernel [kh, kw, c, f].
+  // The formulas, as loops, are in conv-reference.ts.
+  /** y(n, i, j, o) = b(o) + Σ_{p,q,c} x(n, i·sh + p − padTop, j·sw + q − padLeft, c) · K(p, q, c, o) */
+  conv2d(y: Matrix, x: Matrix, K: Matrix, b: Matrix | undefined, g: WindowGeometry): void;
+  /**
+   * dK(p, q, c, o) = Σ_{n,i,j} x(n, i·sh + p − padTop, j·sw + q − padLeft, c) · dy(n, i, j, o),
+   * db(o) = Σ_{n,i,j} dy(n, i, j, o) (when db is given); x is the input of the last conv2d with g
+   */
+  conv2dWeightGradients(dK: Matrix, db: Matrix | undefined, x: Matrix, dy: Matrix, g: WindowGeometry): void;
+  /** dx(n, ih, iw, c) = Σ_{p,q,o} dy(n, i, j, o) · K(p, q, c, o) over the outputs (i, j) whose window holds (ih, iw) at (p, q) */
+  conv2dInputGradient(dx: Matrix, dy: Matrix, K: Matrix, g: WindowGeometry): void;
+  /** y = the max of each window (per channel), at = where in x.data it was */
+  maxPool(y: Matrix, at: Int32Array, x: Matrix, g: WindowGeometry): void;
+  /** dx = 0; dx(at(o)) += dy(o) */
+  maxPoolBackward(dx: Matrix, dy: Matrix, at: Int32Array): void;
+  /** y = the mean of each window's pixels inside the image (per channel) */
+  avgPool(y: Matrix, x: Matrix, g: WindowGeometry): void;
+  /** dx(pixel) = Σ over the windows holding it of dy(window) / (its pixel count) */
+  avgPoolBackward(dx: Matrix, dy: Matrix, g: WindowGeometry): void;
 
   // Element-wise activations (float32 arrays of one length; y may be x).
   /** y = 1 / (1 + exp(−x)) */

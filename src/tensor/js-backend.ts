@@ -7,6 +7,8 @@
  *                   between worker threads (threads.node.ts)
  *   x·W, xᵀ·dz      terms from all-zero columns of x are skipped (they add exactly
  *                   0), and dW is kept as the rows of the other columns (parameter.ts)
+ *   convolutions    as products over the whole batch's windows laid out as rows
+ *                   (im2col, conv-fast.ts), so they run on the products above
  *   long loops      the sigmoid and the optimizer updates split between threads
  *                   (elementwise.ts), each element by the reference's formula
  *
@@ -22,6 +24,8 @@ import { heapInt32 } from "./heap.js";
 import { Matrix, workspace } from "./matrix.js";
 import type { Gradient } from "./parameter.js";
 import type { SimdModule } from "./wasm/module.js";
+import type { WindowGeometry } from "./conv-geometry.js";
+import { conv2dByProduct, conv2dWeightGradientsByProduct, conv2dInputGradientByProduct, maxPoolChannelsInner, maxPoolBackwardScatter } from "./conv-fast.js";
 
 /** Below this fraction of non-zero input columns, products skip the zero ones. */
 const SPARSE_FRACTION = 0.8;
@@ -99,6 +103,28 @@ export class JsBackend extends ReferenceBackend {
     }
     buffers.rows = workspace(buffers.rows, count, width);
     return { rows: buffers.rows, index: buffers.index.subarray(0, count) };
+  }
+
+  /** y = cols·K + b, dK = colsᵀ·dy, dx = col2im(dy·Kᵀ): convolutions as products (conv-fast.ts) */
+  override conv2d(y: Matrix, x: Matrix, K: Matrix, b: Matrix | undefined, g: WindowGeometry): void {
+    conv2dByProduct(this, y, x, K, b, g);
+  }
+
+  override conv2dWeightGradients(dK: Matrix, db: Matrix | undefined, x: Matrix, dy: Matrix, g: WindowGeometry): void {
+    conv2dWeightGradientsByProduct(this, dK, db, x, dy, g);
+  }
+
+  override conv2dInputGradient(dx: Matrix, dy: Matrix, K: Matrix, g: WindowGeometry): void {
+    conv2dInputGradientByProduct(this, dx, dy, K, g);
+  }
+
+  /** The reference's max pooling with the channels innermost (conv-fast.ts): the same bits */
+  override maxPool(y: Matrix, at: Int32Array, x: Matrix, g: WindowGeometry): void {
+    maxPoolChannelsInner(y, at, x, g);
+  }
+
+  override maxPoolBackward(dx: Matrix, dy: Matrix, at: Int32Array): void {
+    maxPoolBackwardScatter(dx, dy, at);
   }
 
   /** y = σ(x), split between threads for long inputs */

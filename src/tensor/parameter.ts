@@ -20,6 +20,8 @@ export class Param {
     readonly value: Matrix,
     /** Whether the optimizer trains it. */
     readonly trainable = true,
+    /** Keras's shape of the weight where it is not the Matrix's: a Conv2D kernel's [kh, kw, c, filters]. */
+    readonly shape?: readonly number[],
   ) {
     this.grad = new Gradient(value.rows, value.cols);
   }

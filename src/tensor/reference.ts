@@ -10,6 +10,8 @@
 import type { Backend } from "./backend.js";
 import type { Matrix } from "./matrix.js";
 import type { Gradient } from "./parameter.js";
+import type { WindowGeometry } from "./conv-geometry.js";
+import * as conv from "./conv-reference.js";
 
 /** σ(x) = 1 / (1 + e^(−x)), the logistic sigmoid. */
 export function sigmoidOf(x: number): number {
@@ -85,6 +87,36 @@ export class ReferenceBackend implements Backend {
       for (let i = 0; i < x.rows; i++) s += x.data[i * x.cols + j];
       out.data[j] = s;
     }
+  }
+
+  // Convolutions and pooling: the loops under their formulas are in conv-reference.ts.
+  conv2d(y: Matrix, x: Matrix, K: Matrix, b: Matrix | undefined, g: WindowGeometry): void {
+    conv.conv2dLoops(y, x, K, b, g);
+  }
+
+  conv2dWeightGradients(dK: Matrix, db: Matrix | undefined, x: Matrix, dy: Matrix, g: WindowGeometry): void {
+    conv.conv2dKernelGradientLoops(dK, x, dy, g);
+    if (db !== undefined) conv.conv2dBiasGradientLoops(db, dy);
+  }
+
+  conv2dInputGradient(dx: Matrix, dy: Matrix, K: Matrix, g: WindowGeometry): void {
+    conv.conv2dInputGradientLoops(dx, dy, K, g);
+  }
+
+  maxPool(y: Matrix, at: Int32Array, x: Matrix, g: WindowGeometry): void {
+    conv.maxPoolLoops(y, at, x, g);
+  }
+
+  maxPoolBackward(dx: Matrix, dy: Matrix, at: Int32Array): void {
+    conv.maxPoolBackwardLoops(dx, dy, at);
+  }
+
+  avgPool(y: Matrix, x: Matrix, g: WindowGeometry): void {
+    conv.avgPoolLoops(y, x, g);
+  }
+
+  avgPoolBackward(dx: Matrix, dy: Matrix, g: WindowGeometry): void {
+    conv.avgPoolBackwardLoops(dx, dy, g);
   }
 
   /** y = σ(x) = 1 / (1 + exp(−x)) */

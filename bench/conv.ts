@@ -1,0 +1,165 @@
+// Question: how long does one epoch of Keras's mnist_convnet take (Adam, batch
+// 128, the 54000 training images that validation_split 0.1 leaves), in purenn
+// (SIMD, 1 and 2 threads), PyTorch (1 and 2 threads, when installed) and
+// TensorFlow.js 'cpu', in this run? And what test accuracy does each reach
+// after it (speed is never bought with wrong answers)? All start from the same weights.
+//   npm run bench -- conv            full epochs (tfjs 'cpu' is timed on 2 batches and scaled)
+//   npm run bench -- conv --quick    every engine timed on 60 batches and scaled
+// TensorFlow.js 'wasm' is not in the table: it cannot train this network
+// (Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm').
+import {
+  Sequential, Conv2D, MaxPooling2D, Flatten, Dropout, Dense, Adam, loadMnist, toCategorical, setRandomSeed, setThreads,
+  threadsReady, setBackend, type Matrix,
+} from "../src/index.js";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Mnist } from "../src/data/mnist.js";
+import { tf, machine, useTfBackend, table, fixed, flag } from "./common.js";
+
+const BATCH = 128;
+const TRAIN = 54000; // Keras's validation_split 0.1 of 60000 trains on the first 54000
+const TFJS_CPU_BATCHES = 2; // about 50 s a batch: time this many and scale
+const QUICK_BATCHES = 60;
+const WARM_UP_BATCHES = 10;
+
+/** Keras's mnist_convnet, line for line. */
+export function mnistConvnet(seed: number): Sequential {
+  setRandomSeed(seed);
+  const model = new Sequential([
+    new Conv2D(32, { kernelSize: [3, 3], activation: "relu", inputShape: [28, 28, 1] }),
+    new MaxPooling2D({ poolSize: [2, 2] }),
+    new Conv2D(64, { kernelSize: [3, 3], activation: "relu" }),
+    new MaxPooling2D({ poolSize: [2, 2] }),
+    new Flatten(),
+    new Dropout(0.5),
+    new Dense(10, { activation: "softmax" }),
+  ]);
+  model.compile({ optimizer: new Adam(), loss: "categorical_crossentropy", metrics: ["accuracy"] });
+  return model;
+}
+
+function tfjsConvnet(weights: Matrix[]): tf.Sequential {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ filters: 32, kernelSize: [3, 3], activation: "relu", inputShape: [28, 28, 1] }),
+      tf.layers.maxPooling2d({ poolSize: [2, 2] }),
+      tf.layers.conv2d({ filters: 64, kernelSize: [3, 3], activation: "relu" }),
+      tf.layers.maxPooling2d({ poolSize: [2, 2] }),
+      tf.layers.flatten(),
+      tf.layers.dropout({ rate: 0.5 }),
+      tf.layers.dense({ units: 10, activation: "softmax" }),
+    ],
+  });
+  model.setWeights(weights.map((w, i) => tf.tensor(w.data, model.getWeights()[i].shape)));
+  model.compile({ optimizer: tf.train.adam(0.001, 0.9, 0.999, 1e-7), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+  return model;
+}
+
+interface Result {
+  engine: string;
+  secondsPerEpoch: number;
+  scaled: boolean;
+  accuracy: number | undefined;
+}
+
+const PYTHON = "/usr/bin/python3"; // Debian's, where python3-torch installs
+
+/** PyTorch's runs (bench/torch_conv.py) on the same data and weights; [] without python3-torch. */
+function torchRuns(mnist: Mnist, weights: Matrix[], samples: number): Result[] {
+  const probe = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
+  if (probe.status !== 0) {
+    console.log("  PyTorch: skipped (Debian's python3-torch is not installed: apt-get install python3-torch libopenblas0-pthread)");
+    return [];
+  }
+  const version = probe.stdout.trim();
+  const dir = mkdtempSync(join(tmpdir(), "purenn-torch-conv-"));
+  try {
+    const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    writeFileSync(join(dir, "x_train.f32"), bytes(mnist.xTrain.data));
+    writeFileSync(join(dir, "y_train.u8"), bytes(mnist.yTrain));
+    writeFileSync(join(dir, "x_test.f32"), bytes(mnist.xTest.data));
+    writeFileSync(join(dir, "y_test.u8"), bytes(mnist.yTest));
+    writeFileSync(join(dir, "weights.f32"), Buffer.concat(weights.map((w) => bytes(w.data))));
+    const script = fileURLToPath(new URL("./torch_conv.py", import.meta.url));
+    return [1, 2].map((threads) => {
+      // OpenBLAS keeps its own thread pool: torch.set_num_threads alone does not bound it.
+      const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
+      const run = spawnSync(PYTHON, [script, dir, String(threads), String(BATCH), String(samples)], { encoding: "utf8", env });
+      if (run.status !== 0) throw new Error(`bench/torch_conv.py failed: ${run.stderr}`);
+      const out = JSON.parse(run.stdout.trim().split("\n").pop()!) as { seconds: number; accuracy: number };
+      const result = {
+        engine: `PyTorch ${version}, ${threads} thread${threads > 1 ? "s" : ""}`, secondsPerEpoch: out.seconds * (TRAIN / samples),
+        scaled: samples !== TRAIN, accuracy: samples === TRAIN ? out.accuracy : undefined,
+      };
+      console.log(`  ${result.engine}: ${fixed(result.secondsPerEpoch, 1)} s/epoch` + (result.accuracy === undefined ? "" : `, test accuracy ${fixed(result.accuracy, 4)}`));
+      return result;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchConv(): Promise<Result[]> {
+  const quick = flag("quick") === true;
+  const samples = quick ? QUICK_BATCHES * BATCH : TRAIN;
+  const mnist = await loadMnist();
+  const yTrain = toCategorical(mnist.yTrain, 10), yTest = toCategorical(mnist.yTest, 10);
+  const x = mnist.xTrain.slice(0, samples), y = yTrain.slice(0, samples);
+  const results: Result[] = [];
+  console.log(`\n## conv: one epoch of Keras's mnist_convnet (Adam, batch ${BATCH}, ${TRAIN} images), ${machine()}\n`);
+
+  setBackend("wasm");
+  for (const threads of [1, 2]) {
+    setThreads(threads);
+    await threadsReady();
+    await mnistConvnet(2).fit(x.slice(0, WARM_UP_BATCHES * BATCH), y.slice(0, WARM_UP_BATCHES * BATCH), { batchSize: BATCH, verbose: 0 });
+    const model = mnistConvnet(1);
+    const t = performance.now();
+    await model.fit(x, y, { epochs: 1, batchSize: BATCH, verbose: 0 });
+    const seconds = ((performance.now() - t) / 1000) * (TRAIN / samples);
+    const accuracy = quick ? undefined : model.evaluate(mnist.xTest, yTest, { verbose: 0, batchSize: 500 })[1];
+    const engine = `purenn simd, ${threads} thread${threads > 1 ? "s" : ""}`;
+    results.push({ engine, secondsPerEpoch: seconds, scaled: quick, accuracy });
+    console.log(`  ${engine}: ${fixed(seconds, 2)} s/epoch` + (accuracy === undefined ? "" : `, test accuracy ${fixed(accuracy, 4)}`));
+  }
+
+  const weights = mnistConvnet(1).getWeights();
+  results.push(...torchRuns(mnist, weights, samples));
+
+  await useTfBackend("cpu");
+  const rows = (quick ? 2 : TFJS_CPU_BATCHES) * BATCH;
+  const model = tfjsConvnet(weights);
+  const xs = tf.tensor4d(mnist.xTrain.data.subarray(0, rows * 784), [rows, 28, 28, 1]);
+  const ys = tf.tensor2d(yTrain.data.subarray(0, rows * 10), [rows, 10]);
+  const t = performance.now();
+  await model.fit(xs, ys, { epochs: 1, batchSize: BATCH, verbose: 0 });
+  const seconds = ((performance.now() - t) / 1000) * (TRAIN / rows);
+  results.push({ engine: "tfjs 'cpu'", secondsPerEpoch: seconds, scaled: true, accuracy: undefined });
+  console.log(`  tfjs 'cpu': ${fixed(seconds, 0)} s/epoch (scaled from ${rows / BATCH} batches)`);
+  tf.dispose([xs, ys]);
+
+  const best = (prefix: string) => Math.min(...results.filter((r) => r.engine.startsWith(prefix)).map((r) => r.secondsPerEpoch));
+  const purenn = best("purenn");
+  console.log("");
+  table(
+    ["engine", "s/epoch", "samples/s", "test accuracy", "time vs purenn's best"],
+    results.map((r) => [
+      r.engine, `${fixed(r.secondsPerEpoch, r.secondsPerEpoch < 100 ? 2 : 0)}${r.scaled ? " *" : ""}`, Math.round(TRAIN / r.secondsPerEpoch),
+      r.accuracy === undefined ? "n/a *" : fixed(r.accuracy, 4), `${fixed(r.secondsPerEpoch / purenn, 2)}x`,
+    ]),
+  );
+  console.log(`\n* timed on a subset of batches and scaled to ${TRAIN} samples; no test accuracy for a partial epoch.`);
+  const torch = best("PyTorch");
+  if (Number.isFinite(torch)) {
+    console.log(`purenn's best ${fixed(purenn, 2)} s/epoch, PyTorch's best ${fixed(torch, 2)} s: purenn takes ${fixed(purenn / torch, 2)}x PyTorch's time.`);
+  }
+  return results;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await benchConv();
+  process.exit(0);
+}
