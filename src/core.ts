@@ -39,7 +39,7 @@ export {
 export { Sequential, type CompileOptions, type EvaluateOptions, type PredictOptions, type SequentialOptions } from "./model/sequential.js";
 export { History } from "./model/history.js";
 export { BatchHistory, type BatchHistoryOptions } from "./model/batch-history.js";
-export { tutorialModel } from "./model/tutorial.js";
+export { tutorialModel, convnetModel } from "./model/tutorial.js";
 export { type FitOptions } from "./model/fit-options.js";
 export { TrainingDivergedError, type FitPosition } from "./model/divergence.js";
 export { Callback, CallbackList, TerminateOnNaN, LearningRateScheduler, type CallbackHooks, type Logs } from "./model/callbacks.js";

@@ -16,7 +16,7 @@ describe("npm start's options", () => {
   it("--help lists every option", () => {
     const { code, out } = cli("--help");
     expect(code).toBe(0);
-    for (const flag of ["--epochs", "--batch-size", "--learning-rate", "--optimizer", "--seed", "--data-dir", "--no-download", "--verbose", "--validation-split", "--dropout", "--save", "--load", "--report"]) {
+    for (const flag of ["--epochs", "--batch-size", "--learning-rate", "--optimizer", "--seed", "--data-dir", "--no-download", "--verbose", "--validation-split", "--dropout", "--save", "--load", "--report", "--model"]) {
       expect(out).toContain(flag);
     }
   });
@@ -31,6 +31,7 @@ describe("npm start's options", () => {
     [["--optimizer", "adamm"], /--optimizer must be one of sgd, adam, adamw, rmsprop, adagrad, got "adamm"/],
     [["--verbose", "3"], /--verbose must be 0, 1 or 2, got "3"/],
     [["--frobnicate"], /Unknown option '--frobnicate'/],
+    [["--model", "rnn"], /--model must be one of dense, cnn, got "rnn"/],
   ])("%j: one line on stderr, exit code 2", (args, message) => {
     const { code, err } = cli(...args);
     expect(code).toBe(2);
@@ -46,6 +47,16 @@ describe("npm start's options", () => {
 });
 
 describe("npm start end to end, without training", () => {
+  it("--model cnn --epochs 0 builds Keras's mnist_convnet with Keras's settings and evaluates it", () => {
+    const { code, out, err } = cli("--model", "cnn", "--epochs", "0", "--verbose", "0", "--seed", "1");
+    expect(err).toBe("");
+    expect(code).toBe(0);
+    expect(out).toMatch(/conv2d \(Conv2D\)\s+\(None, 26, 26, 32\)\s+320/);
+    expect(out).toContain("Total params: 34,826");
+    expect(out).toContain("optimizer adam (learning rate 0.001), batch size 128");
+    expect(out).toMatch(/Test loss \d\.\d{4}, test accuracy 0\.\d{4}/);
+  });
+
   it("--load DIR --epochs 0 evaluates a saved model on real MNIST, draws the digits and --save writes it back", async () => {
     const { mkdtemp, readdir, rm } = await import("node:fs/promises");
     const { tmpdir } = await import("node:os");

@@ -9,6 +9,7 @@ import {
 import { backend, type BackendName } from "../src/tensor/backend.js";
 import { windowGeometry, type Padding } from "../src/tensor/conv-geometry.js";
 import { wasmBackendProblem } from "../src/tensor/wasm-backend.js";
+import { allocInt32 } from "../src/tensor/alloc.js";
 import { getThreads, adaptToLoad, parallelRunCount } from "../src/tensor/threads.node.js";
 import { checkLayer } from "./helpers/gradcheck.js";
 import { bits, lcg, randomMatrix, randomOneHot } from "./helpers/data.js";
@@ -104,6 +105,8 @@ describe("the fast backends agree with the reference loops", () => {
     [[8, 9, 2], [4, 3], [2, 3], "same", 3, 2],
     [[5, 5, 2], [1, 1], [1, 1], "valid", 3, 2], // pointwise: no im2col
     [[1, 1, 4], [1, 1], [2, 2], "same", 2, 3],
+    [[9, 8, 4], [3, 3], [2, 2], "same", 3, 2], // 4 channels: the wasm backend's SIMD copies and sums, edges around them
+    [[6, 7, 8], [2, 3], [1, 2], "valid", 4, 2],
     [[13, 13, 32], [3, 3], [1, 1], "valid", 64, 2], // mnist_convnet's second convolution
   ];
   for (const [image, kernel, strides, padding, f, n] of cases) {
@@ -129,20 +132,21 @@ describe("the fast backends agree with the reference loops", () => {
     });
   }
 
-  it("pooling, max and average, 'valid' and 'same', forward and backward: the same bits", () => {
+  it("pooling, max and average, 'valid' and 'same', 3 and 8 channels (SIMD in wasm), forward and backward: the same bits", () => {
     const r = lcg(9);
-    for (const padding of ["valid", "same"] as const) {
-      const g = windowGeometry([7, 5, 3], [3, 2], [2, 2], padding);
-      const x = randomMatrix(2, 105, r), dy = randomMatrix(2, g.oh * g.ow * 3, r);
+    for (const [padding, c] of [["valid", 3], ["same", 3], ["valid", 8], ["same", 8]] as const) {
+      const g = windowGeometry([7, 5, c], [3, 2], [2, 2], padding);
+      const x = randomMatrix(2, 35 * c, r), dy = randomMatrix(2, g.oh * g.ow * c, r);
+      for (let i = 0; i + c < x.data.length; i += 7) x.data[i] = x.data[i + c]; // ties (a pixel and its right neighbour): the first maximum wins
       const results = underEach(["reference", ...fast], () => {
-        const y = new Matrix(2, dy.cols), at = new Int32Array(dy.data.length), dx = new Matrix(2, 105), ya = new Matrix(2, dy.cols), dxa = new Matrix(2, 105);
+        const y = new Matrix(2, dy.cols), at = allocInt32(dy.data.length), dx = new Matrix(2, x.cols), ya = new Matrix(2, dy.cols), dxa = new Matrix(2, x.cols);
         backend().maxPool(y, at, x, g);
         backend().maxPoolBackward(dx, dy, at);
         backend().avgPool(ya, x, g);
         backend().avgPoolBackward(dxa, dy, g);
-        return Buffer.concat([bits(y), bits(dx), bits(ya), bits(dxa)]);
+        return Buffer.concat([bits(y), bits(dx), bits(ya), bits(dxa), Buffer.from(at.buffer, at.byteOffset, at.byteLength)]);
       });
-      for (const name of fast) expect(results.get(name)!.equals(results.get("reference")!), `${name} ${padding}`).toBe(true);
+      for (const name of fast) expect(results.get(name)!.equals(results.get("reference")!), `${name} ${padding} ${c} channels`).toBe(true);
     }
   });
 });

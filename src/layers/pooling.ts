@@ -15,6 +15,7 @@
  * The loops are in conv-reference.ts.
  */
 import { Matrix, workspace } from "../tensor/matrix.js";
+import { allocInt32 } from "../tensor/alloc.js";
 import { checkOptions, optionNames } from "../tensor/names.js";
 import { backend } from "../tensor/backend.js";
 import { windowGeometry, type WindowGeometry, type Padding } from "../tensor/conv-geometry.js";
@@ -77,7 +78,7 @@ abstract class Pooling2D extends Layer {
 export class MaxPooling2D extends Pooling2D {
   readonly className = "MaxPooling2D";
   /** For each output value, the index in x.data of the max it took (saved for backward). */
-  private at = new Int32Array(0);
+  private at: Int32Array = new Int32Array(0);
 
   constructor(options?: Pooling2DOptions) {
     super("MaxPooling2D", "max_pooling2d", options);
@@ -86,7 +87,7 @@ export class MaxPooling2D extends Pooling2D {
   forward(x: Matrix, _training: boolean): Matrix {
     const g = this.mustBeBuilt();
     const y = (this.y = workspace(this.y, x.rows, this.outputDim as number));
-    if (this.at.length < y.data.length) this.at = new Int32Array(y.data.length);
+    if (this.at.length < y.data.length) this.at = allocInt32(y.data.length);
     backend().maxPool(y, this.at, x, g); // y = max over each window
     return y;
   }

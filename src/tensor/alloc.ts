@@ -9,7 +9,7 @@
  *   2. tests can count allocations, to prove that training allocates nothing
  *      per batch once the first batch has sized every buffer.
  */
-import { heapFloat32 } from "./heap.js";
+import { heapFloat32, heapInt32 } from "./heap.js";
 
 
 let allocations = 0;
@@ -25,4 +25,9 @@ export function allocFloat32(length: number): Float32Array {
 /** How many storage blocks (and float32 values) have been allocated so far. */
 export function allocationCount(): { blocks: number; floats: number } {
   return { blocks: allocations, floats: allocatedFloats };
+}
+
+/** A zero-filled Int32Array of `length` values, in the heap where there is one (max pooling's saved positions). */
+export function allocInt32(length: number): Int32Array {
+  return heapInt32(length) ?? new Int32Array(length);
 }

@@ -23,6 +23,13 @@
  */
 import { Matrix, workspace } from "./matrix.js";
 import type { WindowGeometry } from "./conv-geometry.js";
+import { convSimd, type ConvSimd } from "./conv-simd.js";
+import { inHeap } from "./heap.js";
+
+/** The SIMD loops when asked for (the wasm backend) and every array is in the heap, else undefined: the TypeScript loops. */
+function loops(simd: boolean, ...arrays: ArrayBufferView[]): ConvSimd | undefined {
+  return simd && arrays.every(inHeap) ? convSimd() : undefined;
+}
 
 /** The backend's products this file builds on. */
 export interface Products {
@@ -58,9 +65,9 @@ function pixelRows(m: Matrix, f: number): Matrix {
 }
 
 /** y = cols·[K; b] */
-export function conv2dByProduct(be: Products, y: Matrix, x: Matrix, K: Matrix, b: Matrix | undefined, g: WindowGeometry): void {
+export function conv2dByProduct(be: Products, y: Matrix, x: Matrix, K: Matrix, b: Matrix | undefined, g: WindowGeometry, simd = false): void {
   const s = scratchFor(g);
-  const cols = colsOf(x, g, s, b !== undefined);
+  const cols = colsOf(x, g, s, b !== undefined, simd);
   let weights = K;
   if (b !== undefined) {
     weights = s.kernelBias = workspace(s.kernelBias, K.rows + 1, K.cols);
@@ -72,11 +79,11 @@ export function conv2dByProduct(be: Products, y: Matrix, x: Matrix, K: Matrix, b
 
 /** [dK; db] = colsᵀ·dy, with the cols of the forward pass when x is its input */
 export function conv2dWeightGradientsByProduct(
-  be: Products, dK: Matrix, db: Matrix | undefined, x: Matrix, dy: Matrix, g: WindowGeometry,
+  be: Products, dK: Matrix, db: Matrix | undefined, x: Matrix, dy: Matrix, g: WindowGeometry, simd = false,
 ): void {
   const s = scratchFor(g);
   const ones = db !== undefined;
-  const cols = s.cols && s.source === x.data && s.rows === x.rows && s.ones === ones ? s.cols : colsOf(x, g, s, ones);
+  const cols = s.cols && s.source === x.data && s.rows === x.rows && s.ones === ones ? s.cols : colsOf(x, g, s, ones, simd);
   if (db === undefined) {
     be.matmulTransA(dK, cols, pixelRows(dy, dK.cols));
     return;
@@ -88,7 +95,7 @@ export function conv2dWeightGradientsByProduct(
 }
 
 /** dcols = dy·Kᵀ, dx = col2im(dcols) */
-export function conv2dInputGradientByProduct(be: Products, dx: Matrix, dy: Matrix, K: Matrix, g: WindowGeometry): void {
+export function conv2dInputGradientByProduct(be: Products, dx: Matrix, dy: Matrix, K: Matrix, g: WindowGeometry, simd = false): void {
   const s = scratchFor(g);
   // Kᵀ, so that dy·Kᵀ runs as a plain product (measured faster than the transposed form here)
   const kernelT = (s.kernelT = workspace(s.kernelT, K.cols, K.rows));
@@ -97,14 +104,14 @@ export function conv2dInputGradientByProduct(be: Products, dx: Matrix, dy: Matri
   const dyRows = pixelRows(dy, f);
   const dcols = (s.dcols = workspace(s.dcols, dyRows.rows, k));
   be.matmul(dcols, dyRows, kernelT);
-  col2im(dx.data, dcols.data, dx.rows, g);
+  col2im(dx.data, dcols.data, dx.rows, g, loops(simd, dx.data, dcols.data));
 }
 
 /** x's windows as the rows of the scratch's cols (with the 1s column when `ones`), kept for the backward pass. */
-function colsOf(x: Matrix, g: WindowGeometry, s: Scratch, ones: boolean): Matrix {
+function colsOf(x: Matrix, g: WindowGeometry, s: Scratch, ones: boolean, simd: boolean): Matrix {
   const k = g.kh * g.kw * g.c + (ones ? 1 : 0);
   const cols = (s.cols = workspace(s.cols, x.rows * g.oh * g.ow, k));
-  im2col(cols.data, x.data, x.rows, g, ones);
+  im2col(cols.data, x.data, x.rows, g, ones, loops(simd, cols.data, x.data));
   s.source = x.data;
   s.rows = x.rows;
   s.ones = ones;
@@ -114,74 +121,100 @@ function colsOf(x: Matrix, g: WindowGeometry, s: Scratch, ones: boolean): Matrix
 /** From this many values a window row is copied with TypedArray.set (measured: 3x faster at 96, slower at 3). */
 const COPY_SPAN = 16;
 
-/** The windows of x as rows of cols (see the top of this file), each followed by a 1 when `ones`; x's n images. */
-export function im2col(cols: Float32Array, x: Float32Array, n: number, g: WindowGeometry, ones = false): void {
+/**
+ * The output columns j whose windows lie inside the image across, jLo ≤ j < jHi:
+ * their window rows are runs of kw·c consecutive values in x.
+ */
+function insideColumns(g: WindowGeometry): [number, number] {
+  const jLo = Math.min(g.ow, Math.ceil(g.padLeft / g.sw));
+  const jHi = Math.max(jLo, Math.min(g.ow, Math.floor((g.w + g.padLeft - g.kw) / g.sw) + 1));
+  return [jLo, jHi];
+}
+
+/**
+ * The windows of x as rows of cols (see the top of this file), each followed by a 1
+ * when `ones`; x's n images. Loops over (image, output row i, kernel row p), then
+ * the output columns j: the inside ones are one strided copy of window rows
+ * (SIMD with `simd`), the ones at the edges go pixel by pixel with zeros for padding.
+ */
+export function im2col(cols: Float32Array, x: Float32Array, n: number, g: WindowGeometry, ones = false, simd?: ConvSimd): void {
   const { h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow } = g;
-  const span = kw * c; // one row of a window: kw pixels of c channels, consecutive in x when inside the image
-  let r = 0;
+  const span = kw * c, K = kh * span + (ones ? 1 : 0);
+  const [jLo, jHi] = insideColumns(g);
+  const vector = simd !== undefined && span % 4 === 0;
   for (let s = 0; s < n; s++) {
     const image = s * h * w * c;
     for (let i = 0; i < oh; i++) {
-      for (let j = 0; j < ow; j++) {
-        const iw0 = j * sw - padLeft;
-        const inside = iw0 >= 0 && iw0 + kw <= w;
-        for (let p = 0; p < kh; p++) {
-          const ih = i * sh + p - padTop;
-          if (ih < 0 || ih >= h) {
-            cols.fill(0, r, r + span);
-            r += span;
-          } else if (inside) {
-            const from = image + (ih * w + iw0) * c;
-            if (span >= COPY_SPAN) cols.set(x.subarray(from, from + span), r); // a block copy beats the loop for long rows
-            else for (let t = 0; t < span; t++) cols[r + t] = x[from + t];
-            r += span;
-          } else {
-            for (let q = 0; q < kw; q++, r += c) {
-              const iw = iw0 + q;
-              const from = image + (ih * w + iw) * c;
-              if (iw < 0 || iw >= w) for (let t = 0; t < c; t++) cols[r + t] = 0;
-              else for (let t = 0; t < c; t++) cols[r + t] = x[from + t];
-            }
+      const row0 = (s * oh + i) * ow;
+      for (let p = 0; p < kh; p++) {
+        const ih = i * sh + p - padTop, col0 = p * span;
+        if (ih < 0 || ih >= h) {
+          for (let j = 0; j < ow; j++) cols.fill(0, (row0 + j) * K + col0, (row0 + j) * K + col0 + span);
+          continue;
+        }
+        const line = image + ih * w * c;
+        for (let j = 0; j < ow; j++) {
+          if (j === jLo && jHi > jLo) {
+            const to = (row0 + j) * K + col0, from = line + (j * sw - padLeft) * c, rows = jHi - jLo;
+            if (vector) simd.copyRows(cols.byteOffset + 4 * to, x.byteOffset + 4 * from, span, rows, K, sw * c);
+            else for (let r = 0; r < rows; r++) copy(cols, to + r * K, x, from + r * sw * c, span);
+            j = jHi - 1;
+            continue;
+          }
+          for (let q = 0; q < kw; q++) { // an edge window: pixel by pixel
+            const iw = j * sw + q - padLeft, to = (row0 + j) * K + col0 + q * c;
+            if (iw < 0 || iw >= w) cols.fill(0, to, to + c);
+            else copy(cols, to, x, line + iw * c, c);
           }
         }
-        if (ones) cols[r++] = 1;
+      }
+      if (ones) for (let j = 0; j < ow; j++) cols[(row0 + j) * K + K - 1] = 1;
+    }
+  }
+}
+
+/** dst[to, to + count) = src[from, from + count) */
+function copy(dst: Float32Array, to: number, src: Float32Array, from: number, count: number): void {
+  if (count >= COPY_SPAN) dst.set(src.subarray(from, from + count), to);
+  else for (let t = 0; t < count; t++) dst[to + t] = src[from + t];
+}
+
+/** im2col's adjoint: dx = 0, then every value of dcols added onto the pixel im2col took it from (in im2col's order). */
+export function col2im(dx: Float32Array, dcols: Float32Array, n: number, g: WindowGeometry, simd?: ConvSimd): void {
+  const { h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow } = g;
+  const span = kw * c, K = kh * span;
+  const [jLo, jHi] = insideColumns(g);
+  const vector = simd !== undefined && span % 4 === 0;
+  dx.fill(0, 0, n * h * w * c);
+  for (let s = 0; s < n; s++) {
+    const image = s * h * w * c;
+    for (let i = 0; i < oh; i++) {
+      const row0 = (s * oh + i) * ow;
+      for (let p = 0; p < kh; p++) {
+        const ih = i * sh + p - padTop, col0 = p * span;
+        if (ih < 0 || ih >= h) continue;
+        const line = image + ih * w * c;
+        for (let j = 0; j < ow; j++) {
+          if (j === jLo && jHi > jLo) {
+            const from = (row0 + j) * K + col0, to = line + (j * sw - padLeft) * c, rows = jHi - jLo;
+            if (vector) simd.addRows(dx.byteOffset + 4 * to, dcols.byteOffset + 4 * from, span, rows, sw * c, K);
+            else for (let r = 0; r < rows; r++) add(dx, to + r * sw * c, dcols, from + r * K, span);
+            j = jHi - 1;
+            continue;
+          }
+          for (let q = 0; q < kw; q++) {
+            const iw = j * sw + q - padLeft;
+            if (iw >= 0 && iw < w) add(dx, line + iw * c, dcols, (row0 + j) * K + col0 + q * c, c);
+          }
+        }
       }
     }
   }
 }
 
-/** im2col's adjoint: dx = 0, then every value of dcols added onto the pixel im2col took it from. */
-export function col2im(dx: Float32Array, dcols: Float32Array, n: number, g: WindowGeometry): void {
-  const { h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow } = g;
-  const span = kw * c;
-  dx.fill(0, 0, n * h * w * c);
-  let r = 0;
-  for (let s = 0; s < n; s++) {
-    const image = s * h * w * c;
-    for (let i = 0; i < oh; i++) {
-      for (let j = 0; j < ow; j++) {
-        const iw0 = j * sw - padLeft;
-        const inside = iw0 >= 0 && iw0 + kw <= w;
-        for (let p = 0; p < kh; p++) {
-          const ih = i * sh + p - padTop;
-          if (ih < 0 || ih >= h) {
-            r += span;
-          } else if (inside) {
-            const to = image + (ih * w + iw0) * c;
-            for (let t = 0; t < span; t++) dx[to + t] += dcols[r + t];
-            r += span;
-          } else {
-            for (let q = 0; q < kw; q++, r += c) {
-              const iw = iw0 + q;
-              if (iw < 0 || iw >= w) continue;
-              const to = image + (ih * w + iw) * c;
-              for (let t = 0; t < c; t++) dx[to + t] += dcols[r + t];
-            }
-          }
-        }
-      }
-    }
-  }
+/** dst[to, to + count) += src[from, from + count) */
+function add(dst: Float32Array, to: number, src: Float32Array, from: number, count: number): void {
+  for (let t = 0; t < count; t++) dst[to + t] += src[from + t];
 }
 
 /**
@@ -189,9 +222,11 @@ export function col2im(dx: Float32Array, dcols: Float32Array, n: number, g: Wind
  * maximum of each window in row-major order, and where it was), looping with
  * the channels innermost: each window pixel's c channels are consecutive in x.
  */
-export function maxPoolChannelsInner(y: Matrix, at: Int32Array, x: Matrix, g: WindowGeometry): void {
+export function maxPoolChannelsInner(y: Matrix, at: Int32Array, x: Matrix, g: WindowGeometry, useSimd = false): void {
   const { h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow } = g;
   const xd = x.data, yd = y.data;
+  const simd = c % 4 === 0 ? loops(useSimd, xd, yd, at) : undefined;
+  const vector = simd !== undefined;
   let o = 0;
   for (let s = 0; s < x.rows; s++) {
     const image = s * h * w * c;
@@ -200,6 +235,10 @@ export function maxPoolChannelsInner(y: Matrix, at: Int32Array, x: Matrix, g: Wi
       for (let j = 0; j < ow; j++, o += c) {
         const w0 = Math.max(0, j * sw - padLeft), w1 = Math.min(w, j * sw - padLeft + kw);
         const first = image + (h0 * w + w0) * c;
+        if (vector) {
+          simd.maxWindow(yd.byteOffset + 4 * o, at.byteOffset + 4 * o, xd.byteOffset + 4 * first, first, h1 - h0, w1 - w0, w * c, c);
+          continue;
+        }
         for (let ch = 0; ch < c; ch++) {
           yd[o + ch] = xd[first + ch];
           at[o + ch] = first + ch;
@@ -221,8 +260,10 @@ export function maxPoolChannelsInner(y: Matrix, at: Int32Array, x: Matrix, g: Wi
 }
 
 /** The max's gradient to where it was (conv-reference.ts), with the arrays in locals:  dx = 0,  dx(at(o)) += dy(o) */
-export function maxPoolBackwardScatter(dx: Matrix, dy: Matrix, at: Int32Array): void {
+export function maxPoolBackwardScatter(dx: Matrix, dy: Matrix, at: Int32Array, useSimd = false): void {
   const dxd = dx.data, dyd = dy.data, count = dyd.length;
+  const simd = loops(useSimd, dxd, dyd, at);
   dxd.fill(0);
-  for (let o = 0; o < count; o++) dxd[at[o]] += dyd[o];
+  if (simd !== undefined) simd.scatterAdd(dxd.byteOffset, dyd.byteOffset, at.byteOffset, count);
+  else for (let o = 0; o < count; o++) dxd[at[o]] += dyd[o];
 }

@@ -1,0 +1,116 @@
+/**
+ * The loops around the convolution products, as WebAssembly SIMD for the wasm
+ * backend (conv-fast.ts calls them; the js backend runs the same loops in
+ * TypeScript, with the same bits). Four floats an instruction, on the heap
+ * (heap.ts), written with the binary writer of wasm/binary.ts:
+ *
+ *   copyRows(dst, src, span, rows, dstStep, srcStep)    im2col's copies
+ *       for r < rows:  dst[r·dstStep + t] = src[r·srcStep + t],   t < span
+ *   addRows(dst, src, span, rows, dstStep, srcStep)     col2im's sums, rows in order
+ *       for r < rows:  dst[r·dstStep + t] += src[r·srcStep + t],  t < span
+ *   maxWindow(y, at, x, first, rows, cols, rowStep, c)  one max-pooling window
+ *       y[ch] = max over r < rows, q < cols of x[r·rowStep + q·c + ch],  at[ch] = where
+ *       (the first maximum in row-major order: f32x4.gt, then v128.bitselect)
+ *   scatterAdd(dx, dy, at, count)                       max pooling's backward
+ *       dx[at[o]] += dy[o],  o < count
+ * Arrays are byte offsets into the heap; counts and steps are in floats; span
+ * and c are multiples of 4 (the caller checks). `first` is x's index in its
+ * array, so that `at` holds indices into x.data, as the reference's does.
+ */
+import { ModuleWriter, type FunctionWriter } from "./wasm/binary.js";
+import { wasmSimdAvailable } from "./wasm/module.js";
+import { heapMemory } from "./heap.js";
+import { wasm } from "./webassembly.js";
+
+export interface ConvSimd {
+  copyRows(dst: number, src: number, span: number, rows: number, dstStep: number, srcStep: number): void;
+  addRows(dst: number, src: number, span: number, rows: number, dstStep: number, srcStep: number): void;
+  maxWindow(y: number, at: number, x: number, first: number, rows: number, cols: number, rowStep: number, c: number): void;
+  scatterAdd(dx: number, dy: number, at: number, count: number): void;
+}
+
+/**
+ * Instructions the writer has no method for, as raw bytes (0xfd, then the
+ * sub-opcode as LEB128). Its op() is private to keep callers to named methods;
+ * these three are named here instead.
+ */
+function raw(f: FunctionWriter, ...bytes: number[]): FunctionWriter {
+  return (f as unknown as { op(...b: number[]): FunctionWriter }).op(...bytes);
+}
+const bitselect = (f: FunctionWriter) => raw(f, 0xfd, 0x52); // v128.bitselect(a, b, mask) = (a & mask) | (b & ~mask)
+const i32x4Splat = (f: FunctionWriter) => raw(f, 0xfd, 0x11);
+const i32x4Add = (f: FunctionWriter) => raw(f, 0xfd, 0xae, 0x01);
+const LANES = new Uint8Array(new Int32Array([0, 1, 2, 3]).buffer);
+
+/** copyRows or addRows: the same loops, with or without the add. */
+function emitRows(mod: ModuleWriter, name: string, add: boolean): void {
+  const f = mod.func(["i32", "i32", "i32", "i32", "i32", "i32"], [], name);
+  const [dst, src, span, rows, dstStep, srcStep] = [0, 1, 2, 3, 4, 5];
+  const r = f.local("i32"), t = f.local("i32"), d = f.local("i32"), s = f.local("i32");
+  f.forLoop(r, () => f.i32(0), () => f.get(rows), 1, () => {
+    f.get(dst).get(r).get(dstStep).i32Mul().i32(4).i32Mul().i32Add().set(d);
+    f.get(src).get(r).get(srcStep).i32Mul().i32(4).i32Mul().i32Add().set(s);
+    f.forLoop(t, () => f.i32(0), () => f.get(span).i32(4).i32Mul(), 16, () => {
+      f.get(d).get(t).i32Add(); // the address to store to
+      if (add) f.get(d).get(t).i32Add().v128Load();
+      f.get(s).get(t).i32Add().v128Load();
+      if (add) f.f32x4Add();
+      f.v128Store();
+    });
+  });
+}
+
+function emitMaxWindow(mod: ModuleWriter): void {
+  const f = mod.func(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"], [], "maxWindow");
+  const [y, at, x, first, rows, cols, rowStep, c] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const ch = f.local("i32"), r = f.local("i32"), q = f.local("i32"), off = f.local("i32");
+  const m = f.local("v128"), idx = f.local("v128"), v = f.local("v128"), mask = f.local("v128");
+  f.forLoop(ch, () => f.i32(0), () => f.get(c), 4, () => {
+    f.get(x).get(ch).i32(4).i32Mul().i32Add().v128Load().set(m);
+    i32x4Splat(f.get(first).get(ch).i32Add());
+    i32x4Add(f.v128Const(LANES)).set(idx);
+    f.forLoop(r, () => f.i32(0), () => f.get(rows), 1, () => {
+      f.forLoop(q, () => f.i32(0), () => f.get(cols), 1, () => {
+        f.get(r).get(rowStep).i32Mul().get(q).get(c).i32Mul().i32Add().get(ch).i32Add().set(off);
+        f.get(x).get(off).i32(4).i32Mul().i32Add().v128Load().set(v);
+        f.get(v).get(m).f32x4Gt().set(mask); // lanes where this pixel beats the max so far
+        bitselect(f.get(v).get(m).get(mask)).set(m);
+        i32x4Splat(f.get(first).get(off).i32Add());
+        i32x4Add(f.v128Const(LANES));
+        bitselect(f.get(idx).get(mask)).set(idx);
+      });
+    });
+    f.get(y).get(ch).i32(4).i32Mul().i32Add().get(m).v128Store();
+    f.get(at).get(ch).i32(4).i32Mul().i32Add().get(idx).v128Store();
+  });
+}
+
+function emitScatterAdd(mod: ModuleWriter): void {
+  const f = mod.func(["i32", "i32", "i32", "i32"], [], "scatterAdd");
+  const [dx, dy, at, count] = [0, 1, 2, 3];
+  const o = f.local("i32"), a = f.local("i32");
+  f.forLoop(o, () => f.i32(0), () => f.get(count), 1, () => {
+    f.get(dx).get(at).get(o).i32(4).i32Mul().i32Add().i32Load().i32(4).i32Mul().i32Add().set(a);
+    f.get(a).get(a).f32Load().get(dy).get(o).i32(4).i32Mul().i32Add().f32Load().f32Add().f32Store();
+  });
+}
+
+let instance: ConvSimd | null | undefined;
+
+/** The module on the heap, or undefined where WebAssembly SIMD or the shared heap is missing. */
+export function convSimd(): ConvSimd | undefined {
+  if (instance === undefined) {
+    const memory = wasmSimdAvailable() ? heapMemory() : undefined;
+    if (memory === undefined || wasm === undefined) {
+      instance = null;
+    } else {
+      const mod = new ModuleWriter({ minimum: 0, maximum: 65536, shared: true });
+      emitRows(mod, "copyRows", false);
+      emitRows(mod, "addRows", true);
+      emitMaxWindow(mod);
+      emitScatterAdd(mod);
+      instance = new wasm.Instance(new wasm.Module(mod.encode()), { env: { memory } }).exports as unknown as ConvSimd;
+    }
+  }
+  return instance ?? undefined;
+}
