@@ -59,7 +59,7 @@ export function filtersFigure(K: Matrix, layer: FilterShape, initial: Matrix | u
     }
   }
   const scale = divergingScale(s, 12);
-  const size = Math.max(40, Math.min(72, 16 * Math.max(kh, kw)));
+  const size = Math.max(36, Math.min(72, 14 * Math.max(kh, kw))); // 42 px for 3x3: 32 filters in two rows of 16
   const values = (t: Float32Array) => Array.from(t, (v) => v.toFixed(3)).join(" ");
   const tiles = now.map((W, o) => {
     const change = before && W.map((v, r) => v - before[o][r]);
@@ -68,7 +68,7 @@ export function filtersFigure(K: Matrix, layer: FilterShape, initial: Matrix | u
     return `<div class="tile filter" data-filter="${o}">${images.join("")}<span class="tag">${o}</span></div>`;
   });
   // A first column that names the rows.
-  const rowName = (text: string) => el("svg", { width: 52, height: size + 4 }, label(50, size / 2 + 6, text, { "text-anchor": "end", class: "tick" }));
+  const rowName = (text: string) => el("svg", { width: 46, height: size + 4 }, label(44, size / 2 + 6, text, { "text-anchor": "end", class: "tick" }));
   tiles.unshift(`<div class="filter-rows">${rowName("now")}${before ? rowName("change") : ""}</div>`);
   const key = el("svg", { viewBox: "0 0 240 16", width: 240, height: 16, class: "key" },
     ...Array.from({ length: 13 }, (_, k) => el("rect", { x: k * 18, y: 0, width: 18, height: 12, fill: k === 6 ? "#ffffff" : scale.color(2 * (k - 6)) })));
