@@ -11,10 +11,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import {
-  Sequential, Dense, Activation, SGD, History, BatchHistory, Matrix, loadMnist, toCategorical, argmax, setRandomSeed, threadsReady, type Mnist,
+  Sequential, Dense, Activation, SGD, Adam, Conv2D, MaxPooling2D, Flatten, History, BatchHistory, Matrix, loadMnist, toCategorical, argmax, setRandomSeed, threadsReady, type Mnist,
 } from "../src/index.js";
 import { writeReport } from "../src/report/write.node.js";
 import { reportHtml } from "../src/report/html.js";
+import { filterTile } from "../src/report/filters.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 let mnist: Mnist;
@@ -191,6 +192,66 @@ describe("how it was trained: settings, per-batch curves, what the first layer l
   it("weights: without the initial weights, the pixels no test digit inks are grey and the caption says how to see the change", () => {
     expect(figureTextOf(plain, "weights")).toContain("Grey: pixels no test image inks");
     expect(figureTextOf(plain, "weights")).toContain('stroke="#d9d9d9"');
+  });
+});
+
+// A CNN's first layer is drawn as its filters (src/report/filters.ts). A small CNN (8 filters
+// of 3x3, then pooling and a Dense softmax: about a second) trained on 1500 digits, reported
+// on 500 test digits.
+describe("a CNN's first layer: its filters", () => {
+  const test = () => ({ xTest: mnist.xTest.slice(0, 500), yTest: mnist.yTest.subarray(0, 500) });
+  /** Each filter tile's two images' values ("now", "change"), from data-values, as numbers. */
+  const tiles = (page: string) => [...figureTextOf(page, "weights").matchAll(/<div class="tile filter" data-filter="(\d+)">([\s\S]*?)<\/div>/g)].map((m) => ({
+    filter: Number(m[1]),
+    now: (m[2].match(/class="now" data-values="([^"]*)"/)?.[1] ?? "").split(" ").map(Number),
+    change: (m[2].match(/class="change" data-values="([^"]*)"/)?.[1] ?? "").split(" ").map(Number),
+    viewBoxes: [...m[2].matchAll(/viewBox="([^"]*)"/g)].map((v) => v[1]),
+  }));
+
+  it("one 3x3 tile per filter, now and its change; the change is zero before training and not after", async () => {
+    setRandomSeed(11);
+    const cnn = new Sequential([
+      new Conv2D(8, { kernelSize: 3, activation: "relu", inputShape: [28, 28, 1] }),
+      new MaxPooling2D({ poolSize: 2 }),
+      new Flatten(),
+      new Dense(10, { activation: "softmax" }),
+    ]);
+    cnn.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: "categorical_crossentropy", metrics: ["accuracy"] });
+    const initial = cnn.getWeights();
+    const before = reportHtml(new History(), cnn, test(), { initialWeights: initial }).html;
+    const n = 1500;
+    const h = await cnn.fit(new Matrix(n, 784, mnist.xTrain.data.subarray(0, n * 784)), toCategorical(mnist.yTrain.subarray(0, n), 10), { epochs: 1, batchSize: 32, verbose: 0 });
+    const after = reportHtml(h, cnn, test(), { initialWeights: initial }).html;
+
+    expect(attrs(after, /class="report-figure"/, "id")).toEqual(["curves", "confusion", "mistakes", "weights"]);
+    const [t0, t1] = [tiles(before), tiles(after)];
+    expect(t1.map((t) => t.filter)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    for (const t of t1) {
+      expect(t.viewBoxes).toEqual(["0 0 3 3", "0 0 3 3"]);
+      expect(t.now).toHaveLength(9);
+      expect(t.change).toHaveLength(9);
+    }
+    // The tiles hold the kernel: filter o at window pixel (p, q) is K[p·3 + q, o] (one input channel).
+    const K = cnn.getWeights()[0];
+    t1.forEach((t, o) => t.now.forEach((v, r) => expect(v).toBeCloseTo(K.get(r, o), 3)));
+    // Before training nothing changed (blank lower tiles); after, every filter moved and the picture differs.
+    for (const t of t0) expect(t.change.every((v) => v === 0)).toBe(true);
+    for (const t of t1) expect(t.change.some((v) => v !== 0), `filter ${t.filter}`).toBe(true);
+    expect(figureTextOf(after, "weights")).not.toBe(figureTextOf(before, "weights"));
+    expect([...figureTextOf(before, "weights").matchAll(/<svg[^>]*class="change"[\s\S]*?<\/svg>/g)].every((m) => !m[0].includes("<path"))).toBe(true);
+    expect(figureTextOf(after, "weights")).toContain("each of its 8 filters, a 3x3 window of weights");
+    // Without the initial weights: only the filters as they are, and how to see the change.
+    const plainCnn = reportHtml(h, cnn, test()).html;
+    expect(tiles(plainCnn).every((t) => t.viewBoxes.length === 1)).toBe(true);
+    expect(figureTextOf(plainCnn, "weights")).toContain("initialWeights: model.getWeights()");
+  });
+
+  it("several input channels: a tile is the mean over them", () => {
+    // kernel [1, 1, 2, 1]: rows are (p, q, c) = (0, 0, 0), (0, 0, 1)
+    expect(Array.from(filterTile(new Matrix(2, 1, [1, 3]), 0, 1, 1))).toEqual([2]);
+    // [kh, kw, cin, f] = [1, 2, 2, 2]: filter 1's pixel (0, 1) is the mean of rows 2 and 3, column 1
+    const K = Matrix.fromArray([[0, 1], [0, 3], [0, 5], [0, 7]]);
+    expect(Array.from(filterTile(K, 1, 1, 2))).toEqual([2, 6]);
   });
 });
 

@@ -11,9 +11,15 @@
  *                       16 tiles a row, on ONE colour scale for all units:
  *                       c = clamp(ΔW / s, −1, 1), red for c > 0, blue for c < 0,
  *                       white for 0, where s is the 99th percentile of |ΔW|
+ *   filtersImage:       a CNN's first layer: each kh x kw filter W (above) and its
+ *                       change W − W₀ (below), 8 filters a row, blown up to blocks of
+ *                       pixels; one colour scale, s = the largest |w| now or before
+ *                       (as the report's filters.ts draws them)
  */
 import type { Context2D, ImageDataLike } from "./dom.js";
 import { trailingMean } from "../report/charts.js";
+import { filterTile } from "../report/filters.js";
+import { Matrix } from "../tensor/matrix.js";
 
 export { trailingMean };
 
@@ -85,6 +91,13 @@ export function changeScale(W: Float32Array, W0: Float32Array): number {
   return sample[Math.floor(0.99 * (sample.length - 1))] ?? 0;
 }
 
+/** c in [−1, 1] as RGB: white → red (178, 24, 43) for c > 0, white → blue (33, 102, 172) for c < 0. */
+function diverging(c: number): [number, number, number] {
+  const [tr, tg, tb] = c > 0 ? [178, 24, 43] : [33, 102, 172];
+  const a = Math.min(1, Math.abs(c));
+  return [255 + (tr - 255) * a, 255 + (tg - 255) * a, 255 + (tb - 255) * a];
+}
+
 /**
  * Writes ΔW of a (784, units) kernel into `image` (16 tiles of 28x28 a row);
  * returns the scale s used. Unit j's tile holds column j of ΔW.
@@ -96,16 +109,43 @@ export function weightChangeImage(image: ImageDataLike, W: Float32Array, W0: Flo
     const ox = (j % perRow) * 28, oy = Math.floor(j / perRow) * 28;
     for (let r = 0; r < 784; r++) {
       const k = r * units + j;
-      const c = s > 0 ? Math.max(-1, Math.min(1, (W[k] - W0[k]) / s)) : 0;
-      // white → red (178, 24, 43) for c > 0, white → blue (33, 102, 172) for c < 0
-      const [tr, tg, tb] = c > 0 ? [178, 24, 43] : [33, 102, 172];
-      const a = Math.abs(c);
+      const c = s > 0 ? (W[k] - W0[k]) / s : 0;
       const at = 4 * ((oy + Math.floor(r / 28)) * image.width + ox + (r % 28));
-      image.data[at] = 255 + (tr - 255) * a;
-      image.data[at + 1] = 255 + (tg - 255) * a;
-      image.data[at + 2] = 255 + (tb - 255) * a;
-      image.data[at + 3] = 255;
+      image.data.set([...diverging(c), 255], at);
     }
+  }
+  return s;
+}
+
+/**
+ * Writes a Conv2D's filters into `image`: the (kh·kw·cin, filters) kernel W and its start W0,
+ * each filter as a kh x kw tile (the mean over input channels), W above and W − W0 below,
+ * framed in grey, 8 filters a row. Returns the scale s: full colour at ±s.
+ */
+export function filtersImage(image: ImageDataLike, W: Float32Array, W0: Float32Array, filters: number, kh: number, kw: number): number {
+  const K = new Matrix(W.length / filters, filters, W), K0 = new Matrix(W0.length / filters, filters, W0);
+  const now = Array.from({ length: filters }, (_, o) => filterTile(K, o, kh, kw));
+  const before = Array.from({ length: filters }, (_, o) => filterTile(K0, o, kh, kw));
+  let s = 0;
+  for (let o = 0; o < filters; o++) for (let r = 0; r < kh * kw; r++) s = Math.max(s, Math.abs(now[o][r]), Math.abs(before[o][r]));
+  const perRow = 8, rows = Math.ceil(filters / perRow);
+  const cellW = Math.floor(image.width / perRow), cellH = Math.floor(image.height / rows);
+  // Block: canvas pixels per weight, so that a cell holds two framed tiles with gaps.
+  const block = Math.max(1, Math.min(Math.floor((cellW - 10) / kw), Math.floor((cellH - 16) / (2 * kh))));
+  image.data.fill(255);
+  const tile = (values: Float32Array, x0: number, y0: number) => {
+    for (let y = -1; y <= kh * block; y++) {
+      for (let x = -1; x <= kw * block; x++) {
+        const inside = y >= 0 && x >= 0 && y < kh * block && x < kw * block;
+        const rgb = inside ? diverging(s > 0 ? values[Math.floor(y / block) * kw + Math.floor(x / block)] / s : 0) : [170, 170, 170];
+        image.data.set(rgb, 4 * ((y0 + y) * image.width + x0 + x));
+      }
+    }
+  };
+  for (let o = 0; o < filters; o++) {
+    const x0 = (o % perRow) * cellW + 5, y0 = Math.floor(o / perRow) * cellH + 4;
+    tile(now[o], x0, y0);
+    tile(now[o].map((v, r) => v - before[o][r]), x0, y0 + kh * block + 4);
   }
   return s;
 }

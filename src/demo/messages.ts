@@ -9,8 +9,12 @@
  *                   training report as HTML), error
  */
 
+import { PAGE_MODELS, isPageModel, type PageModelName } from "./models.js";
+
 /** The settings of one run of training in the page. */
 export interface TrainSettings {
+  /** Which network (models.ts): the tutorial's dense one or Keras's mnist_convnet. */
+  model: PageModelName;
   epochs: number;
   learningRate: number;
   batchSize: number;
@@ -32,8 +36,12 @@ export type FromWorker =
    * per second of training so far (pauses and test evaluations left out).
    */
   | { type: "batches"; at: number[]; loss: number[]; accuracy: number[]; samplesPerSecond: number; samples: number }
-  /** Every weight of the network, in getWeights order (kernel, bias per Dense), as [rows, cols, values]. */
-  | { type: "weights"; weights: [number, number, Float32Array][]; initialFirstKernel?: Float32Array }
+  /**
+   * Every weight of the network, in getWeights order (kernel, bias per Dense or Conv2D), as
+   * [rows, cols, values], and which network they belong to; the first message of a run also
+   * carries the first kernel before training.
+   */
+  | { type: "weights"; model: PageModelName; weights: [number, number, Float32Array][]; initialFirstKernel?: Float32Array }
   /** After each epoch: loss and accuracy on the 10000 test digits, and the epoch's training means. */
   | { type: "epoch"; epoch: number; testLoss: number; testAccuracy: number; loss: number; accuracy: number }
   /** The training report of the run (src/report/), one HTML file, sent after "done". */
@@ -43,17 +51,21 @@ export type FromWorker =
   | { type: "error"; message: string };
 
 /**
- * The training settings from the page's text fields, or the message that says
- * what is wrong (naming the value and what was expected); nothing starts then.
+ * The training settings from the page's fields (the model choice, epochs,
+ * learning rate), or the message that says what is wrong (naming the value
+ * and what was expected); nothing starts then. The batch size is the chosen
+ * network's (models.ts).
  */
-export function parseTrainSettings(epochsText: string, learningRateText: string): TrainSettings | string {
+export function parseTrainSettings(epochsText: string, learningRateText: string, modelText = "dense"): TrainSettings | string {
+  if (!isPageModel(modelText)) return `the network must be one of ${Object.keys(PAGE_MODELS).join(", ")}, got "${modelText}"`;
+  const spec = PAGE_MODELS[modelText];
   const epochs = Number(epochsText);
   if (!/^\s*\d+\s*$/.test(epochsText) || !Number.isSafeInteger(epochs) || epochs < 1 || epochs > 100) {
     return `epochs must be a whole number from 1 to 100, got "${epochsText}"`;
   }
   const learningRate = Number(learningRateText);
   if (learningRateText.trim() === "" || !Number.isFinite(learningRate) || learningRate <= 0) {
-    return `learning rate must be a number > 0 (the tutorial's is 0.01; 0.1 learns faster here), got "${learningRateText}"`;
+    return `learning rate must be a number > 0 (${spec.learningRateHint}), got "${learningRateText}"`;
   }
-  return { epochs, learningRate, batchSize: 32 };
+  return { model: modelText, epochs, learningRate, batchSize: spec.batchSize };
 }

@@ -156,11 +156,20 @@ function setModel(m: Sequential, description: string): void {
   scheduleClassify();
 }
 
-/** The layers of a 784 → 10 model, as "784 → 256 → 128 → 10 (235,146 weights)". */
+/**
+ * The layers of a 784 → 10 model, as "784 → 256 → 128 → 10 (235,146 weights)" for a dense
+ * network, or layer by layer for an image one: "28x28x1 → Conv2D(32, 3x3) → MaxPooling2D([2, 2]) → …".
+ */
 function shape(m: Sequential): string {
-  const widths = [m.inputDim, ...m.layers.filter((l) => l.className === "Dense").map((l) => l.outputDim)];
   const params = m.layers.flatMap((l) => l.params()).reduce((s, p) => s + p.value.data.length, 0);
-  return `${widths.join(" → ")} (${params.toLocaleString("en")} weights)`;
+  const dense = m.layers.every((l) => l.className === "Dense" || l.className === "Activation" || l.className === "Dropout");
+  const layers = dense
+    ? [m.inputDim, ...m.layers.filter((l) => l.className === "Dense").map((l) => l.outputDim)]
+    : [(m.inputShape ?? [m.inputDim]).join("x"), ...m.layers.map((l) => {
+      const conv = l as { className: string; filters?: number; kernelSize?: [number, number] };
+      return conv.className === "Conv2D" && conv.kernelSize ? `Conv2D(${conv.filters}, ${conv.kernelSize.join("x")})` : String(l);
+    })];
+  return `${layers.join(" → ")} (${params.toLocaleString("en")} weights)`;
 }
 
 /** A loaded model: checked to read 784 pixels into 10 classes, then put in use. */

@@ -1,10 +1,12 @@
 /**
  * The page's training worker (a Web Worker, bundled as /worker.js): it trains
- * the tutorial's network on MNIST off the page's thread, so drawing stays
- * responsive, and tells the page how it goes (messages.ts).
+ * the chosen network — the tutorial's dense one, or Keras's mnist_convnet
+ * (models.ts) — on MNIST off the page's thread, so drawing stays responsive,
+ * and tells the page how it goes (messages.ts).
  *
  *   fetch MNIST from the demo server (bare bytes, once)    x = pixels / 255, t = one-hot labels
- *   model = tutorialModel(), compiled with SGD(learningRate), categorical cross-entropy
+ *   model = tutorialModel() with SGD(learningRate), or convnetModel() with Adam(learningRate);
+ *           categorical cross-entropy
  *   model.fit(x, t, { epochs, batchSize, callbacks: [BatchHistory, this file's Live] })
  *     after each batch:   its loss and accuracy (BatchHistory) → the page, every ~100 ms
  *                         every weight → the page, every ~250 ms (it draws the first
@@ -16,8 +18,9 @@
  * It runs on the backend purenn picks by itself: "wasm" on a cross-origin
  * isolated page (the demo server sends the headers), else "js".
  */
-import { Matrix, SGD, BatchHistory, tutorialModel, toCategorical, getBackend, type Sequential } from "../core.js";
+import { Matrix, BatchHistory, toCategorical, getBackend, type Sequential } from "../core.js";
 import { reportHtml } from "../report/html.js";
+import { PAGE_MODELS, type PageModelName } from "./models.js";
 import type { FromWorker, ToWorker, TrainSettings } from "./messages.js";
 
 interface WorkerScope {
@@ -46,7 +49,7 @@ async function part(name: string): Promise<Uint8Array> {
   return new Uint8Array(await r.arrayBuffer());
 }
 
-/** Pixels 0..255 → an (n, 784) Matrix of pixels / 255, as loadMnist gives them. */
+/** Pixels 0..255 → an (n, 784) Matrix of pixels / 255, as loadMnist gives them (a row is also a 28x28x1 image). */
 function images(bytes: Uint8Array): Matrix {
   const x = new Matrix(bytes.length / 784, 784);
   for (let i = 0; i < bytes.length; i++) x.data[i] = bytes[i] / 255;
@@ -63,9 +66,9 @@ async function loadData(): Promise<Data> {
  * Every weight, in getWeights order, copied out of the model into plain arrays that are then
  * transferred to the page, not cloned (getWeights would first copy each one into the heap).
  */
-function postWeights(m: Sequential, initialFirstKernel?: Float32Array): void {
+function postWeights(m: Sequential, model: PageModelName, initialFirstKernel?: Float32Array): void {
   const weights = m.layers.flatMap((l) => l.weights()).map(({ value: w }): [number, number, Float32Array] => [w.rows, w.cols, w.data.slice()]);
-  post({ type: "weights", weights, initialFirstKernel }, weights.map(([, , v]) => v.buffer as ArrayBuffer));
+  post({ type: "weights", model, weights, initialFirstKernel }, weights.map(([, , v]) => v.buffer as ArrayBuffer));
 }
 
 /** The callback that streams batches and weights to the page, waits while paused, and measures speed. */
@@ -88,7 +91,7 @@ class Live {
     const now = performance.now();
     if (now - this.lastBatches >= BATCHES_EVERY_MS) this.flush(now);
     if (now - this.lastWeights >= WEIGHTS_EVERY_MS) {
-      postWeights(this.m);
+      postWeights(this.m, this.settings.model);
       this.lastWeights = performance.now();
     }
     if (paused) {
@@ -102,7 +105,7 @@ class Live {
   async onEpochEnd(epoch: number, logs: Record<string, number>): Promise<void> {
     this.flush(performance.now());
     this.trainingMs += performance.now() - this.since; // the test evaluation below is not training
-    postWeights(this.m);
+    postWeights(this.m, this.settings.model);
     const [testLoss, testAccuracy] = this.m.evaluate(this.d.xTest, this.d.yTest, { verbose: 0, batchSize: 256 });
     post({ type: "epoch", epoch, testLoss, testAccuracy, loss: logs.loss, accuracy: logs.accuracy });
   }
@@ -125,21 +128,23 @@ async function train(settings: TrainSettings): Promise<void> {
   data ??= loadData();
   data.catch(() => (data = undefined)); // try again on the next Train
   const d = await data;
-  const m = (model = tutorialModel());
-  m.compile({ optimizer: new SGD({ learningRate: settings.learningRate }), loss: "categorical_crossentropy", metrics: ["accuracy"] });
-  const initial = m.layers[0].weights()[0].value.data.slice(); // W₀: the first kernel before training
-  postWeights(m, initial);
+  const spec = PAGE_MODELS[settings.model];
+  const m = (model = spec.build());
+  m.compile({ optimizer: spec.optimizer(settings.learningRate), loss: "categorical_crossentropy", metrics: ["accuracy"] });
+  const kernel = m.layers[0].weights()[0].value; // the first Dense's (784, 256) or the first Conv2D's (3·3·1, 32)
+  const initial = kernel.data.slice(); // W₀: the first kernel before training
+  postWeights(m, settings.model, initial);
   post({ type: "status", text: `training on ${d.xTrain.rows} digits…` });
   const batches = new BatchHistory({ batchSize: settings.batchSize, samples: d.xTrain.rows });
   const live = new Live(m, batches, settings, d);
   const history = await m.fit(d.xTrain, d.yTrain, { epochs: settings.epochs, batchSize: settings.batchSize, verbose: 0, callbacks: [batches, live] });
   live.flush(performance.now());
-  postWeights(m);
+  postWeights(m, settings.model);
   post({ type: "done", stopped, epochs: history.epoch.length });
   const { html } = reportHtml(history, m, { xTest: d.xTest, yTest: d.yTest }, {
     title: "purenn training report: the network trained in the page",
-    batches, initialWeights: [new Matrix(784, initial.length / 784, initial)],
-    settings: { optimizer: "sgd", learningRate: settings.learningRate, batchSize: settings.batchSize, validationSplit: 0, epochs: settings.epochs, seed: "random" },
+    batches, initialWeights: [new Matrix(kernel.rows, kernel.cols, initial)],
+    settings: { optimizer: spec.optimizerName, learningRate: settings.learningRate, batchSize: settings.batchSize, validationSplit: 0, epochs: settings.epochs, seed: "random" },
   });
   post({ type: "report", html });
 }

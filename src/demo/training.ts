@@ -1,23 +1,26 @@
 /**
- * The page's training panel: the Train, Pause and Stop buttons, the epochs and
- * learning-rate fields, the live figures, the per-batch curve and the first
- * layer's changing weights. The training itself runs in a Web Worker
+ * The page's training panel: the model choice (the tutorial's dense network or
+ * Keras's mnist_convnet, models.ts), the Train, Pause and Stop buttons, the
+ * epochs and learning-rate fields, the live figures, the per-batch curve and
+ * the first layer's changing weights. The training itself runs in a Web Worker
  * (train-worker.ts); this side only draws what it reports.
  *
  *   Train:  settings checked (parseTrainSettings) → worker.postMessage({ type: "train" })
  *   worker → "batches"  append to the curve, update the figures (mean of the last 50 batches)
  *   worker → "weights"  a copy of the network gets them (setWeights): the page reads the
- *                       drawing with it; the first layer's change W − W₀ is drawn
+ *                       drawing with it; the first layer's change W − W₀ is drawn (for the
+ *                       CNN: each filter of its first Conv2D, and its change)
  *   worker → "epoch"    the test accuracy, a black dot on the curve
  *
  * For tests and the curious, the DOM states it: body[data-training] is
  * "idle", "running", "paused", "done" or "error"; #accuracy, #loss,
  * #test-accuracy and #speed carry their number in data-value.
  */
-import { Matrix, tutorialModel, type Sequential } from "../core.js";
+import { Matrix, type Sequential } from "../core.js";
 import { browser, byId, type CanvasLike, type Context2D, type ElementLike } from "./dom.js";
 import { parseTrainSettings, type FromWorker, type TrainSettings } from "./messages.js";
-import { drawCurve, trailingMean, weightChangeImage } from "./live-charts.js";
+import { PAGE_MODELS, isPageModel, type PageModelName } from "./models.js";
+import { drawCurve, trailingMean, weightChangeImage, filtersImage } from "./live-charts.js";
 
 export interface TrainingPanel {
   /** Called whenever the network in training has new weights: `model` holds them. */
@@ -26,9 +29,14 @@ export interface TrainingPanel {
 
 type State = "idle" | "running" | "paused" | "done" | "error";
 
+/** How the page names the network in training: "the network" (the tutorial's) or "the CNN". */
+function networkName(kind: PageModelName): string {
+  return kind === "cnn" ? "the CNN" : "the network";
+}
+
 export function startTrainingPanel(panel: TrainingPanel): void {
   const [trainButton, pauseButton, stopButton] = ["train", "pause", "stop"].map((id) => byId<ElementLike>(id));
-  const [epochsField, rateField] = ["epochs", "learning-rate"].map((id) => byId<ElementLike>(id));
+  const [epochsField, rateField, modelChoice] = ["epochs", "learning-rate", "model-choice"].map((id) => byId<ElementLike>(id));
   const status = byId<ElementLike>("train-status");
   const figures = Object.fromEntries(["accuracy", "loss", "test-accuracy", "speed"].map((id) => [id, byId<ElementLike>(id)]));
   const curve = byId<CanvasLike>("curve");
@@ -36,6 +44,7 @@ export function startTrainingPanel(panel: TrainingPanel): void {
   const layer = byId<CanvasLike>("first-layer");
   const layerCtx = layer.getContext("2d") as Context2D;
   const layerScale = byId<ElementLike>("first-layer-scale");
+  const layerCaption = byId<ElementLike>("first-layer-caption");
   const reportLink = byId<ElementLike>("report-link");
 
   let backend = "?";
@@ -43,11 +52,13 @@ export function startTrainingPanel(panel: TrainingPanel): void {
   let at: number[] = [], loss: number[] = [], accuracy: number[] = [], tests: [number, number][] = [];
   let initial: Float32Array | undefined;
   let live: Sequential | undefined;
+  let liveKind: PageModelName | undefined;
   let drawPending = false;
 
   const setState = (s: State) => {
     browser.document.body.dataset.training = s;
     trainButton.disabled = s === "running" || s === "paused";
+    modelChoice.disabled = s === "running" || s === "paused";
     pauseButton.disabled = s !== "running" && s !== "paused";
     stopButton.disabled = s !== "running" && s !== "paused";
     pauseButton.textContent = s === "paused" ? "Resume" : "Pause";
@@ -105,12 +116,12 @@ export function startTrainingPanel(panel: TrainingPanel): void {
       scheduleRedraw();
     } else if (m.type === "weights") {
       if (m.initialFirstKernel) initial = m.initialFirstKernel;
-      live ??= tutorialModel();
+      if (!live || liveKind !== m.model) [live, liveKind] = [PAGE_MODELS[m.model].build(), m.model];
       live.setWeights(m.weights.map(([rows, cols, values]) => new Matrix(rows, cols, values)));
       const [, units, W] = m.weights[0];
-      if (initial) drawWeights(W, initial, units);
+      if (initial) drawWeights(W, initial, units, live);
       const where = at.length === 0 ? "not trained yet" : `after ${at.length.toLocaleString("en")} batches`;
-      panel.onModel?.(live, `the network training in this page (${where}, learning rate ${settings?.learningRate})`);
+      panel.onModel?.(live, `${networkName(m.model)} training in this page (${where}, learning rate ${settings?.learningRate})`);
     } else if (m.type === "epoch") {
       tests.push([Math.min(m.epoch + 1, at[at.length - 1] ?? m.epoch + 1), m.testAccuracy]);
       show("test-accuracy", m.testAccuracy, tests.map(([, t], e) => `${(100 * t).toFixed(1)}% (epoch ${e + 1})`).join(", "));
@@ -119,7 +130,7 @@ export function startTrainingPanel(panel: TrainingPanel): void {
       const test = tests.length > 0 ? `, ${(100 * tests[tests.length - 1][1]).toFixed(1)}% on the test set` : "";
       const what = `${m.stopped ? `stopped during epoch ${m.epochs}` : `trained ${m.epochs} epoch${m.epochs === 1 ? "" : "s"}`}${test}`;
       say(`Done: ${what}. Your drawing is read by this network now; Train again to start over.`);
-      if (live) panel.onModel?.(live, `the network trained in this page (${what}, learning rate ${settings?.learningRate})`);
+      if (live && liveKind) panel.onModel?.(live, `${networkName(liveKind)} trained in this page (${what}, learning rate ${settings?.learningRate})`);
       setState("done");
     } else if (m.type === "report") {
       if (reportLink.href) browser.URL.revokeObjectURL(reportLink.href);
@@ -131,8 +142,16 @@ export function startTrainingPanel(panel: TrainingPanel): void {
     }
   });
 
-  function drawWeights(W: Float32Array, W0: Float32Array, units: number): void {
+  function drawWeights(W: Float32Array, W0: Float32Array, units: number, m: Sequential): void {
     const image = layerCtx.createImageData(layer.width, layer.height);
+    const first = m.layers[0] as { className: string; kernelSize?: [number, number] };
+    if (first.className === "Conv2D" && first.kernelSize) {
+      const [kh, kw] = first.kernelSize;
+      const s = filtersImage(image, W, W0, units, kh, kw);
+      layerCtx.putImageData(image, 0, 0);
+      layerScale.textContent = `Full colour = a weight (or a change) of ±${s.toPrecision(2)}, the largest weight now or at the start.`;
+      return;
+    }
     const s = weightChangeImage(image, W, W0, units);
     layerCtx.putImageData(image, 0, 0);
     layerScale.textContent = s > 0
@@ -140,17 +159,34 @@ export function startTrainingPanel(panel: TrainingPanel): void {
       : "No change yet: every weight is still where it started.";
   }
 
+  /** What the first-layer panel shows, in words, for each network. */
+  function describeFirstLayer(kind: PageModelName): void {
+    layerCaption.textContent = kind === "cnn"
+      ? "the first layer's 32 filters, each a 3x3 window slid over the image: the filter now (above) and how it changed since training began (below); red positive, blue negative, one colour scale for all"
+      : "the first layer's 256 units: how each one's 784 weights changed since training began (red up, blue down, one colour scale for all)";
+  }
+  modelChoice.addEventListener("change", () => {
+    const kind = modelChoice.value ?? "";
+    if (!isPageModel(kind)) return;
+    rateField.value = String(PAGE_MODELS[kind].learningRate);
+    describeFirstLayer(kind);
+    say(`${PAGE_MODELS[kind].label}: ${PAGE_MODELS[kind].optimizerName === "adam" ? "Adam" : "SGD"}, batches of ${PAGE_MODELS[kind].batchSize}, learning rate ${PAGE_MODELS[kind].learningRate}. Press Train.`);
+  });
+
   trainButton.addEventListener("click", () => {
-    const parsed = parseTrainSettings(epochsField.value ?? "", rateField.value ?? "");
+    const parsed = parseTrainSettings(epochsField.value ?? "", rateField.value ?? "", modelChoice.value ?? "");
     if (typeof parsed === "string") return say(`Not started: ${parsed}.`, true);
     settings = parsed;
     at = [], loss = [], accuracy = [], tests = [];
     initial = undefined;
+    layerCtx.clearRect(0, 0, layer.width, layer.height);
+    describeFirstLayer(parsed.model);
     reportLink.hidden = true;
     for (const id of Object.keys(figures)) show(id, undefined, "–");
     redraw();
     setState("running");
-    say(`Starting: ${parsed.epochs} epoch${parsed.epochs === 1 ? "" : "s"} of SGD at learning rate ${parsed.learningRate}, batches of ${parsed.batchSize}…`);
+    const spec = PAGE_MODELS[parsed.model];
+    say(`Starting: ${spec.label}, ${parsed.epochs} epoch${parsed.epochs === 1 ? "" : "s"} of ${spec.optimizerName === "adam" ? "Adam" : "SGD"} at learning rate ${parsed.learningRate}, batches of ${parsed.batchSize}…`);
     worker.postMessage({ type: "train", settings: parsed });
   });
   pauseButton.addEventListener("click", () => {
@@ -164,5 +200,6 @@ export function startTrainingPanel(panel: TrainingPanel): void {
     say("Stopping after the current batch…");
   });
   setState("idle");
+  if (isPageModel(modelChoice.value ?? "")) describeFirstLayer(modelChoice.value as PageModelName); // a reload may keep the choice
   redraw();
 }

@@ -17,6 +17,7 @@ import { argmax } from "../tensor/ops.js";
 import { toCategorical } from "../data/categorical.js";
 import type { Sequential } from "../model/sequential.js";
 import type { History } from "../model/history.js";
+import type { Layer } from "../layers/layer.js";
 
 /** The test set the report is drawn from; a `loadMnist()` result fits as is. */
 export interface ReportData {
@@ -41,8 +42,10 @@ export interface Analysis {
   accuracy: number;
   /** model.evaluate on the test set, by name ("loss", "accuracy", ...), when the model is compiled. */
   evaluation: Record<string, number> | undefined;
-  /** The first Dense layer's kernel (din, units), if any. */
+  /** The kernel of the first layer that has one, if any: a Dense's (din, units), or a Conv2D's (kh·kw·cin, filters). */
   firstKernel: Matrix | undefined;
+  /** That layer: its className says how to draw the kernel (a Conv2D's also holds its kernelSize). */
+  firstKernelLayer: Layer | undefined;
   /** The largest input value, so images can be drawn from [0, 1] or 0..255 pixels. */
   inputMax: number;
   x: Matrix;
@@ -87,7 +90,7 @@ export function analyze(history: History, model: Sequential, data: ReportData, w
     n: x.rows, classes, labels, predicted, confidence, confusion, mistakes,
     accuracy: x.rows === 0 ? 0 : correct / x.rows,
     evaluation: evaluateIfCompiled(model, x, labels, classes),
-    firstKernel: firstKernel(model),
+    ...firstKernel(model),
     inputMax: inputMax > 1 ? inputMax : 1,
     x,
   };
@@ -122,11 +125,11 @@ function evaluateIfCompiled(model: Sequential, x: Matrix, labels: Int32Array, cl
   return Object.fromEntries(values.map((v, i) => [names[i] ?? `metric_${i}`, v]));
 }
 
-/** The kernel of the first layer that has one (a Dense), or undefined. */
-function firstKernel(model: Sequential): Matrix | undefined {
+/** The kernel of the first layer that has one (a Dense or a Conv2D), and that layer. */
+function firstKernel(model: Sequential): { firstKernel: Matrix | undefined; firstKernelLayer: Layer | undefined } {
   for (const layer of model.layers) {
     const kernel = layer.params().find((p) => p.name === "kernel");
-    if (kernel) return kernel.value;
+    if (kernel) return { firstKernel: kernel.value, firstKernelLayer: layer };
   }
-  return undefined;
+  return { firstKernel: undefined, firstKernelLayer: undefined };
 }

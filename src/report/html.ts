@@ -9,7 +9,9 @@
  *   2. #confusion  the confusion matrix on the test set, as a heat map
  *   3. #mistakes   test digits the model gets wrong, with true → predicted labels
  *   4. #weights    the first layer: what training changed in each hidden unit's
- *                  weights, one 28x28 image per unit (weights.ts)
+ *                  weights, one 28x28 image per unit (weights.ts); for a CNN,
+ *                  each filter of the first Conv2D as a small kh x kw image,
+ *                  now and its change since the start (filters.ts)
  *
  * No script, no stylesheet or font from elsewhere, no URL at all: the file
  * opens the same offline, from an e-mail or from disk. Every piece of text
@@ -143,7 +145,7 @@ figcaption { margin-top: 8px; color: #444; font-size: 14px; }
 svg text { font-family: system-ui, sans-serif; }
 .chart-title { font-size: 14px; font-weight: 600; } .tick { font-size: 11px; fill: #555; } .axis-title { font-size: 12px; fill: #333; }
 .legend { font-size: 12px; } .count { font-size: 12px; } line.gridline { stroke: #eee; } .frame { fill: none; stroke: #999; }
-.grid { display: flex; flex-wrap: wrap; gap: 6px; } .grid.weights { gap: 3px; }
+.grid { display: flex; flex-wrap: wrap; gap: 6px; } .grid.weights { gap: 3px; } .grid.filters { gap: 6px; } .filter svg { border: 1px solid #ccc; margin: 1px; display: block; } .filter-rows svg { display: block; }
 .key-row { display: flex; gap: 8px; align-items: center; margin-top: 6px; } code { background: #f3f3f3; padding: 0 3px; }
 .tile { display: flex; flex-direction: column; align-items: center; font-size: 12px; border: 1px solid #eee; }
 .empty { color: #777; font-style: italic; }

@@ -21,13 +21,19 @@
 import { el, pixelImage, divergingScale, type PixelScale } from "./svg.js";
 import { figure } from "./training.js";
 import type { Analysis } from "./analysis.js";
+import { filtersFigure } from "./filters.js";
 import type { Matrix } from "../tensor/matrix.js";
+import type { Conv2D } from "../layers/conv2d.js";
 
 const UNUSED = "#d9d9d9"; // pixels no test image inks
 
-/** The first layer's units as images (ΔW when W₀ is given, else W on the pixels MNIST uses). */
+/**
+ * The first layer's units as images (ΔW when W₀ is given, else W on the pixels MNIST uses);
+ * a convolutional first layer's filters are drawn by filters.ts instead.
+ */
 export function weightsFigure(a: Analysis, initial: Matrix | undefined): string {
   const W = a.firstKernel;
+  if (W && a.firstKernelLayer?.className === "Conv2D") return filtersFigure(W, a.firstKernelLayer as Conv2D, initial);
   const side = W && imageSide(W.rows);
   if (!W || !side) {
     const why = W ? `its ${W.rows} inputs are not a square image` : "the model has no Dense layer";
