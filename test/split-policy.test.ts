@@ -61,6 +61,46 @@ describe("SplitPolicy", () => {
     expect(splitMs / now, `split ${splitMs.toFixed(0)} of ${now.toFixed(0)} ms`).toBeLessThan(0.2);
   });
 
+  it("stops splitting at once when workers stall (waits of 3 ms on 0.05 ms pieces), long before a trial would", () => {
+    const p = new SplitPolicy();
+    const r = lcg(3);
+    let now = 0, firstAlone = -1;
+    for (let i = 0; i < 2000 && firstAlone < 0; i++) {
+      if (!p.offer(1e6, now)) firstAlone = now;
+      const stalled = r() < 0.1;
+      const waited = stalled ? 3 : 0.01;
+      now += 0.1 + waited;
+      p.splitEnded(waited, 0.05, 0.5, now);
+    }
+    expect(firstAlone, "ms until it runs alone").toBeGreaterThan(0);
+    expect(firstAlone).toBeLessThan(150); // the first trial would come at 200 ms, the second strike at 460
+    expect(p.backoffs).toBe(1);
+  });
+
+  it("stops splitting when the workers seldom get a core: the caller computes nearly every piece itself", () => {
+    const p = new SplitPolicy();
+    let now = 0, firstAlone = -1;
+    for (let i = 0; i < 2000 && firstAlone < 0; i++) {
+      if (!p.offer(1e6, now)) firstAlone = now;
+      now += 0.1;
+      p.splitEnded(0.01, 0.05, i % 20 === 0 ? 0.5 : 0, now); // a worker takes pieces of one job in 20
+    }
+    expect(firstAlone, "ms until it runs alone").toBeGreaterThan(0);
+    expect(firstAlone).toBeLessThan(50);
+  });
+
+  it("a quiet machine's waits (a piece's time or less) are not stalls", () => {
+    const p = new SplitPolicy();
+    let now = 0;
+    for (let i = 0; i < 20_000; i++) {
+      p.offer(1e6, now);
+      now += 0.1;
+      expect(p.splitEnded(0.08, 0.05, 0.5, now)).toBe(false); // under 0.5 ms: the last piece of a worker
+      expect(p.splitEnded(4, 3, 0.4, now)).toBe(false); // a big job's worker one piece behind
+    }
+    expect(p.backoffs).toBe(0);
+  });
+
   it("follows the machine: back to splitting within about a second once it is quiet again", () => {
     const p = new SplitPolicy();
     let { now } = drive(p, 50_000, 0.3, 0.1); // busy

@@ -25,6 +25,18 @@
  * one good trial split 46% of the time where splitting was 1.25x slower;
  * two in a row, 14% (test/split-policy.test.ts: a noisy busy machine).
  *
+ * Stalls, between trials: a split job whose caller, its own pieces done, waits
+ * much longer than a piece takes (STALL_PIECES of them, and STALL_MS at
+ * least) has a worker the OS has descheduled. On a quiet machine that hardly
+ * happens; on a busy one a thread is descheduled every few milliseconds, and
+ * a short fit would be over before two trials had found it out. STALLS of them
+ * within STALL_WINDOW_MS end the splitting at once, as two strikes would.
+ * So does a job's help: where the workers seldom get a core, the caller
+ * takes their pieces itself (nothing is owned), and waits for nothing; but
+ * each job still wakes a worker that then spins against the caller. When the
+ * other threads computed less than MIN_HELP of the pieces, on average over
+ * the last ~HELP_JOBS split jobs, splitting ends too.
+ *
  * A trial costs at most TRIAL_MS in the slower way, every MAX_USE_MS at the
  * most once things are steady (about 1%). A pause of more than GAP_MS between
  * jobs (the caller doing something else) starts the trial's phase afresh, so
@@ -38,6 +50,12 @@ const MAX_USE_MS = 3200;
 /** Run alone only when that is clearly faster: the two rates are noisy, and splitting is the default. */
 const MARGIN = 1.1;
 const GAP_MS = 10;
+const STALL_PIECES = 2;
+const STALL_MS = 0.5;
+const STALLS = 3;
+const STALL_WINDOW_MS = 100;
+const MIN_HELP = 0.15;
+const HELP_JOBS = 32;
 
 type Phase = "trial: split" | "trial: alone" | "use";
 
@@ -52,8 +70,44 @@ export class SplitPolicy {
   private lastJob = -Infinity;
   /** Trials in a row that found the other way faster. */
   private strikes = 0;
+  /** When the latest stalls came (ms), newest last. */
+  private stallTimes: number[] = [];
+  /** The share of split jobs' pieces the other threads computed: a moving average, and over how many jobs. */
+  private help = 0.5;
+  private helpJobs = 0;
   /** Periods spent running alone so far (tests and benchmarks read it). */
   backoffs = 0;
+
+  /**
+   * A split job has ended at `now`: its caller waited `waitedMs` for the other threads after its
+   * own pieces, which took it `pieceMs` each, and the others computed the share `helped` of its
+   * pieces. Returns whether that was a stall.
+   */
+  splitEnded(waitedMs: number, pieceMs: number, helped: number, now: number): boolean {
+    this.help += (helped - this.help) / HELP_JOBS;
+    this.helpJobs++;
+    const stalled = waitedMs >= Math.max(STALL_MS, STALL_PIECES * pieceMs);
+    if (stalled) {
+      this.stallTimes.push(now);
+      this.stallTimes = this.stallTimes.filter((t) => now - t <= STALL_WINDOW_MS);
+    }
+    const unhelped = this.helpJobs >= HELP_JOBS && this.help < MIN_HELP;
+    if (this.phase === "use" && this.split && (this.stallTimes.length >= STALLS || unhelped)) this.stopSplitting(now);
+    return stalled;
+  }
+
+  /** Runs alone from `now`, for MIN_USE_MS, then tries again. */
+  private stopSplitting(now: number): void {
+    this.stallTimes = [];
+    this.help = 0.5;
+    this.helpJobs = 0;
+    this.strikes = 0;
+    this.backoffs++;
+    this.split = false;
+    this.useMs = MIN_USE_MS;
+    this.startPhase("use", now);
+    this.phaseEnd = now + this.useMs;
+  }
 
   /** A job of `work` flops arrives at time `now` (ms): whether to split it. */
   offer(work: number, now: number): boolean {

@@ -147,8 +147,8 @@ export function parallelRunCount(): number {
 }
 
 /** Jobs split, pieces the workers computed, and periods the caller ran alone, in the current pool. */
-export function splitStats(): { jobs: number; workerPieces: number; backoffs: number } {
-  return { ...(pool?.stats ?? { jobs: 0, workerPieces: 0 }), backoffs: pool?.policy.backoffs ?? 0 };
+export function splitStats(): { jobs: number; workerPieces: number; stalls: number; backoffs: number } {
+  return { ...(pool?.stats ?? { jobs: 0, workerPieces: 0, stalls: 0 }), backoffs: pool?.policy.backoffs ?? 0 };
 }
 
 /** false: split every large job, however the hand-offs go (tests that must see the split); true: adapt (the default). */
@@ -184,7 +184,7 @@ function workerExecArgv(): string[] {
 class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecutor {
   readonly minFlops = MIN_FLOPS;
   readonly policy = new SplitPolicy();
-  readonly stats = { jobs: 0, workerPieces: 0 };
+  readonly stats = { jobs: 0, workerPieces: 0, stalls: 0 };
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL.size * 4));
   /** The claim words (thread-protocol.ts): [0] the latest job, [1 + t] thread t's pieces of it. */
   private readonly words = new BigInt64Array(new SharedArrayBuffer(8 * (1 + MAX_THREADS)));
@@ -412,7 +412,11 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
       this.waitForPieces(pieces, t0, 0);
       throw e;
     }
-    this.waitForPieces(pieces, t0, own > 0 ? (performance.now() - t0) / own : 0);
+    const ownDone = performance.now();
+    const pieceMs = own > 0 ? (ownDone - t0) / own : 0;
+    this.waitForPieces(pieces, t0, pieceMs);
+    const end = performance.now();
+    if (this.policy.splitEnded(end - ownDone, pieceMs, (pieces - own) / pieces, end)) this.stats.stalls++;
     if (Atomics.load(ctl, CONTROL.failed) !== 0) this.fail("failed in its piece of a job (its error follows as a warning)");
     this.stats.jobs++;
     this.stats.workerPieces += pieces - own;
