@@ -39,8 +39,8 @@
  *
  * A trial costs at most TRIAL_MS in the slower way, every MAX_USE_MS at the
  * most once things are steady (about 1%). A pause of more than GAP_MS between
- * jobs (the caller doing something else) starts the trial's phase afresh, so
- * that only time spent on jobs is compared. While the caller runs alone no
+ * jobs (the caller doing something else, or descheduled) is left out of a
+ * trial's time, so that only time spent on jobs is compared. While the caller runs alone no
  * job is published, and the workers sleep (threads.node.ts).
  */
 
@@ -62,7 +62,8 @@ type Phase = "trial: split" | "trial: alone" | "use";
 export class SplitPolicy {
   private phase: Phase = "use";
   private split = true;
-  private phaseStart = 0;
+  /** Time spent on jobs in the current trial phase (ms). */
+  private active = 0;
   private phaseEnd = MIN_USE_MS;
   private useMs = MIN_USE_MS;
   private work = 0;
@@ -92,15 +93,20 @@ export class SplitPolicy {
       this.stallTimes = this.stallTimes.filter((t) => now - t <= STALL_WINDOW_MS);
     }
     const unhelped = this.helpJobs >= HELP_JOBS && this.help < MIN_HELP;
-    if (this.phase === "use" && this.split && (this.stallTimes.length >= STALLS || unhelped)) this.stopSplitting(now);
+    const splitting = (this.phase === "use" && this.split) || this.phase === "trial: split";
+    if (splitting && (this.stallTimes.length >= STALLS || unhelped)) this.stopSplitting(now);
     return stalled;
   }
 
-  /** Runs alone from `now`, for MIN_USE_MS, then tries again. */
+  /** Runs alone from `now`: for MIN_USE_MS after splitting; as after a trial won by running alone, in a trial. */
   private stopSplitting(now: number): void {
     this.stallTimes = [];
     this.help = 0.5;
     this.helpJobs = 0;
+    if (this.phase === "trial: split" && !this.split) {
+      this.decide(false, now); // trying to split again, from running alone: it still does not pay
+      return;
+    }
     this.strikes = 0;
     this.backoffs++;
     this.split = false;
@@ -111,14 +117,18 @@ export class SplitPolicy {
 
   /** A job of `work` flops arrives at time `now` (ms): whether to split it. */
   offer(work: number, now: number): boolean {
-    if (this.phase !== "use" && now - this.lastJob > GAP_MS) this.startPhase(this.phase, now);
+    // A trial counts the time from job to job, but not a pause longer than GAP_MS (the caller
+    // doing something else, or descheduled: on a busy machine that comes every few
+    // milliseconds, and a trial that started afresh at each one never ended).
+    const step = now - this.lastJob;
     this.lastJob = now;
+    if (this.phase !== "use" && step <= GAP_MS) this.active += step;
     if (this.phase === "use" && now >= this.phaseEnd) this.startPhase("trial: split", now);
-    else if (this.phase === "trial: split" && now - this.phaseStart >= TRIAL_MS) {
-      this.rateSplit = this.work / (now - this.phaseStart);
+    else if (this.phase === "trial: split" && this.active >= TRIAL_MS) {
+      this.rateSplit = this.work / this.active;
       this.startPhase("trial: alone", now);
-    } else if (this.phase === "trial: alone" && now - this.phaseStart >= TRIAL_MS) {
-      const rateAlone = this.work / (now - this.phaseStart);
+    } else if (this.phase === "trial: alone" && this.active >= TRIAL_MS) {
+      const rateAlone = this.work / this.active;
       this.decide(this.split ? rateAlone > MARGIN * this.rateSplit : this.rateSplit > MARGIN * rateAlone, now);
     }
     this.work += work;
@@ -127,7 +137,7 @@ export class SplitPolicy {
 
   private startPhase(phase: Phase, now: number): void {
     this.phase = phase;
-    this.phaseStart = now;
+    this.active = 0;
     this.work = 0;
   }
 
