@@ -115,7 +115,7 @@ describe("SplitPolicy", () => {
     for (let i = 0; i < 20_000; i++) {
       p.offer(1e6, now);
       now += 0.1;
-      expect(p.splitEnded(0.08, 0.05, 0.5, now)).toBe(false); // under 0.5 ms: the last piece of a worker
+      expect(p.splitEnded(0.8, 0.05, 0.5, now)).toBe(false); // under 1 ms: the last piece of a worker
       expect(p.splitEnded(4, 3, 0.4, now)).toBe(false); // a big job's worker one piece behind
     }
     expect(p.backoffs).toBe(0);
