@@ -25,6 +25,9 @@ export default defineConfig({
     alias: { purenn: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
   },
   test: {
+    // Two files at a time: vitest's default leaves one core idle on a 2-core machine, and many
+    // tests wait on child processes, a browser or worker threads.
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [

@@ -8,8 +8,7 @@
 // TensorFlow.js 'wasm' is not in the table: it cannot train this network
 // (Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm').
 import {
-  Sequential, Conv2D, MaxPooling2D, Flatten, Dropout, Dense, Adam, loadMnist, toCategorical, setRandomSeed, setThreads,
-  threadsReady, setBackend, type Matrix,
+  Adam, convnetModel, loadMnist, toCategorical, setRandomSeed, setThreads, threadsReady, setBackend, type Matrix, type Sequential,
 } from "../src/index.js";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -25,18 +24,10 @@ const TFJS_CPU_BATCHES = 1; // about 50 s a batch on a quiet machine (minutes on
 const QUICK_BATCHES = 60;
 const WARM_UP_BATCHES = 10;
 
-/** Keras's mnist_convnet, line for line. */
+/** Keras's mnist_convnet (convnetModel, as `npm start -- --model cnn` builds it), compiled with Adam. */
 export function mnistConvnet(seed: number): Sequential {
   setRandomSeed(seed);
-  const model = new Sequential([
-    new Conv2D(32, { kernelSize: [3, 3], activation: "relu", inputShape: [28, 28, 1] }),
-    new MaxPooling2D({ poolSize: [2, 2] }),
-    new Conv2D(64, { kernelSize: [3, 3], activation: "relu" }),
-    new MaxPooling2D({ poolSize: [2, 2] }),
-    new Flatten(),
-    new Dropout(0.5),
-    new Dense(10, { activation: "softmax" }),
-  ]);
+  const model = convnetModel();
   model.compile({ optimizer: new Adam(), loss: "categorical_crossentropy", metrics: ["accuracy"] });
   return model;
 }
