@@ -13,8 +13,7 @@
  *
  *   trial:    TRIAL_MS splitting, then TRIAL_MS alone          (rateSplit, rateAlone)
  *   verdict:  the other way when it was more than MARGIN times faster, in two
- *             trials in a row (back to splitting after one, when splitting was
- *             more than CLEAR_MARGIN times faster) (a pause in the middle of one trial, a collection
+ *             trials in a row (a pause in the middle of one trial, a collection
  *             of garbage, a time slice lost to another process must not decide);
  *             else the way it is
  *   use:      the verdict for useMs; then a trial again. useMs doubles (up to
@@ -50,12 +49,6 @@ const MIN_USE_MS = 200;
 const MAX_USE_MS = 3200;
 /** Run alone only when that is clearly faster: the two rates are noisy, and splitting is the default. */
 const MARGIN = 1.1;
-/**
- * Back to splitting after one trial when it was this much faster: a quiet machine's
- * two threads are 1.3-1.6x as fast, and a false alarm (a stall in a quiet moment)
- * must not cost it two trials' worth of time alone.
- */
-const CLEAR_MARGIN = 1.3;
 const GAP_MS = 10;
 const STALL_PIECES = 2;
 const STALL_MS = 1;
@@ -136,7 +129,6 @@ export class SplitPolicy {
       this.startPhase("trial: alone", now);
     } else if (this.phase === "trial: alone" && this.active >= TRIAL_MS) {
       const rateAlone = this.work / this.active;
-      if (!this.split && this.rateSplit > CLEAR_MARGIN * rateAlone) this.strikes = 1; // clearly faster: one trial is enough
       this.decide(this.split ? rateAlone > MARGIN * this.rateSplit : this.rateSplit > MARGIN * rateAlone, now);
     }
     this.work += work;
