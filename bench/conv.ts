@@ -11,12 +11,10 @@ import {
   Adam, convnetModel, loadMnist, toCategorical, setRandomSeed, setThreads, threadsReady, setBackend, type Matrix, type Sequential,
 } from "../src/index.js";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Mnist } from "../src/data/mnist.js";
 import { tf, machine, useTfBackend, table, fixed, flag } from "./common.js";
+import { PYTHON, benchFiles, torchVersion } from "./torch.js";
 
 const BATCH = 128;
 const TRAIN = 54000; // Keras's validation_split 0.1 of 60000 trains on the first 54000
@@ -56,8 +54,6 @@ interface Result {
   accuracy: number | undefined;
 }
 
-const PYTHON = "/usr/bin/python3"; // Debian's, where python3-torch installs
-
 /**
  * PyTorch (bench/torch_conv.py) on the same data and weights, one thread count
  * a call; undefined (and "skipped" printed once) without python3-torch. The
@@ -66,21 +62,14 @@ const PYTHON = "/usr/bin/python3"; // Debian's, where python3-torch installs
 let torch: { version: string; dir: string } | null | undefined;
 function torchRun(mnist: Mnist, weights: Matrix[], samples: number, threads: number): Result | undefined {
   if (torch === undefined) {
-    const probe = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
-    if (probe.status !== 0) {
-      console.log("  PyTorch: skipped (Debian's python3-torch is not installed: apt-get install python3-torch libopenblas0-pthread)");
+    const version = torchVersion();
+    if (version === null) {
       torch = null;
       return undefined;
     }
-    const dir = mkdtempSync(join(tmpdir(), "purenn-torch-conv-"));
-    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-    const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-    writeFileSync(join(dir, "x_train.f32"), bytes(mnist.xTrain.data));
-    writeFileSync(join(dir, "y_train.u8"), bytes(mnist.yTrain));
-    writeFileSync(join(dir, "x_test.f32"), bytes(mnist.xTest.data));
-    writeFileSync(join(dir, "y_test.u8"), bytes(mnist.yTest));
-    writeFileSync(join(dir, "weights.f32"), Buffer.concat(weights.map((w) => bytes(w.data))));
-    torch = { version: probe.stdout.trim(), dir };
+    const files = benchFiles(mnist, weights);
+    process.on("exit", files.remove);
+    torch = { version, dir: files.dir };
   }
   if (torch === null) return undefined;
   const script = fileURLToPath(new URL("./torch_conv.py", import.meta.url));

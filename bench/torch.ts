@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { Matrix } from "../src/index.js";
 import type { Mnist } from "../src/data/mnist.js";
 
-const PYTHON = "/usr/bin/python3"; // Debian's, where python3-torch installs
+export const PYTHON = "/usr/bin/python3"; // Debian's, where python3-torch installs
 let version: string | null | undefined;
 
 /** PyTorch's version, or null (and "skipped" printed once) without python3-torch. */

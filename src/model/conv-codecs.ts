@@ -11,11 +11,8 @@ import type { Layer } from "../layers/layer.js";
 import { Conv2D } from "../layers/conv2d.js";
 import { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D } from "../layers/pooling.js";
 import { Flatten, Reshape } from "../layers/reshape.js";
-import type { ActivationName } from "../layers/activations.js";
 import type { Padding, Size2 } from "../layers/conv-options.js";
-import {
-  activationJson, initializerJson, regularizerJson, regularizerFrom, optionalString, optionalBoolean, type LayerCodec,
-} from "./layer-codecs.js";
+import { optionalString, kernelLayerJson, kernelLayerOptions, type LayerCodec } from "./layer-codecs.js";
 
 /** Rejects what purenn does not compute: another data format, dilation, groups, kept dimensions. */
 function checkSupported(c: Record<string, unknown>, where: string): void {
@@ -54,10 +51,7 @@ export const CONV_CODECS: Record<string, LayerCodec> = {
         class_name: "Conv2D",
         config: {
           filters: d.filters, kernel_size: d.kernelSize, strides: d.strides, padding: d.padding, data_format: "channels_last",
-          dilation_rate: [1, 1], activation: activationJson(d.activation.name, d.name, true), use_bias: d.useBias,
-          kernel_initializer: initializerJson(d.kernelInitializer), bias_initializer: initializerJson(d.biasInitializer),
-          kernel_regularizer: regularizerJson(d.kernelRegularizer), bias_regularizer: regularizerJson(d.biasRegularizer),
-          activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+          dilation_rate: [1, 1], ...kernelLayerJson(d),
         },
       };
     },
@@ -67,12 +61,7 @@ export const CONV_CODECS: Record<string, LayerCodec> = {
         kernelSize: size(c.kernel_size) as Size2, // required: the layer names it when absent
         strides: size(c.strides),
         padding: (c.padding ?? "valid") as Padding,
-        activation: (optionalString(c.activation, `${where}.activation`) ?? "linear") as ActivationName,
-        useBias: optionalBoolean(c.use_bias, `${where}.use_bias`) ?? true,
-        name: optionalString(c.name, `${where}.name`),
-        kernelRegularizer: regularizerFrom(c.kernel_regularizer, `${where}.kernel_regularizer`),
-        biasRegularizer: regularizerFrom(c.bias_regularizer, `${where}.bias_regularizer`),
-        kernelInitializer: "zeros", // the saved weights replace it; draws nothing from the seeded generator
+        ...kernelLayerOptions(c, where),
       });
     },
     // kh·kw·c·filters kernel values, and filters biases

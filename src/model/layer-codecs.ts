@@ -116,29 +116,45 @@ export function regularizerFrom(json: unknown, where: string): Regularizer | und
   return new L1L2({ l1: factor(r.config?.l1, "l1"), l2: factor(r.config?.l2, "l2") });
 }
 
+/** What Dense and Conv2D share: an activation, a kernel and an optional bias, their initializers and penalties. */
+interface KernelLayer {
+  name: string; activation: { name: string }; useBias: boolean;
+  kernelInitializer: string; biasInitializer: string; kernelRegularizer?: Regularizer; biasRegularizer?: Regularizer;
+}
+
+/** The config keys Keras writes for those, after the layer's own (units, or filters and the window). */
+export function kernelLayerJson(d: KernelLayer): Record<string, unknown> {
+  return {
+    activation: activationJson(d.activation.name, d.name, true), use_bias: d.useBias,
+    kernel_initializer: initializerJson(d.kernelInitializer), bias_initializer: initializerJson(d.biasInitializer),
+    kernel_regularizer: regularizerJson(d.kernelRegularizer), bias_regularizer: regularizerJson(d.biasRegularizer),
+    activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+  };
+}
+
+/** Those options read back from a config; the initializer is "zeros": the saved weights replace it, drawing nothing from the seeded generator. */
+export function kernelLayerOptions(c: Record<string, unknown>, where: string) {
+  return {
+    // A name from the file: the layer checks it (getActivation), as it checks a typed one.
+    activation: (optionalString(c.activation, `${where}.activation`) ?? "linear") as ActivationName,
+    useBias: optionalBoolean(c.use_bias, `${where}.use_bias`) ?? true,
+    name: optionalString(c.name, `${where}.name`),
+    kernelRegularizer: regularizerFrom(c.kernel_regularizer, `${where}.kernel_regularizer`),
+    biasRegularizer: regularizerFrom(c.bias_regularizer, `${where}.bias_regularizer`),
+    kernelInitializer: "zeros" as const,
+  };
+}
+
 export const LAYER_CODECS: Record<string, LayerCodec> = {
   Dense: {
     toJson: (layer) => {
       const d = layer as Dense;
       return {
         class_name: "Dense",
-        config: {
-          units: d.units, activation: activationJson(d.activation.name, d.name, true), use_bias: d.useBias,
-          kernel_initializer: initializerJson(d.kernelInitializer), bias_initializer: initializerJson(d.biasInitializer),
-          kernel_regularizer: regularizerJson(d.kernelRegularizer), bias_regularizer: regularizerJson(d.biasRegularizer),
-          activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
-        },
+        config: { units: d.units, ...kernelLayerJson(d) },
       };
     },
-    fromConfig: (c, where) => new Dense(positiveInt(c.units, `${where}.units`), {
-      // A name from the file: the layer checks it (getActivation), as it checks a typed one.
-      activation: (optionalString(c.activation, `${where}.activation`) ?? "linear") as ActivationName,
-      useBias: optionalBoolean(c.use_bias, `${where}.use_bias`) ?? true,
-      name: optionalString(c.name, `${where}.name`),
-      kernelRegularizer: regularizerFrom(c.kernel_regularizer, `${where}.kernel_regularizer`),
-      biasRegularizer: regularizerFrom(c.bias_regularizer, `${where}.bias_regularizer`),
-      kernelInitializer: "zeros", // the saved weights replace it; draws nothing from the seeded generator
-    }),
+    fromConfig: (c, where) => new Dense(positiveInt(c.units, `${where}.units`), kernelLayerOptions(c, where)),
     weightCount: (layer, shape) => shape[0] * (layer as Dense).units + ((layer as Dense).useBias ? (layer as Dense).units : 0),
   },
   Dropout: {

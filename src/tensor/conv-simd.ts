@@ -18,7 +18,7 @@
  * floats go one at a time). `first` is x's index in its
  * array, so that `at` holds indices into x.data, as the reference's does.
  */
-import { ModuleWriter, type FunctionWriter } from "./wasm/binary.js";
+import { ModuleWriter } from "./wasm/binary.js";
 import { wasmSimdAvailable } from "./wasm/module.js";
 import { heapMemory } from "./heap.js";
 import { wasm } from "./webassembly.js";
@@ -30,17 +30,6 @@ export interface ConvSimd {
   scatterAdd(dx: number, dy: number, at: number, count: number): void;
 }
 
-/**
- * Instructions the writer has no method for, as raw bytes (0xfd, then the
- * sub-opcode as LEB128). Its op() is private to keep callers to named methods;
- * these three are named here instead.
- */
-function raw(f: FunctionWriter, ...bytes: number[]): FunctionWriter {
-  return (f as unknown as { op(...b: number[]): FunctionWriter }).op(...bytes);
-}
-const bitselect = (f: FunctionWriter) => raw(f, 0xfd, 0x52); // v128.bitselect(a, b, mask) = (a & mask) | (b & ~mask)
-const i32x4Splat = (f: FunctionWriter) => raw(f, 0xfd, 0x11);
-const i32x4Add = (f: FunctionWriter) => raw(f, 0xfd, 0xae, 0x01);
 const LANES = new Uint8Array(new Int32Array([0, 1, 2, 3]).buffer);
 
 /** copyRows or addRows: the same loops, with or without the add. */
@@ -76,17 +65,15 @@ function emitMaxWindow(mod: ModuleWriter): void {
   const m = f.local("v128"), idx = f.local("v128"), v = f.local("v128"), mask = f.local("v128");
   f.forLoop(ch, () => f.i32(0), () => f.get(c), 4, () => {
     f.get(x).get(ch).i32(4).i32Mul().i32Add().v128Load().set(m);
-    i32x4Splat(f.get(first).get(ch).i32Add());
-    i32x4Add(f.v128Const(LANES)).set(idx);
+    f.get(first).get(ch).i32Add().i32x4Splat().v128Const(LANES).i32x4Add().set(idx);
     f.forLoop(r, () => f.i32(0), () => f.get(rows), 1, () => {
       f.forLoop(q, () => f.i32(0), () => f.get(cols), 1, () => {
         f.get(r).get(rowStep).i32Mul().get(q).get(c).i32Mul().i32Add().get(ch).i32Add().set(off);
         f.get(x).get(off).i32(4).i32Mul().i32Add().v128Load().set(v);
         f.get(v).get(m).f32x4Gt().set(mask); // lanes where this pixel beats the max so far
-        bitselect(f.get(v).get(m).get(mask)).set(m);
-        i32x4Splat(f.get(first).get(off).i32Add());
-        i32x4Add(f.v128Const(LANES));
-        bitselect(f.get(idx).get(mask)).set(idx);
+        f.get(v).get(m).get(mask).v128Bitselect().set(m); // the larger value where it beats, else the max so far
+        f.get(first).get(off).i32Add().i32x4Splat().v128Const(LANES).i32x4Add(); // where these four lanes are in x
+        f.get(idx).get(mask).v128Bitselect().set(idx);
       });
     });
     f.get(y).get(ch).i32(4).i32Mul().i32Add().get(m).v128Store();

@@ -221,6 +221,10 @@ export class FunctionWriter {
   /** Picks 16 bytes out of two popped v128 (bytes 0-15 from the first, 16-31 from the second). */
   i8x16Shuffle(lanes: number[]): this { return this.simd(0x0d, ...lanes); }
   f32x4Splat(): this { return this.simd(0x13); }
+  i32x4Splat(): this { return this.simd(0x11); }
+  i32x4Add(): this { return this.simd(0xae); }
+  /** Pops a, b, mask: (a & mask) | (b & ~mask), bit by bit. */
+  v128Bitselect(): this { return this.simd(0x52); }
   f64x2Splat(): this { return this.simd(0x14); }
   /** Lanes 0 and 1 of an f32x4 as an f64x2 (exact). */
   f64x2PromoteLowF32x4(): this { return this.simd(0x5f); }
