@@ -97,12 +97,19 @@ export class JsBackend extends ReferenceBackend {
 
   /** dW's buffers for `count` rows of `width` (and their row numbers, of at most `most`), reused batch after batch. */
   protected rowsOf(dW: Gradient, most: number, count: number, width: number): { rows: Matrix; index: Int32Array } {
+    const index = this.rowIndex(dW, most);
+    const buffers = this.rowBuffers.get(dW)!;
+    buffers.rows = workspace(buffers.rows, count, width);
+    return { rows: buffers.rows, index: index.subarray(0, count) };
+  }
+
+  /** Room for dW's row numbers, at least `most` of them (kept with its rows). */
+  protected rowIndex(dW: Gradient, most: number): Int32Array {
     let buffers = this.rowBuffers.get(dW);
     if (buffers === undefined || buffers.index.length < most) {
       this.rowBuffers.set(dW, (buffers = { rows: buffers?.rows, index: heapInt32(most) ?? new Int32Array(most) }));
     }
-    buffers.rows = workspace(buffers.rows, count, width);
-    return { rows: buffers.rows, index: buffers.index.subarray(0, count) };
+    return buffers.index;
   }
 
   /** y = cols·K + b, dK = colsᵀ·dy, dx = col2im(dy·Kᵀ): convolutions as products (conv-fast.ts) */

@@ -132,13 +132,14 @@ export class WasmBackend extends JsBackend {
   override weightGradient(dW: Gradient, x: Matrix, dz: Matrix): void {
     const e = this.simdFor(dz.data) && this.sparseEntries(x);
     if (!e) return super.weightGradient(dW, x, dz);
-    const all = this.rowsOf(dW, x.cols, x.cols, dz.cols); // room for every column's row
-    if (!this.simdFor(all.rows.data, all.index)) return super.weightGradient(dW, x, dz);
+    const columns = this.rowIndex(dW, x.cols); // room for every column's row number
+    if (!this.simdFor(columns)) return super.weightGradient(dW, x, dz);
     const u = this.simd.sparseColumns(
       x.rows, x.cols, e.starts.byteOffset, e.idx.byteOffset, e.vals.byteOffset,
-      e.pos.byteOffset, all.index.byteOffset, e.cStarts.byteOffset, e.cIdx.byteOffset, e.cVals.byteOffset,
+      e.pos.byteOffset, columns.byteOffset, e.cStarts.byteOffset, e.cIdx.byteOffset, e.cVals.byteOffset,
     );
     const { rows, index } = this.rowsOf(dW, x.cols, u, dz.cols);
+    if (!this.simdFor(rows.data)) return super.weightGradient(dW, x, dz); // the heap is full
     sparseProduct(this.simd, {
       c: rows.data.byteOffset, ldc: dz.cols, starts: e.cStarts.byteOffset, idx: e.cIdx.byteOffset, vals: e.cVals.byteOffset,
       rows: u, b: dz.data.byteOffset, ldb: dz.cols, width: dz.cols,
