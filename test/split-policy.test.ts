@@ -152,6 +152,28 @@ describe("SplitPolicy", () => {
     expect(p.backoffs).toBe(0);
     expect(alone / total).toBeLessThan(0.2);
   });
+
+  it("leaves a large job split outside it (leaveOut) out of a trial's time", () => {
+    // Jobs of 0.1 ms, each followed by a 5 ms product split without being offered. Counted,
+    // those 5 ms would end a 30 ms trial after 6 jobs; left out, it takes 300.
+    const trialJobs = (leftOut: boolean): number => {
+      const p = new SplitPolicy();
+      let now = 0;
+      while (p.offer(1e6, now)) {
+        now += 0.1 + 5;
+        if (leftOut) p.leaveOut(5);
+      } // the first trial alone has begun (after 200 ms in use, and 30 ms of trial splitting)
+      let jobs = 0;
+      while (!p.offer(1e6, now)) {
+        jobs++;
+        now += 0.1 + 5;
+        if (leftOut) p.leaveOut(5);
+      }
+      return jobs;
+    };
+    expect(trialJobs(true)).toBeGreaterThanOrEqual(299);
+    expect(trialJobs(false)).toBeLessThan(10);
+  });
 });
 
 describe("the pool under a slow worker", () => {
@@ -170,10 +192,18 @@ describe("the pool under a slow worker", () => {
       const before = splitStats().jobs;
       for (let i = 0; i < 200; i++) matmul(c, a, b);
       expect(splitStats().jobs - before, "products split of the next 200").toBeLessThan(40);
+      // A product of 2^25 flops or more is split all the same (its pieces are large: a late one costs little).
+      const bigA = randomMatrix(1024, 256, r), bigB = randomMatrix(256, 128, r), bigC = new Matrix(1024, 128);
+      const beforeBig = splitStats().jobs;
+      matmul(bigC, bigA, bigB);
+      expect(splitStats().jobs - beforeBig, "the large product split").toBe(1);
       setThreads(1);
       const expected = new Matrix(64, 256);
       matmul(expected, a, b);
       expect(bits(c).equals(bits(expected))).toBe(true);
+      const bigExpected = new Matrix(1024, 128);
+      matmul(bigExpected, bigA, bigB);
+      expect(bits(bigC).equals(bits(bigExpected))).toBe(true);
     });
   });
 });

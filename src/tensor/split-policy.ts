@@ -135,6 +135,14 @@ export class SplitPolicy {
     return this.phase === "trial: split" || (this.phase === "use" && this.split);
   }
 
+  /**
+   * The last `ms` went to a job split without being offered (a large product, threads.node.ts):
+   * a trial leaves them out, as it does a pause.
+   */
+  leaveOut(ms: number): void {
+    this.lastJob += ms;
+  }
+
   private startPhase(phase: Phase, now: number): void {
     this.phase = phase;
     this.active = 0;

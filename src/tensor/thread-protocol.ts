@@ -133,9 +133,14 @@ export function pieceCount(units: number, threads: number, perThread: number): n
   return Math.max(1, Math.min(units, threads * perThread, MAX_PIECES));
 }
 
-/** The 16-wide units a SIMD product is cut along: C's columns when there are enough of them, else its rows. */
+/**
+ * The 16-wide units a SIMD product is cut along: C's columns when there are
+ * enough of them, else its rows. A tall C (m ≥ 8n: predict on a whole test
+ * set, a convolution's output pixels) is cut along its rows too: a piece packs
+ * the A rows and B columns it needs, and there B is the small one.
+ */
 export function simdUnits(m: number, n: number, threads: number): { byColumns: boolean; units: number } {
-  const byColumns = n >= 16 * threads;
+  const byColumns = n >= 16 * threads && m < 8 * n;
   return { byColumns, units: Math.ceil((byColumns ? n : m) / 16) };
 }
 

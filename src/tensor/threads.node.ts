@@ -72,6 +72,14 @@ import { setLoopExecutor, type Loop, type LoopExecutor } from "./elementwise.js"
 const MIN_FLOPS = 1 << 19;
 const MIN_SIMD_FLOPS = 1 << 21;
 /**
+ * A product this large (about 1.5 ms on one core) is split whatever the split
+ * policy says. Its pieces are large, so a worker the OS deschedules with one
+ * in hand costs a small share of the job; and a job like this, one of few
+ * (predict on a whole test set, a convolution's product), would otherwise run
+ * alone for its whole length on the word of a trial of small jobs.
+ */
+const ALWAYS_SPLIT_FLOPS = 1 << 25;
+/**
  * Pieces per thread. More pieces hold up less when a thread is descheduled
  * with one in hand, but each SIMD piece packs its block of the small operand
  * again. Epochs of the tutorial's network on 2 threads (one process, configs
@@ -81,6 +89,12 @@ const MIN_SIMD_FLOPS = 1 << 21;
  * a quarter of a job, for a few percent.
  */
 const PIECES_PER_THREAD = 2;
+/**
+ * Pieces per thread of a job split outside the policy (ALWAYS_SPLIT_FLOPS): the
+ * thread that starts late (a worker waking from its sleep) then leaves the
+ * others at most an eighth of its share to finish.
+ */
+const BIG_PIECES_PER_THREAD = 8;
 /** How long past the caller's own part it waits for a claimed piece before it gives the pool up. */
 const JOB_DEADLINE_MS = 5000;
 /**
@@ -198,6 +212,8 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
   private readonly self: ThreadContext;
   private startError: Error | undefined;
   private warned = false;
+  /** The job being split was not offered to the policy (ALWAYS_SPLIT_FLOPS): its time is not the policy's to count. */
+  private outsidePolicy = false;
 
   constructor(private readonly size: number) {
     for (let t = 0; t < size; t++) this.scratch.push(new Float32Array(0));
@@ -272,10 +288,15 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
     return this.workers.length > 0 && Atomics.load(this.control, CONTROL.ready) === this.size - 1;
   }
 
-  /** Whether a job of `work` flops may be split now: workers up, and splitting paying (split-policy.ts). */
-  private open(work: number): boolean {
+  /**
+   * Whether a job of `work` flops may be split now: workers up, and splitting paying (split-policy.ts),
+   * or a product of ALWAYS_SPLIT_FLOPS or more.
+   */
+  private open(work: number, product = false): boolean {
     this.start();
     if (!this.started()) return false;
+    this.outsidePolicy = product && work >= ALWAYS_SPLIT_FLOPS;
+    if (this.outsidePolicy) return true;
     const split = this.policy.offer(work, performance.now());
     return split || !adapt;
   }
@@ -283,13 +304,13 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
   run(g: GemmProblem, simd: boolean): boolean {
     const { m, n, k } = g;
     if (2 * m * n * k < (simd ? MIN_SIMD_FLOPS : MIN_FLOPS)) return false;
-    if (!this.open(2 * m * n * k) || !inHeap(g.a) || !inHeap(g.b) || !inHeap(g.c)) return false;
+    if (!this.open(2 * m * n * k, true) || !inHeap(g.a) || !inHeap(g.b) || !inHeap(g.c)) return false;
     const ctl = this.control;
     let pieces: number;
     if (simd) {
       if (this.self.simd === undefined) return false;
       const { byColumns, units } = simdUnits(m, n, this.size);
-      pieces = pieceCount(units, this.size, PIECES_PER_THREAD);
+      pieces = pieceCount(units, this.size, this.piecesPerThread());
       if (!this.scratchFor(Math.ceil(gemmScratchBytes(m, n, k) / 4)) || !this.describe(g)) return false;
       ctl[CONTROL.byColumns] = byColumns ? 1 : 0;
       for (let t = 0; t < this.size; t++) ctl[CONTROL.scratch + t] = this.scratch[t].byteOffset; // bytes, for the SIMD module
@@ -312,6 +333,11 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
     ctl[CONTROL.simd] = simd ? 1 : 0;
     this.split(Command.Gemm, pieces);
     return true;
+  }
+
+  /** How many pieces a thread gets of the product just opened. */
+  private piecesPerThread(): number {
+    return this.outsidePolicy ? BIG_PIECES_PER_THREAD : PIECES_PER_THREAD;
   }
 
   /** Per-thread heap scratch of at least `floats` (grown rarely, then reused); false if the heap is full. */
@@ -366,8 +392,8 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
 
   /** A sparse product (sparse-product.ts), on the SIMD module, cut into blocks of C's columns. */
   runSparseProduct(p: SparseProduct, flops: number): boolean {
-    const pieces = pieceCount(Math.ceil(p.width / 32), this.size, PIECES_PER_THREAD);
-    if (pieces < 2 || !this.open(flops) || this.self.simd === undefined) return false;
+    if (p.width <= 32 || !this.open(flops, true) || this.self.simd === undefined) return false;
+    const pieces = pieceCount(Math.ceil(p.width / 32), this.size, this.piecesPerThread());
     const ctl = this.control;
     [p.c, p.starts, p.idx, p.vals].forEach((offset, i) => (ctl[CONTROL.arrays + i] = offset));
     ctl[CONTROL.b] = p.b;
@@ -417,6 +443,7 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
     this.waitForPieces(pieces, t0, pieceMs);
     const end = performance.now();
     if (this.policy.splitEnded(end - ownDone, pieceMs, (pieces - own) / pieces, end)) this.stats.stalls++;
+    if (this.outsidePolicy) this.policy.leaveOut(end - t0);
     if (Atomics.load(ctl, CONTROL.failed) !== 0) this.fail("failed in its piece of a job (its error follows as a warning)");
     this.stats.jobs++;
     this.stats.workerPieces += pieces - own;
