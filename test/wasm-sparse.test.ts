@@ -5,7 +5,10 @@ import { describe, it, expect, vi, afterEach } from "vitest";
 import { Matrix, getBackend } from "../src/index.js";
 import { backend } from "../src/tensor/backend.js";
 import { Gradient } from "../src/tensor/parameter.js";
+import { heapInt32 } from "../src/tensor/heap.js";
 import type { WasmBackend } from "../src/tensor/wasm-backend.js";
+import { windowGeometry } from "../src/tensor/conv-geometry.js";
+import { conv2dWeightGradientsByProduct, conv2dInputGradientByProduct, conv2dByProduct, type Products } from "../src/tensor/conv-fast.js";
 import { bits, lcg } from "./helpers/data.js";
 
 const wasm = getBackend() === "wasm";
@@ -77,6 +80,69 @@ describe.runIf(wasm)("sparse products (wasm backend)", () => {
     backend().matmul(dense, x, W);
     expect(product).not.toHaveBeenCalled();
     expect(bits(z).equals(bits(dense))).toBe(true);
+  });
+
+  it("aᵀ·b with a mostly-zero b (gradientProduct, by b's rows) has the dense product's bits", () => {
+    const scatter = vi.spyOn(b().simd, "sparseScatter");
+    const rand = lcg(13);
+    // b's columns: 1 (one scalar column), 5 (a vector and one), 64, 70 (16-wide steps, then 4, then 1)
+    const cases: [number, number, number][] = [[9, 7, 1], [40, 21, 5], [300, 289, 64], [77, 10, 70], [3, 37, 2]];
+    for (const [rows, k, f] of cases) {
+      const a = denseMatrix(rows, k, rand), sparse = sparseMatrix(rows, f, 0.1, rand);
+      const out = new Matrix(k, f), dense = new Matrix(k, f);
+      out.data.fill(7); // every value is written
+      b().gradientProduct(out, a, sparse);
+      backend().matmulTransA(dense, a, sparse);
+      expect(bits(out).equals(bits(dense)), `${rows}x${k} by ${rows}x${f}`).toBe(true);
+    }
+    expect(scatter).toHaveBeenCalledTimes(cases.length);
+    // A dense b keeps the dense product.
+    const a = denseMatrix(30, 20, rand), full = denseMatrix(30, 8, rand), out = new Matrix(20, 8), dense = new Matrix(20, 8);
+    b().gradientProduct(out, a, full);
+    backend().matmulTransA(dense, a, full);
+    expect(scatter).toHaveBeenCalledTimes(cases.length);
+    expect(bits(out).equals(bits(dense))).toBe(true);
+  });
+
+  it("a convolution's gradients from a dy that came through max pooling take its entries, with the dense products' bits", () => {
+    const rand = lcg(17);
+    const dense: Products = {
+      affine: (z, x, W) => backend().matmul(z, x, W),
+      gradientProduct: (out, a, bb) => backend().matmulTransA(out, a, bb),
+    };
+    const product = vi.spyOn(b().simd, "sparseProduct"), scatter = vi.spyOn(b().simd, "sparseScatter");
+    for (const [image, kernel, padding] of [[[13, 13, 32], [3, 3], "valid"], [[9, 8, 3], [2, 3], "same"]] as const) {
+      const g = windowGeometry(image, kernel, [1, 1], padding);
+      const n = 4, cin = image[2], f = 6, kRows = g.kh * g.kw * cin;
+      const x = denseMatrix(n, g.h * g.w * cin, rand), K = denseMatrix(kRows, f, rand), bias = denseMatrix(1, f, rand);
+      const dy = sparseMatrix(n, g.oh * g.ow * f, 0.12, rand); // about one pixel in four of each 2x2 window, after a ReLU
+      const dK = new Matrix(kRows, f), db = new Matrix(1, f), dKDense = new Matrix(kRows, f), dbDense = new Matrix(1, f);
+      const y = new Matrix(n, g.oh * g.ow * f);
+      conv2dByProduct(b(), y, x, K, bias, g, true); // the forward pass leaves its windows for the weight gradients
+      conv2dWeightGradientsByProduct(b(), dK, db, x, dy, g, true);
+      conv2dWeightGradientsByProduct(dense, dKDense, dbDense, x, dy, g, true);
+      expect(bits(dK).equals(bits(dKDense)), `dK, ${image} ${kernel} ${padding}`).toBe(true);
+      expect(bits(db).equals(bits(dbDense)), `db, ${image} ${kernel} ${padding}`).toBe(true);
+      const dx = new Matrix(n, g.h * g.w * cin), dxDense = new Matrix(n, g.h * g.w * cin);
+      conv2dInputGradientByProduct(b(), dx, dy, K, g, true);
+      conv2dInputGradientByProduct(dense, dxDense, dy, K, g, true);
+      expect(bits(dx).equals(bits(dxDense)), `dx, ${image} ${kernel} ${padding}`).toBe(true);
+    }
+    expect(scatter).toHaveBeenCalledTimes(2);
+    expect(product).toHaveBeenCalledTimes(2);
+  });
+
+  it("the entry scan stops in the row that passes its limit", () => {
+    const rand = lcg(19);
+    const x = sparseMatrix(50, 40, 0.6, rand); // ~24 entries a row
+    const starts = heapInt32(51)!, idx = heapInt32(2000)!, vals = heapInt32(2000)!;
+    const scan = (limit: number) => b().simd.sparseRows(x.data.byteOffset, 50, 40, starts.byteOffset, idx.byteOffset, vals.byteOffset, limit);
+    const perRow = Array.from({ length: 50 }, (_, i) => Array.from(x.data.subarray(40 * i, 40 * i + 40)).filter((v) => v !== 0).length);
+    let upTo = 0, row = 0;
+    while (upTo <= 100) upTo += perRow[row++];
+    expect(scan(100), "the entries up to the end of the row that passed 100").toBe(upTo);
+    expect(scan(2000), "every entry").toBe(perRow.reduce((sum, v) => sum + v, 0));
+    expect(starts[50]).toBe(scan(2000));
   });
 
   it("a NaN in x reaches the result, as in the dense product", () => {

@@ -31,10 +31,19 @@ function loops(simd: boolean, ...arrays: ArrayBufferView[]): ConvSimd | undefine
   return simd && arrays.every(inHeap) ? convSimd() : undefined;
 }
 
-/** The backend's products this file builds on. */
+/**
+ * The backend's products this file builds on. Two of their operands are mostly
+ * zeros: the first convolution's windows of an MNIST image (~80% black), and
+ * every dy that comes back through max pooling (one pixel of each window gets
+ * a gradient, and a ReLU zeroes more: 9% and 15% non-zero in mnist_convnet).
+ * So they go as products that take a mostly-zero operand by its entries in the
+ * wasm backend (wasm/sparse.ts), with the dense product's bits.
+ */
 export interface Products {
-  matmul(out: Matrix, a: Matrix, b: Matrix): void;
-  matmulTransA(out: Matrix, a: Matrix, b: Matrix): void;
+  /** z = x·W (+ b): x may be mostly zeros */
+  affine(z: Matrix, x: Matrix, W: Matrix, b: Matrix | undefined): void;
+  /** out = aᵀ·b: b may be mostly zeros */
+  gradientProduct(out: Matrix, a: Matrix, b: Matrix): void;
 }
 
 /** Per convolution (its geometry): the buffers, and which input (with or without the 1s) cols holds. */
@@ -74,7 +83,7 @@ export function conv2dByProduct(be: Products, y: Matrix, x: Matrix, K: Matrix, b
     weights.data.set(K.data);
     weights.data.set(b.data, K.data.length);
   }
-  be.matmul(pixelRows(y, K.cols), cols, weights);
+  be.affine(pixelRows(y, K.cols), cols, weights, undefined);
 }
 
 /** [dK; db] = colsᵀ·dy, with the cols of the forward pass when x is its input */
@@ -85,11 +94,11 @@ export function conv2dWeightGradientsByProduct(
   const ones = db !== undefined;
   const cols = s.cols && s.source === x.data && s.rows === x.rows && s.ones === ones ? s.cols : colsOf(x, g, s, ones, simd);
   if (db === undefined) {
-    be.matmulTransA(dK, cols, pixelRows(dy, dK.cols));
+    be.gradientProduct(dK, cols, pixelRows(dy, dK.cols));
     return;
   }
   const both = (s.gradients = workspace(s.gradients, dK.rows + 1, dK.cols));
-  be.matmulTransA(both, cols, pixelRows(dy, dK.cols));
+  be.gradientProduct(both, cols, pixelRows(dy, dK.cols));
   dK.data.set(both.data.subarray(0, dK.data.length));
   db.data.set(both.data.subarray(dK.data.length));
 }
@@ -103,7 +112,7 @@ export function conv2dInputGradientByProduct(be: Products, dx: Matrix, dy: Matri
   for (let p = 0; p < k; p++) for (let o = 0; o < f; o++) td[o * k + p] = kd[p * f + o];
   const dyRows = pixelRows(dy, f);
   const dcols = (s.dcols = workspace(s.dcols, dyRows.rows, k));
-  be.matmul(dcols, dyRows, kernelT);
+  be.affine(dcols, dyRows, kernelT, undefined);
   col2im(dx.data, dcols.data, dx.rows, g, loops(simd, dx.data, dcols.data));
 }
 

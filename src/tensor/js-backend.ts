@@ -59,6 +59,11 @@ export class JsBackend extends ReferenceBackend {
     this.product(out, a, b, true, false);
   }
 
+  /** out = aᵀ·b, for a b that may be mostly zeros (a convolution's weight gradients): the wasm backend takes b by its entries */
+  gradientProduct(out: Matrix, a: Matrix, b: Matrix): void {
+    this.matmulTransA(out, a, b);
+  }
+
   /** x's non-zero columns when they are few enough to pay for skipping the others, else undefined. */
   protected sparseColumns(x: Matrix): Int32Array | undefined {
     if (this.columns.length < x.cols) this.columns = heapInt32(x.cols) ?? new Int32Array(x.cols);

@@ -135,12 +135,14 @@ export function pieceCount(units: number, threads: number, perThread: number): n
 
 /**
  * The 16-wide units a SIMD product is cut along: C's columns when there are
- * enough of them, else its rows. A tall C (m ≥ 8n: predict on a whole test
- * set, a convolution's output pixels) is cut along its rows too: a piece packs
- * the A rows and B columns it needs, and there B is the small one.
+ * enough of them and C is not tall, else its rows. Cut by columns, every piece
+ * packs all of A (m x k); by rows, all of B (k x n). So a C with more than twice
+ * as many rows as columns is cut along its rows: predict on a whole test set
+ * (10000 x 128), a convolution's output pixels (15488 x 64) and its weight
+ * gradient (289 x 64, summed over k = 15488).
  */
 export function simdUnits(m: number, n: number, threads: number): { byColumns: boolean; units: number } {
-  const byColumns = n >= 16 * threads && m < 8 * n;
+  const byColumns = n >= 16 * threads && m <= 2 * n;
   return { byColumns, units: Math.ceil((byColumns ? n : m) / 16) };
 }
 

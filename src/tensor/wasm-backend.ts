@@ -21,7 +21,7 @@ import { getGemmExecutor, indexListsInHeap, type GemmProblem, type Selection } f
 import { heapInt32, heapMemory, inHeap } from "./heap.js";
 import { allocFloat32 } from "./alloc.js";
 import { SimdModule, gemmScratchBytes, wasmSimdAvailable } from "./wasm/module.js";
-import type { Matrix } from "./matrix.js";
+import { workspace, type Matrix } from "./matrix.js";
 import type { Gradient } from "./parameter.js";
 import { sparseProduct } from "./sparse-product.js";
 
@@ -56,6 +56,8 @@ export class WasmBackend extends JsBackend {
   private readonly staging: Float32Array[] = [];
   private scratch: Float32Array | undefined;
   private columnScratch: Int32Array | undefined;
+  /** gradientProduct's outᵀ, reused. */
+  private transposed: Matrix | undefined;
   private entries: Entries | undefined;
   /** Arrays last found dense, and how many calls they skip the scan for. */
   private readonly dense = new WeakMap<Float32Array, number>();
@@ -147,6 +149,24 @@ export class WasmBackend extends JsBackend {
     dW.setRows(rows, index);
   }
 
+  /**
+   * out = aᵀ·b (a convolution's weight gradients, conv-fast.ts); a mostly-zero b (the gradient
+   * that comes back through max pooling: one pixel of each window gets any) by its entries, as
+   *   outᵀ = bᵀ·a      outᵀ(o, ·) += b(p, o) · a(p, ·) for b's entries, row p by row p
+   * (wasm/sparse.ts: sparseScatter). Each sum runs over p in increasing order, as the dense
+   * product's does (and a·b = b·a exactly in float32), so the bits are the dense product's.
+   */
+  override gradientProduct(out: Matrix, a: Matrix, b: Matrix): void {
+    const e = this.simdFor(out.data, a.data) && this.sparseEntries(b);
+    if (!e) return this.matmulTransA(out, a, b);
+    const t = (this.transposed = workspace(this.transposed, b.cols, a.cols));
+    if (!this.simdFor(t.data)) return this.matmulTransA(out, a, b);
+    // On this thread: split by columns, each thread would read all of a (measured slower on 2 threads).
+    this.simd.sparseScatter(t.data.byteOffset, a.cols, b.cols, e.starts.byteOffset, e.idx.byteOffset, e.vals.byteOffset, b.rows, a.data.byteOffset, a.cols, 0, a.cols);
+    const od = out.data, td = t.data, k = a.cols, f = b.cols;
+    for (let o = 0; o < f; o++) for (let p = 0; p < k; p++) od[p * f + o] = td[o * k + p];
+  }
+
   /** x's non-zero entries row by row when they are few enough to pay for a sparse product, else undefined. */
   private sparseEntries(x: Matrix): Entries | undefined {
     const size = x.rows * x.cols;
@@ -156,15 +176,18 @@ export class WasmBackend extends JsBackend {
       this.dense.set(x.data, skip - 1);
       return undefined;
     }
+    // Few enough: at most `limit`. The scan stops in the row that passes it, so it needs room for one row more.
+    const limit = Math.ceil(SPARSE_DENSITY * size) - 1, room = limit + x.cols;
     let e = this.entries;
-    if (e === undefined || e.idx.length < size || e.pos.length < x.cols || e.starts.length < x.rows + 1) {
-      const starts = heapInt32(x.rows + 1), idx = heapInt32(size), pos = heapInt32(x.cols), cStarts = heapInt32(x.cols + 1), cIdx = heapInt32(size);
+    if (e === undefined || e.idx.length < room || e.pos.length < x.cols || e.starts.length < x.rows + 1) {
+      const most = Math.max(room, e?.idx.length ?? 0), cols = Math.max(x.cols, e?.pos.length ?? 0), rows = Math.max(x.rows, (e?.starts.length ?? 1) - 1);
+      const starts = heapInt32(rows + 1), idx = heapInt32(most), pos = heapInt32(cols), cStarts = heapInt32(cols + 1), cIdx = heapInt32(most);
       if (!starts || !idx || !pos || !cStarts || !cIdx) return undefined;
-      e = this.entries = { count: 0, starts, idx, vals: allocFloat32(size), pos, cStarts, cIdx, cVals: allocFloat32(size) };
+      e = this.entries = { count: 0, starts, idx, vals: allocFloat32(most), pos, cStarts, cIdx, cVals: allocFloat32(most) };
       if (!inHeap(e.vals) || !inHeap(e.cVals)) return (this.entries = undefined);
     }
-    e.count = this.simd.sparseRows(x.data.byteOffset, x.rows, x.cols, e.starts.byteOffset, e.idx.byteOffset, e.vals.byteOffset);
-    if (e.count < SPARSE_DENSITY * size) return e;
+    e.count = this.simd.sparseRows(x.data.byteOffset, x.rows, x.cols, e.starts.byteOffset, e.idx.byteOffset, e.vals.byteOffset, limit);
+    if (e.count <= limit) return e;
     this.dense.set(x.data, DENSE_RESCAN);
     return undefined;
   }

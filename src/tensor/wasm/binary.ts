@@ -172,6 +172,7 @@ export class FunctionWriter {
   i32Or(): this { return this.op(0x72); }
   i32Eqz(): this { return this.op(0x45); }
   i32Eq(): this { return this.op(0x46); }
+  i32Ne(): this { return this.op(0x47); }
   i32LtS(): this { return this.op(0x48); }
   i32GtS(): this { return this.op(0x4a); }
   i32LeS(): this { return this.op(0x4c); }

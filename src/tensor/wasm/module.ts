@@ -182,7 +182,7 @@ export class SimdModule {
   private readonly updateFns: Record<UpdateRule, Exported>;
   private readonly sgdRowsFn: Exported;
   private readonly nonzeroColumnsFn: (...args: number[]) => number;
-  private readonly sparseFns: { rows: (...args: number[]) => number; columns: (...args: number[]) => number; product: Exported };
+  private readonly sparseFns: { rows: (...args: number[]) => number; columns: (...args: number[]) => number; product: Exported; scatter: Exported };
   private readonly pointwiseFns: Record<"reluForward" | "reluBackward" | "sigmoidBackward" | "sumRows", Exported>;
   private readonly sigmoidFn: Exported;
   private readonly allFiniteFn: (ptr: number, count: number) => number;
@@ -207,6 +207,7 @@ export class SimdModule {
       rows: exports.sparseRows as (...args: number[]) => number,
       columns: exports.sparseColumns as (...args: number[]) => number,
       product: exports.sparseProduct as Exported,
+      scatter: exports.sparseScatter as Exported,
     };
     this.pointwiseFns = {
       reluForward: exports.reluForward as Exported, reluBackward: exports.reluBackward as Exported,
@@ -266,9 +267,13 @@ export class SimdModule {
 
   // Products with a sparse left operand (sparse.ts): int32 and float32 arrays at byte offsets.
 
-  /** S = the n x c floats at x, its non-zero entries row by row: starts (n + 1), idx and vals (up to n·c each); → how many */
-  sparseRows(x: number, n: number, c: number, starts: number, idx: number, vals: number): number {
-    return this.sparseFns.rows(x, n, c, starts, idx, vals);
+  /**
+   * S = the n x c floats at x, its non-zero entries row by row: starts (n + 1), idx and vals; → how many.
+   * Past `limit` entries it stops at the end of the row and returns a count above limit (idx and
+   * vals need room for limit + c; starts is then incomplete).
+   */
+  sparseRows(x: number, n: number, c: number, starts: number, idx: number, vals: number, limit: number): number {
+    return this.sparseFns.rows(x, n, c, starts, idx, vals, limit);
   }
 
   /**
@@ -277,6 +282,14 @@ export class SimdModule {
    */
   sparseColumns(n: number, c: number, starts: number, idx: number, vals: number, pos: number, cols: number, cStarts: number, cIdx: number, cVals: number): number {
     return this.sparseFns.columns(n, c, starts, idx, vals, pos, cols, cStarts, cIdx, cVals);
+  }
+
+  /**
+   * C = Sᵀ·B from S's entries row by row: C's cRows rows, columns [j0, j1) set to 0, then
+   * C(idx[q], j) += vals[q] · B(i, j) for i < rows and row i's entries q; ldc, ldb in floats
+   */
+  sparseScatter(c: number, ldc: number, cRows: number, starts: number, idx: number, vals: number, rows: number, b: number, ldb: number, j0: number, j1: number): void {
+    this.sparseFns.scatter(c, ldc, cRows, starts, idx, vals, rows, b, ldb, j0, j1);
   }
 
   /** C(i, j) = Σ_q vals[q] · B(idx[q], j) over row i's entries, for i < rows and j in [j0, j1); ldc, ldb in floats */
@@ -332,9 +345,10 @@ export class SimdModule {
     for (const rule of UPDATE_RULES) this.update(rule, a, b, v, 0, 64, 0, 0);
     this.sgdRows(a, b, ints, 8, 8, 0, 8, 0);
     this.nonzeroColumns(a, 8, 8, ints + 64, ints + 128);
-    this.sparseRows(a, 2, 8, ints + 64, ints + 128, ints + 256);
+    this.sparseRows(a, 2, 8, ints + 64, ints + 128, ints + 256, 16);
     this.sparseColumns(2, 8, ints + 64, ints + 128, ints + 256, ints + 384, ints + 512, ints + 576, ints + 640, ints + 704);
     this.sparseProduct(c, 40, ints + 64, ints + 128, ints + 256, 2, b, 40, 0, 37); // 32 + 4 + 1 columns: every loop
+    this.sparseScatter(scratch, 21, 8, ints + 64, ints + 128, ints + 256, 2, b, 21, 0, 21); // 16 + 4 + 1 columns: every loop
     this.reluForward(c, a, 64);
     this.reluBackward(c, a, b, 64);
     this.sigmoidBackward(c, a, b, 64);

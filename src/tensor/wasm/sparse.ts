@@ -24,13 +24,30 @@
  * dense product makes it NaN, here it is left out, as the column skipping has
  * always done.)
  *
- *   sparseRows(x, n, c, starts, idx, vals) → nnz      S = x (n x c floats), its non-zeros row by row
+ *   sparseRows(x, n, c, starts, idx, vals, limit) → nnz
+ *                                                     S = x (n x c floats), its non-zeros row by row;
+ *                                                     it stops after the row that takes nnz past limit
+ *                                                     (x is then too dense to pay): idx and vals need
+ *                                                     room for limit + c, and starts is incomplete
  *   sparseColumns(n, c, starts, idx, vals, pos, cols, cStarts, cIdx, cVals) → u
  *                                                     the same entries column by column, for the u
  *                                                     columns that have any: cols (increasing), cStarts
  *                                                     (u + 1), cIdx (sample numbers), cVals; pos: c int32 scratch
  *   sparseProduct(c, ldc, starts, idx, vals, rows, b, ldb, j0, j1)
  *                                                     C's columns [j0, j1), rows < rows
+ *   sparseScatter(c, ldc, cRows, starts, idx, vals, rows, b, ldb, j0, j1)
+ *                                                     C = Sᵀ·B, C's columns [j0, j1) (C has cRows
+ *                                                     rows: S's columns), from S's rows:
+ *                                                       C(idx[q], j) += vals[q] · B(i, j)
+ *                                                     for i < rows, q in row i's entries
+ *
+ * The scatter form is for Sᵀ·B with B tall and wide (a convolution's weight
+ * gradient: B its 15488 windows of 289 values, S the gradient through max
+ * pooling). Taking S column by column would visit B's rows in a scattered
+ * order, once per block of columns, each row from memory; row by row, B
+ * streams through once and the sums (C, a few rows) stay in cache. Each C(o, j)
+ * still sums its terms in increasing i, so the bits are those of the dense
+ * product Sᵀ·B too.
  *
  * A value counts as non-zero when its bits other than the sign are not all 0:
  * −0 is left out like 0, a NaN is kept (it must reach the product).
@@ -45,34 +62,39 @@ export function emitSparse(mod: ModuleWriter): void {
   emitSparseRows(mod);
   emitSparseColumns(mod);
   emitSparseProduct(mod);
+  emitSparseScatter(mod);
 }
 
 function emitSparseRows(mod: ModuleWriter): FunctionWriter {
-  const f = mod.func(["i32", "i32", "i32", "i32", "i32", "i32"], ["i32"], "sparseRows");
-  const [x, n, c, starts, idx, vals] = [0, 1, 2, 3, 4, 5];
+  const f = mod.func(["i32", "i32", "i32", "i32", "i32", "i32", "i32"], ["i32"], "sparseRows");
+  const [x, n, c, starts, idx, vals, limit] = [0, 1, 2, 3, 4, 5, 6];
   const i = f.local("i32"), j = f.local("i32"), row = f.local("i32"), count = f.local("i32"), bits = f.local("i32");
   const magnitude = [0xff, 0xff, 0xff, 0x7f];
-  // Column j of this row: when its value is not ±0, append (j, value).
+  // Column j + lane of this row: (j + lane, value) is written at the end of the list, and kept
+  // (count + 1) when the value is not ±0. No branch: in a quad that has a lit pixel, which of
+  // the four are lit is a coin toss, and a mispredicted branch costs more than two stores.
   const take = (lane: number) => {
-    f.get(row).get(j).i32(4).i32Mul().i32Add().i32Load(4 * lane).tee(bits).i32(0x7fffffff).i32And().ifElse(() => {
-      f.get(idx).get(count).i32(4).i32Mul().i32Add().get(j).i32(lane).i32Add().i32Store();
-      f.get(vals).get(count).i32(4).i32Mul().i32Add().get(bits).i32Store();
-      f.get(count).i32(1).i32Add().set(count);
-    });
+    f.get(row).get(j).i32(4).i32Mul().i32Add().i32Load(4 * lane).set(bits);
+    f.get(idx).get(count).i32(4).i32Mul().i32Add().get(j).i32(lane).i32Add().i32Store();
+    f.get(vals).get(count).i32(4).i32Mul().i32Add().get(bits).i32Store();
+    f.get(count).get(bits).i32(0x7fffffff).i32And().i32(0).i32Ne().i32Add().set(count);
   };
-  f.forLoop(i, () => f.i32(0), () => f.get(n), 1, () => {
-    f.get(starts).get(i).i32(4).i32Mul().i32Add().get(count).i32Store();
-    f.get(x).get(i).get(c).i32Mul().i32(4).i32Mul().i32Add().set(row);
-    // Four columns at a time: most quads of an image are all black, and one test passes them.
-    f.forLoop(j, () => f.i32(0), () => f.get(c).i32(3).i32Sub(), 4, () => {
-      f.get(row).get(j).i32(4).i32Mul().i32Add().v128Load();
-      f.v128Const([...magnitude, ...magnitude, ...magnitude, ...magnitude]).v128And().v128AnyTrue().ifElse(() => {
-        for (let lane = 0; lane < 4; lane++) take(lane);
+  f.block((tooMany) => {
+    f.forLoop(i, () => f.i32(0), () => f.get(n), 1, () => {
+      f.get(starts).get(i).i32(4).i32Mul().i32Add().get(count).i32Store();
+      f.get(x).get(i).get(c).i32Mul().i32(4).i32Mul().i32Add().set(row);
+      // Four columns at a time: most quads of an image are all black, and one test passes them.
+      f.forLoop(j, () => f.i32(0), () => f.get(c).i32(3).i32Sub(), 4, () => {
+        f.get(row).get(j).i32(4).i32Mul().i32Add().v128Load();
+        f.v128Const([...magnitude, ...magnitude, ...magnitude, ...magnitude]).v128And().v128AnyTrue().ifElse(() => {
+          for (let lane = 0; lane < 4; lane++) take(lane);
+        });
       });
+      f.forLoop(j, () => f.get(j), () => f.get(c), 1, () => take(0));
+      f.get(count).get(limit).i32GtS().brIf(tooMany);
     });
-    f.forLoop(j, () => f.get(j), () => f.get(c), 1, () => take(0));
+    f.get(starts).get(n).i32(4).i32Mul().i32Add().get(count).i32Store();
   });
-  f.get(starts).get(n).i32(4).i32Mul().i32Add().get(count).i32Store();
   f.get(count);
   return f;
 }
@@ -175,6 +197,61 @@ function emitSparseProduct(mod: ModuleWriter): FunctionWriter {
         f.get(sum).get(value).get(bRow).f32Load().f32Mul().f32Add().set(sum);
       });
       f.get(cPtr).get(sum).f32Store();
+    });
+  });
+  return f;
+}
+
+function emitSparseScatter(mod: ModuleWriter): FunctionWriter {
+  const f = mod.func(Array(11).fill("i32"), [], "sparseScatter");
+  const [c, ldc, cRows, starts, idx, vals, rows, b, ldb, j0, j1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const i = f.local("i32"), j = f.local("i32"), qp = f.local("i32"), qEnd = f.local("i32");
+  const bRow = f.local("i32"), cRow = f.local("i32"), vectorsEnd = f.local("i32");
+  const splat = f.local("v128"), value = f.local("f32");
+  const at = (base: number) => f.get(base).get(j).i32(4).i32Mul().i32Add();
+  // C(o, j) += value · B(i, j) for j in [j, end), `width` floats a step (16, 4 or 1)
+  const run = (width: number, end: () => void) => {
+    f.block((done) => {
+      f.loop((top) => {
+        f.get(j).i32(width).i32Add();
+        end();
+        f.i32GtS().brIf(done);
+        if (width === 1) {
+          at(cRow); at(cRow).f32Load(); at(bRow).f32Load().get(value).f32Mul().f32Add().f32Store();
+        } else {
+          for (let v = 0; v < width / 4; v++) {
+            at(cRow); at(cRow).v128Load(16 * v); at(bRow).v128Load(16 * v).get(splat).f32x4Mul().f32x4Add().v128Store(16 * v);
+          }
+        }
+        f.get(j).i32(width).i32Add().set(j).br(top);
+      });
+    });
+  };
+
+  // C's rows, columns [j0, j1), start at 0 (the sums' first term is added to +0, as in the dense product).
+  f.forLoop(i, () => f.i32(0), () => f.get(cRows), 1, () => {
+    f.forLoop(j, () => f.get(j0), () => f.get(j1), 1, () => {
+      f.get(c).get(i).get(ldc).i32Mul().get(j).i32Add().i32(4).i32Mul().i32Add().f32(0).f32Store();
+    });
+  });
+  // The columns in whole vectors: [j0, vectorsEnd).
+  f.get(j1).get(j0).i32Sub().i32(-4).i32And().get(j0).i32Add().set(vectorsEnd);
+  f.forLoop(i, () => f.i32(0), () => f.get(rows), 1, () => {
+    f.get(b).get(i).get(ldb).i32Mul().i32(4).i32Mul().i32Add().set(bRow);
+    f.get(starts).get(i).i32(4).i32Mul().i32Add().i32Load().i32(4).i32Mul().set(qp);
+    f.get(starts).get(i).i32(4).i32Mul().i32Add().i32Load(4).i32(4).i32Mul().set(qEnd);
+    f.block((done) => {
+      f.get(qp).get(qEnd).i32GeS().brIf(done);
+      f.loop((top) => {
+        f.get(c).get(idx).get(qp).i32Add().i32Load().get(ldc).i32Mul().i32(4).i32Mul().i32Add().set(cRow);
+        f.get(vals).get(qp).i32Add().v128Load32Splat().set(splat);
+        f.get(vals).get(qp).i32Add().f32Load().set(value);
+        f.get(j0).set(j);
+        run(16, () => f.get(vectorsEnd));
+        run(4, () => f.get(vectorsEnd));
+        run(1, () => f.get(j1));
+        f.get(qp).i32(4).i32Add().tee(qp).get(qEnd).i32LtS().brIf(top);
+      });
     });
   });
   return f;
