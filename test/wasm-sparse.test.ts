@@ -118,14 +118,14 @@ describe.runIf(wasm)("sparse products (wasm backend)", () => {
       const dy = sparseMatrix(n, g.oh * g.ow * f, 0.12, rand); // about one pixel in four of each 2x2 window, after a ReLU
       const dK = new Matrix(kRows, f), db = new Matrix(1, f), dKDense = new Matrix(kRows, f), dbDense = new Matrix(1, f);
       const y = new Matrix(n, g.oh * g.ow * f);
-      conv2dByProduct(b(), y, x, K, bias, g, true); // the forward pass leaves its windows for the weight gradients
-      conv2dWeightGradientsByProduct(b(), dK, db, x, dy, g, true);
-      conv2dWeightGradientsByProduct(dense, dKDense, dbDense, x, dy, g, true);
+      conv2dByProduct(b(), y, x, K, bias, g, b().simd); // the forward pass leaves its windows for the weight gradients
+      conv2dWeightGradientsByProduct(b(), dK, db, x, dy, g, b().simd);
+      conv2dWeightGradientsByProduct(dense, dKDense, dbDense, x, dy, g, b().simd);
       expect(bits(dK).equals(bits(dKDense)), `dK, ${image} ${kernel} ${padding}`).toBe(true);
       expect(bits(db).equals(bits(dbDense)), `db, ${image} ${kernel} ${padding}`).toBe(true);
       const dx = new Matrix(n, g.h * g.w * cin), dxDense = new Matrix(n, g.h * g.w * cin);
-      conv2dInputGradientByProduct(b(), dx, dy, K, g, true);
-      conv2dInputGradientByProduct(dense, dxDense, dy, K, g, true);
+      conv2dInputGradientByProduct(b(), dx, dy, K, g, b().simd);
+      conv2dInputGradientByProduct(dense, dxDense, dy, K, g, b().simd);
       expect(bits(dx).equals(bits(dxDense)), `dx, ${image} ${kernel} ${padding}`).toBe(true);
     }
     expect(scatter).toHaveBeenCalledTimes(2);

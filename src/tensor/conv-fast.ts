@@ -23,12 +23,19 @@
  */
 import { Matrix, workspace } from "./matrix.js";
 import type { WindowGeometry } from "./conv-geometry.js";
-import { convSimd, type ConvSimd } from "./conv-simd.js";
 import { inHeap } from "./heap.js";
 
-/** The SIMD loops when asked for (the wasm backend) and every array is in the heap, else undefined: the TypeScript loops. */
-function loops(simd: boolean, ...arrays: ArrayBufferView[]): ConvSimd | undefined {
-  return simd && arrays.every(inHeap) ? convSimd() : undefined;
+/** The loops around the products as SIMD: the wasm backend's module has them (wasm/conv-loops.ts), on every thread. */
+export interface ConvLoops {
+  copyRows(dst: number, src: number, span: number, rows: number, dstStep: number, srcStep: number): void;
+  addRows(dst: number, src: number, span: number, rows: number, dstStep: number, srcStep: number): void;
+  maxWindow(y: number, at: number, x: number, first: number, rows: number, cols: number, rowStep: number, c: number): void;
+  scatterAdd(dx: number, dy: number, at: number, count: number): void;
+}
+
+/** The SIMD loops when given (the wasm backend) and every array is in the heap, else undefined: the TypeScript loops. */
+function loops(simd: ConvLoops | undefined, ...arrays: ArrayBufferView[]): ConvLoops | undefined {
+  return simd !== undefined && arrays.every(inHeap) ? simd : undefined;
 }
 
 /**
@@ -74,7 +81,7 @@ function pixelRows(m: Matrix, f: number): Matrix {
 }
 
 /** y = cols·[K; b] */
-export function conv2dByProduct(be: Products, y: Matrix, x: Matrix, K: Matrix, b: Matrix | undefined, g: WindowGeometry, simd = false): void {
+export function conv2dByProduct(be: Products, y: Matrix, x: Matrix, K: Matrix, b: Matrix | undefined, g: WindowGeometry, simd?: ConvLoops): void {
   const s = scratchFor(g);
   const cols = colsOf(x, g, s, b !== undefined, simd);
   let weights = K;
@@ -88,7 +95,7 @@ export function conv2dByProduct(be: Products, y: Matrix, x: Matrix, K: Matrix, b
 
 /** [dK; db] = colsᵀ·dy, with the cols of the forward pass when x is its input */
 export function conv2dWeightGradientsByProduct(
-  be: Products, dK: Matrix, db: Matrix | undefined, x: Matrix, dy: Matrix, g: WindowGeometry, simd = false,
+  be: Products, dK: Matrix, db: Matrix | undefined, x: Matrix, dy: Matrix, g: WindowGeometry, simd?: ConvLoops,
 ): void {
   const s = scratchFor(g);
   const ones = db !== undefined;
@@ -104,7 +111,7 @@ export function conv2dWeightGradientsByProduct(
 }
 
 /** dcols = dy·Kᵀ, dx = col2im(dcols) */
-export function conv2dInputGradientByProduct(be: Products, dx: Matrix, dy: Matrix, K: Matrix, g: WindowGeometry, simd = false): void {
+export function conv2dInputGradientByProduct(be: Products, dx: Matrix, dy: Matrix, K: Matrix, g: WindowGeometry, simd?: ConvLoops): void {
   const s = scratchFor(g);
   // Kᵀ, so that dy·Kᵀ runs as a plain product (measured faster than the transposed form here)
   const kernelT = (s.kernelT = workspace(s.kernelT, K.cols, K.rows));
@@ -117,7 +124,7 @@ export function conv2dInputGradientByProduct(be: Products, dx: Matrix, dy: Matri
 }
 
 /** x's windows as the rows of the scratch's cols (with the 1s column when `ones`), kept for the backward pass. */
-function colsOf(x: Matrix, g: WindowGeometry, s: Scratch, ones: boolean, simd: boolean): Matrix {
+function colsOf(x: Matrix, g: WindowGeometry, s: Scratch, ones: boolean, simd: ConvLoops | undefined): Matrix {
   const k = g.kh * g.kw * g.c + (ones ? 1 : 0);
   const cols = (s.cols = workspace(s.cols, x.rows * g.oh * g.ow, k));
   im2col(cols.data, x.data, x.rows, g, ones, loops(simd, cols.data, x.data));
@@ -146,7 +153,7 @@ function insideColumns(g: WindowGeometry): [number, number] {
  * the output columns j: the inside ones are one strided copy of window rows
  * (SIMD with `simd`), the ones at the edges go pixel by pixel with zeros for padding.
  */
-export function im2col(cols: Float32Array, x: Float32Array, n: number, g: WindowGeometry, ones = false, simd?: ConvSimd): void {
+export function im2col(cols: Float32Array, x: Float32Array, n: number, g: WindowGeometry, ones = false, simd?: ConvLoops): void {
   const { h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow } = g;
   const span = kw * c, K = kh * span + (ones ? 1 : 0);
   const [jLo, jHi] = insideColumns(g);
@@ -189,7 +196,7 @@ function copy(dst: Float32Array, to: number, src: Float32Array, from: number, co
 }
 
 /** im2col's adjoint: dx = 0, then every value of dcols added onto the pixel im2col took it from (in im2col's order). */
-export function col2im(dx: Float32Array, dcols: Float32Array, n: number, g: WindowGeometry, simd?: ConvSimd): void {
+export function col2im(dx: Float32Array, dcols: Float32Array, n: number, g: WindowGeometry, simd?: ConvLoops): void {
   const { h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow } = g;
   const span = kw * c, K = kh * span;
   const [jLo, jHi] = insideColumns(g);
@@ -231,7 +238,7 @@ function add(dst: Float32Array, to: number, src: Float32Array, from: number, cou
  * maximum of each window in row-major order, and where it was), looping with
  * the channels innermost: each window pixel's c channels are consecutive in x.
  */
-export function maxPoolChannelsInner(y: Matrix, at: Int32Array, x: Matrix, g: WindowGeometry, useSimd = false): void {
+export function maxPoolChannelsInner(y: Matrix, at: Int32Array, x: Matrix, g: WindowGeometry, useSimd?: ConvLoops): void {
   const { h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow } = g;
   const xd = x.data, yd = y.data;
   const simd = c % 4 === 0 ? loops(useSimd, xd, yd, at) : undefined;
@@ -269,7 +276,7 @@ export function maxPoolChannelsInner(y: Matrix, at: Int32Array, x: Matrix, g: Wi
 }
 
 /** The max's gradient to where it was (conv-reference.ts), with the arrays in locals:  dx = 0,  dx(at(o)) += dy(o) */
-export function maxPoolBackwardScatter(dx: Matrix, dy: Matrix, at: Int32Array, useSimd = false): void {
+export function maxPoolBackwardScatter(dx: Matrix, dy: Matrix, at: Int32Array, useSimd?: ConvLoops): void {
   const dxd = dx.data, dyd = dy.data, count = dyd.length;
   const simd = loops(useSimd, dxd, dyd, at);
   dxd.fill(0);

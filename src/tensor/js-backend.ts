@@ -118,26 +118,26 @@ export class JsBackend extends ReferenceBackend {
   }
 
   /** y = cols·K + b, dK = colsᵀ·dy, dx = col2im(dy·Kᵀ): convolutions as products (conv-fast.ts) */
-  // The loops around them as SIMD (conv-simd.ts) in the wasm backend, where simdFor gives a module.
+  // The loops around them as SIMD (wasm/conv-loops.ts) in the wasm backend, where simdFor gives a module.
   override conv2d(y: Matrix, x: Matrix, K: Matrix, b: Matrix | undefined, g: WindowGeometry): void {
-    conv2dByProduct(this, y, x, K, b, g, this.simdFor() !== undefined);
+    conv2dByProduct(this, y, x, K, b, g, this.simdFor());
   }
 
   override conv2dWeightGradients(dK: Matrix, db: Matrix | undefined, x: Matrix, dy: Matrix, g: WindowGeometry): void {
-    conv2dWeightGradientsByProduct(this, dK, db, x, dy, g, this.simdFor() !== undefined);
+    conv2dWeightGradientsByProduct(this, dK, db, x, dy, g, this.simdFor());
   }
 
   override conv2dInputGradient(dx: Matrix, dy: Matrix, K: Matrix, g: WindowGeometry): void {
-    conv2dInputGradientByProduct(this, dx, dy, K, g, this.simdFor() !== undefined);
+    conv2dInputGradientByProduct(this, dx, dy, K, g, this.simdFor());
   }
 
   /** The reference's max pooling with the channels innermost (conv-fast.ts): the same bits */
   override maxPool(y: Matrix, at: Int32Array, x: Matrix, g: WindowGeometry): void {
-    maxPoolChannelsInner(y, at, x, g, this.simdFor() !== undefined);
+    maxPoolChannelsInner(y, at, x, g, this.simdFor());
   }
 
   override maxPoolBackward(dx: Matrix, dy: Matrix, at: Int32Array): void {
-    maxPoolBackwardScatter(dx, dy, at, this.simdFor() !== undefined);
+    maxPoolBackwardScatter(dx, dy, at, this.simdFor());
   }
 
   /** y = σ(x), split between threads for long inputs */

@@ -55,6 +55,7 @@ import { emitSparse } from "./sparse.js";
 import { emitPointwise } from "./pointwise.js";
 import { emitSigmoid } from "./sigmoid.js";
 import { emitAllFinite } from "./finite.js";
+import { emitConvLoops } from "./conv-loops.js";
 import { wasm, type WasmMemory } from "../webassembly.js";
 import { SHARED_MODULE_BASE64 } from "./module-bytes.js";
 
@@ -122,6 +123,7 @@ export function writeSimdModule(shared: boolean, options: DriverOptions = DEFAUL
   emitPointwise(mod);
   emitSigmoid(mod);
   emitAllFinite(mod);
+  emitConvLoops(mod);
   return mod.encode();
 }
 
@@ -186,6 +188,7 @@ export class SimdModule {
   private readonly pointwiseFns: Record<"reluForward" | "reluBackward" | "sigmoidBackward" | "sumRows", Exported>;
   private readonly sigmoidFn: Exported;
   private readonly allFiniteFn: (ptr: number, count: number) => number;
+  private readonly convFns: Record<"copyRows" | "addRows" | "maxWindow" | "scatterAdd", Exported>;
 
   /** Instantiates the emitted module (synchronously) against `memory`, imported as env.memory. */
   constructor(readonly memory: WasmMemory, options: DriverOptions = DEFAULT_OPTIONS) {
@@ -214,6 +217,10 @@ export class SimdModule {
       sigmoidBackward: exports.sigmoidBackward as Exported, sumRows: exports.sumRows as Exported,
     };
     this.sigmoidFn = exports.sigmoid as Exported;
+    this.convFns = {
+      copyRows: exports.copyRows as Exported, addRows: exports.addRows as Exported,
+      maxWindow: exports.maxWindow as Exported, scatterAdd: exports.scatterAdd as Exported,
+    };
     this.allFiniteFn = exports.allFinite as (ptr: number, count: number) => number;
   }
 
@@ -329,6 +336,28 @@ export class SimdModule {
     this.sigmoidFn(y, x, start, end);
   }
 
+  // The loops around a convolution's products (conv-loops.ts; ../conv-fast.ts calls them).
+
+  /** dst[r·dstStep + t] = src[r·srcStep + t] for r < rows, t < span (floats; dst, src in bytes) */
+  copyRows(dst: number, src: number, span: number, rows: number, dstStep: number, srcStep: number): void {
+    this.convFns.copyRows(dst, src, span, rows, dstStep, srcStep);
+  }
+
+  /** dst[r·dstStep + t] += src[r·srcStep + t], rows in order */
+  addRows(dst: number, src: number, span: number, rows: number, dstStep: number, srcStep: number): void {
+    this.convFns.addRows(dst, src, span, rows, dstStep, srcStep);
+  }
+
+  /** One max-pooling window of c channels (c a multiple of 4): its first maximum per channel, and where it is */
+  maxWindow(y: number, at: number, x: number, first: number, rows: number, cols: number, rowStep: number, c: number): void {
+    this.convFns.maxWindow(y, at, x, first, rows, cols, rowStep, c);
+  }
+
+  /** dx[at[o]] += dy[o], o < count */
+  scatterAdd(dx: number, dy: number, at: number, count: number): void {
+    this.convFns.scatterAdd(dx, dy, at, count);
+  }
+
   /**
    * Calls every function of the module once on a tiny problem inside the
    * WARM_UP_BYTES at byte offset `at` (which it overwrites). V8 compiles a
@@ -355,6 +384,10 @@ export class SimdModule {
     this.sumRows(c, a, 8, 8);
     this.sigmoid(c, a, 0, 64);
     this.allFinite(a, 64);
+    this.copyRows(c, a, 7, 2, 8, 8); // a vector and three floats a row
+    this.addRows(c, a, 7, 2, 8, 8);
+    this.maxWindow(v, scratch, a, 0, 2, 2, 8, 4);
+    this.scatterAdd(c, a, ints, 8); // ints hold 0 … 7: indices into c
   }
 
   /** Whether the `count` float32 values at byte offset ptr are all finite (no NaN, no ±Infinity); finite.ts. */

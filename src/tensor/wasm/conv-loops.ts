@@ -1,8 +1,7 @@
 /**
  * The loops around the convolution products, as WebAssembly SIMD for the wasm
- * backend (conv-fast.ts calls them; the js backend runs the same loops in
- * TypeScript, with the same bits). Four floats an instruction, on the heap
- * (heap.ts), written with the binary writer of wasm/binary.ts:
+ * backend (../conv-fast.ts calls them, on any thread; the js backend runs the
+ * same loops in TypeScript, with the same bits). Four floats an instruction:
  *
  *   copyRows(dst, src, span, rows, dstStep, srcStep)    im2col's copies
  *       for r < rows:  dst[r·dstStep + t] = src[r·srcStep + t],   t < span
@@ -18,16 +17,14 @@
  * floats go one at a time). `first` is x's index in its
  * array, so that `at` holds indices into x.data, as the reference's does.
  */
-import { ModuleWriter } from "./wasm/binary.js";
-import { wasmSimdAvailable } from "./wasm/module.js";
-import { heapMemory } from "./heap.js";
-import { wasm } from "./webassembly.js";
+import type { ModuleWriter } from "./binary.js";
 
-export interface ConvSimd {
-  copyRows(dst: number, src: number, span: number, rows: number, dstStep: number, srcStep: number): void;
-  addRows(dst: number, src: number, span: number, rows: number, dstStep: number, srcStep: number): void;
-  maxWindow(y: number, at: number, x: number, first: number, rows: number, cols: number, rowStep: number, c: number): void;
-  scatterAdd(dx: number, dy: number, at: number, count: number): void;
+/** Emits copyRows, addRows, maxWindow and scatterAdd. */
+export function emitConvLoops(mod: ModuleWriter): void {
+  emitRows(mod, "copyRows", false);
+  emitRows(mod, "addRows", true);
+  emitMaxWindow(mod);
+  emitScatterAdd(mod);
 }
 
 const LANES = new Uint8Array(new Int32Array([0, 1, 2, 3]).buffer);
@@ -89,24 +86,4 @@ function emitScatterAdd(mod: ModuleWriter): void {
     f.get(dx).get(at).get(o).i32(4).i32Mul().i32Add().i32Load().i32(4).i32Mul().i32Add().set(a);
     f.get(a).get(a).f32Load().get(dy).get(o).i32(4).i32Mul().i32Add().f32Load().f32Add().f32Store();
   });
-}
-
-let instance: ConvSimd | null | undefined;
-
-/** The module on the heap, or undefined where WebAssembly SIMD or the shared heap is missing. */
-export function convSimd(): ConvSimd | undefined {
-  if (instance === undefined) {
-    const memory = wasmSimdAvailable() ? heapMemory() : undefined;
-    if (memory === undefined || wasm === undefined) {
-      instance = null;
-    } else {
-      const mod = new ModuleWriter({ minimum: 0, maximum: 65536, shared: true });
-      emitRows(mod, "copyRows", false);
-      emitRows(mod, "addRows", true);
-      emitMaxWindow(mod);
-      emitScatterAdd(mod);
-      instance = new wasm.Instance(new wasm.Module(mod.encode()), { env: { memory } }).exports as unknown as ConvSimd;
-    }
-  }
-  return instance ?? undefined;
 }
