@@ -30,6 +30,8 @@ export interface ConvLoops {
   copyRows(dst: number, src: number, span: number, rows: number, dstStep: number, srcStep: number): void;
   addRows(dst: number, src: number, span: number, rows: number, dstStep: number, srcStep: number): void;
   maxWindow(y: number, at: number, x: number, first: number, rows: number, cols: number, rowStep: number, c: number): void;
+  maxPool(y: number, at: number, x: number, n: number, h: number, w: number, c: number, kh: number, kw: number,
+    sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number): void;
   scatterAdd(dx: number, dy: number, at: number, count: number): void;
 }
 
@@ -242,7 +244,11 @@ export function maxPoolChannelsInner(y: Matrix, at: Int32Array, x: Matrix, g: Wi
   const { h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow } = g;
   const xd = x.data, yd = y.data;
   const simd = c % 4 === 0 ? loops(useSimd, xd, yd, at) : undefined;
-  const vector = simd !== undefined;
+  if (simd !== undefined) {
+    // The loops below, with maxWindow on each window, in one call (wasm/conv-loops.ts).
+    simd.maxPool(yd.byteOffset, at.byteOffset, xd.byteOffset, x.rows, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow);
+    return;
+  }
   let o = 0;
   for (let s = 0; s < x.rows; s++) {
     const image = s * h * w * c;
@@ -251,10 +257,6 @@ export function maxPoolChannelsInner(y: Matrix, at: Int32Array, x: Matrix, g: Wi
       for (let j = 0; j < ow; j++, o += c) {
         const w0 = Math.max(0, j * sw - padLeft), w1 = Math.min(w, j * sw - padLeft + kw);
         const first = image + (h0 * w + w0) * c;
-        if (vector) {
-          simd.maxWindow(yd.byteOffset + 4 * o, at.byteOffset + 4 * o, xd.byteOffset + 4 * first, first, h1 - h0, w1 - w0, w * c, c);
-          continue;
-        }
         for (let ch = 0; ch < c; ch++) {
           yd[o + ch] = xd[first + ch];
           at[o + ch] = first + ch;

@@ -10,6 +10,9 @@
  *   maxWindow(y, at, x, first, rows, cols, rowStep, c)  one max-pooling window
  *       y[ch] = max over r < rows, q < cols of x[r·rowStep + q·c + ch],  at[ch] = where
  *       (the first maximum in row-major order: f32x4.gt, then v128.bitselect)
+ *   maxPool(y, at, x, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow)
+ *                                                       every window of n images, in order: maxWindow
+ *       on each output pixel's window (clipped to the image), as the TypeScript loop calls it
  *   scatterAdd(dx, dy, at, count)                       max pooling's backward
  *       dx[at[o]] += dy[o],  o < count
  * Arrays are byte offsets into the heap; counts and steps are in floats; c is
@@ -17,13 +20,13 @@
  * floats go one at a time). `first` is x's index in its
  * array, so that `at` holds indices into x.data, as the reference's does.
  */
-import type { ModuleWriter } from "./binary.js";
+import type { FunctionWriter, ModuleWriter } from "./binary.js";
 
 /** Emits copyRows, addRows, maxWindow and scatterAdd. */
 export function emitConvLoops(mod: ModuleWriter): void {
   emitRows(mod, "copyRows", false);
   emitRows(mod, "addRows", true);
-  emitMaxWindow(mod);
+  emitMaxPool(mod, emitMaxWindow(mod));
   emitScatterAdd(mod);
 }
 
@@ -55,7 +58,7 @@ function emitRows(mod: ModuleWriter, name: string, add: boolean): void {
   });
 }
 
-function emitMaxWindow(mod: ModuleWriter): void {
+function emitMaxWindow(mod: ModuleWriter): FunctionWriter {
   const f = mod.func(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"], [], "maxWindow");
   const [y, at, x, first, rows, cols, rowStep, c] = [0, 1, 2, 3, 4, 5, 6, 7];
   const ch = f.local("i32"), r = f.local("i32"), q = f.local("i32"), off = f.local("i32");
@@ -75,6 +78,38 @@ function emitMaxWindow(mod: ModuleWriter): void {
     });
     f.get(y).get(ch).i32(4).i32Mul().i32Add().get(m).v128Store();
     f.get(at).get(ch).i32(4).i32Mul().i32Add().get(idx).v128Store();
+  });
+  return f;
+}
+
+/** The whole pooling in one call: a call from JavaScript per window cost more than the window (21,632 a batch in mnist_convnet). */
+function emitMaxPool(mod: ModuleWriter, maxWindow: FunctionWriter): void {
+  const f = mod.func(Array(15).fill("i32"), [], "maxPool");
+  const [y, at, x, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow] = Array.from({ length: 15 }, (_, i) => i);
+  const s = f.local("i32"), i = f.local("i32"), j = f.local("i32"), o = f.local("i32"), image = f.local("i32");
+  const h0 = f.local("i32"), h1 = f.local("i32"), w0 = f.local("i32"), w1 = f.local("i32"), top = f.local("i32"), first = f.local("i32");
+  // local = max(0, value) and min(limit, value + size), with select (a, b, a > b … ) as in the loop's Math.max, Math.min
+  const clip = (start: () => void, size: number, limit: number, lo: number, hi: number) => {
+    start();
+    f.set(top);
+    f.get(top).i32(0).get(top).i32(0).i32GtS().select().set(lo);
+    f.get(top).get(size).i32Add().get(limit).get(top).get(size).i32Add().get(limit).i32LtS().select().set(hi);
+  };
+  f.forLoop(s, () => f.i32(0), () => f.get(n), 1, () => {
+    f.get(s).get(h).i32Mul().get(w).i32Mul().get(c).i32Mul().set(image);
+    f.forLoop(i, () => f.i32(0), () => f.get(oh), 1, () => {
+      clip(() => f.get(i).get(sh).i32Mul().get(padTop).i32Sub(), kh, h, h0, h1);
+      f.forLoop(j, () => f.i32(0), () => f.get(ow), 1, () => {
+        clip(() => f.get(j).get(sw).i32Mul().get(padLeft).i32Sub(), kw, w, w0, w1);
+        f.get(image).get(h0).get(w).i32Mul().get(w0).i32Add().get(c).i32Mul().i32Add().set(first);
+        f.get(y).get(o).i32(4).i32Mul().i32Add();
+        f.get(at).get(o).i32(4).i32Mul().i32Add();
+        f.get(x).get(first).i32(4).i32Mul().i32Add();
+        f.get(first).get(h1).get(h0).i32Sub().get(w1).get(w0).i32Sub().get(w).get(c).i32Mul().get(c);
+        f.call(maxWindow);
+        f.get(o).get(c).i32Add().set(o);
+      });
+    });
   });
 }
 

@@ -188,7 +188,7 @@ export class SimdModule {
   private readonly pointwiseFns: Record<"reluForward" | "reluBackward" | "sigmoidBackward" | "sumRows", Exported>;
   private readonly sigmoidFn: Exported;
   private readonly allFiniteFn: (ptr: number, count: number) => number;
-  private readonly convFns: Record<"copyRows" | "addRows" | "maxWindow" | "scatterAdd", Exported>;
+  private readonly convFns: Record<"copyRows" | "addRows" | "maxWindow" | "maxPool" | "scatterAdd", Exported>;
 
   /** Instantiates the emitted module (synchronously) against `memory`, imported as env.memory. */
   constructor(readonly memory: WasmMemory, options: DriverOptions = DEFAULT_OPTIONS) {
@@ -219,7 +219,7 @@ export class SimdModule {
     this.sigmoidFn = exports.sigmoid as Exported;
     this.convFns = {
       copyRows: exports.copyRows as Exported, addRows: exports.addRows as Exported,
-      maxWindow: exports.maxWindow as Exported, scatterAdd: exports.scatterAdd as Exported,
+      maxWindow: exports.maxWindow as Exported, maxPool: exports.maxPool as Exported, scatterAdd: exports.scatterAdd as Exported,
     };
     this.allFiniteFn = exports.allFinite as (ptr: number, count: number) => number;
   }
@@ -353,6 +353,12 @@ export class SimdModule {
     this.convFns.maxWindow(y, at, x, first, rows, cols, rowStep, c);
   }
 
+  /** maxWindow on every output pixel's window of n images (c a multiple of 4); the geometry as in conv-geometry.ts */
+  maxPool(y: number, at: number, x: number, n: number, h: number, w: number, c: number, kh: number, kw: number,
+    sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number): void {
+    this.convFns.maxPool(y, at, x, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow);
+  }
+
   /** dx[at[o]] += dy[o], o < count */
   scatterAdd(dx: number, dy: number, at: number, count: number): void {
     this.convFns.scatterAdd(dx, dy, at, count);
@@ -387,6 +393,7 @@ export class SimdModule {
     this.copyRows(c, a, 7, 2, 8, 8); // a vector and three floats a row
     this.addRows(c, a, 7, 2, 8, 8);
     this.maxWindow(v, scratch, a, 0, 2, 2, 8, 4);
+    this.maxPool(v, scratch, a, 1, 2, 2, 4, 2, 2, 2, 2, 0, 0, 1, 1); // one 2x2 window of 4 channels
     this.scatterAdd(c, a, ints, 8); // ints hold 0 … 7: indices into c
   }
 
