@@ -171,7 +171,8 @@ export class WasmBackend extends JsBackend {
     if (!e) return this.matmulTransA(out, a, b);
     const t = (this.transposed = workspace(this.transposed, b.cols, a.cols));
     if (!this.simdFor(t.data)) return this.matmulTransA(out, a, b);
-    // On this thread: split by columns, each thread would read all of a (measured slower on 2 threads).
+    // On this thread: split between threads (by C's columns, or by its rows) each thread reads all of a,
+    // and two threads were no faster (9–15 ms a batch of mnist_convnet against 9–10 on one).
     this.simd.sparseScatter(t.data.byteOffset, a.cols, b.cols, e.starts.byteOffset, e.idx.byteOffset, e.vals.byteOffset, b.rows, a.data.byteOffset, a.cols, 0, a.cols);
     const od = out.data, td = t.data, k = a.cols, f = b.cols;
     for (let o = 0; o < f; o++) for (let p = 0; p < k; p++) od[p * f + o] = td[o * k + p];
