@@ -111,6 +111,7 @@ describe("the fast backends agree with the reference loops", () => {
       const results = underEach(["reference", ...fast], () => {
         const y = new Matrix(n, g.oh * g.ow * f), dK = new Matrix(K.rows, f), db = new Matrix(1, f), dx = new Matrix(n, x.cols);
         const y0 = new Matrix(n, g.oh * g.ow * f), dK0 = new Matrix(K.rows, f);
+        for (const out of [y, dK, db, dx, y0, dK0]) out.data.fill(NaN); // every output value is written, never added to
         backend().conv2d(y, x, K, b, g);
         backend().conv2dWeightGradients(dK, db, x, dy, g);
         backend().conv2dInputGradient(dx, dy, K, g);
@@ -133,6 +134,7 @@ describe("the fast backends agree with the reference loops", () => {
       for (let i = 0; i + c < x.data.length; i += 7) x.data[i] = x.data[i + c]; // ties (a pixel and its right neighbour): the first maximum wins
       const results = underEach(["reference", ...fast], () => {
         const y = new Matrix(2, dy.cols), at = allocInt32(dy.data.length), dx = new Matrix(2, x.cols), ya = new Matrix(2, dy.cols), dxa = new Matrix(2, x.cols);
+        for (const out of [y, dx, ya, dxa]) out.data.fill(NaN); // every output value is written, never added to
         backend().maxPool(y, at, x, g);
         backend().maxPoolBackward(dx, dy, at);
         backend().avgPool(ya, x, g);

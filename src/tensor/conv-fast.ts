@@ -33,6 +33,7 @@ export interface ConvLoops {
   maxPool(y: number, at: number, x: number, n: number, h: number, w: number, c: number, kh: number, kw: number,
     sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number): void;
   scatterAdd(dx: number, dy: number, at: number, count: number): void;
+  zero(dst: number, count: number): void;
 }
 
 /** The SIMD loops when given (the wasm backend) and every array is in the heap, else undefined: the TypeScript loops. */
@@ -203,7 +204,8 @@ export function col2im(dx: Float32Array, dcols: Float32Array, n: number, g: Wind
   const span = kw * c, K = kh * span;
   const [jLo, jHi] = insideColumns(g);
   const vector = simd !== undefined;
-  dx.fill(0, 0, n * h * w * c);
+  if (vector) simd.zero(dx.byteOffset, n * h * w * c);
+  else dx.fill(0, 0, n * h * w * c);
   for (let s = 0; s < n; s++) {
     const image = s * h * w * c;
     for (let i = 0; i < oh; i++) {
@@ -281,7 +283,11 @@ export function maxPoolChannelsInner(y: Matrix, at: Int32Array, x: Matrix, g: Wi
 export function maxPoolBackwardScatter(dx: Matrix, dy: Matrix, at: Int32Array, useSimd?: ConvLoops): void {
   const dxd = dx.data, dyd = dy.data, count = dyd.length;
   const simd = loops(useSimd, dxd, dyd, at);
-  dxd.fill(0);
-  if (simd !== undefined) simd.scatterAdd(dxd.byteOffset, dyd.byteOffset, at.byteOffset, count);
-  else for (let o = 0; o < count; o++) dxd[at[o]] += dyd[o];
+  if (simd !== undefined) {
+    simd.zero(dxd.byteOffset, dxd.length);
+    simd.scatterAdd(dxd.byteOffset, dyd.byteOffset, at.byteOffset, count);
+  } else {
+    dxd.fill(0);
+    for (let o = 0; o < count; o++) dxd[at[o]] += dyd[o];
+  }
 }

@@ -126,6 +126,8 @@ export class FunctionWriter {
   br(label: Label): this { return this.op(0x0c, ...unsignedLEB128(this.depth(label))); }
   brIf(label: Label): this { return this.op(0x0d, ...unsignedLEB128(this.depth(label))); }
   call(fn: FunctionWriter): this { return this.op(0x10, ...unsignedLEB128(fn.index)); }
+  /** memory.fill (bulk memory): [address, byte value, count] → the count bytes from address set to the value */
+  memoryFill(): this { return this.op(0xfc, ...unsignedLEB128(0x0b), 0x00); }
   /** Pops c, then b, then a: pushes c ≠ 0 ? a : b. */
   select(): this { return this.op(0x1b); }
 

@@ -188,7 +188,7 @@ export class SimdModule {
   private readonly pointwiseFns: Record<"reluForward" | "reluBackward" | "sigmoidBackward" | "sumRows", Exported>;
   private readonly sigmoidFn: Exported;
   private readonly allFiniteFn: (ptr: number, count: number) => number;
-  private readonly convFns: Record<"copyRows" | "addRows" | "maxWindow" | "maxPool" | "scatterAdd", Exported>;
+  private readonly convFns: Record<"copyRows" | "addRows" | "maxWindow" | "maxPool" | "scatterAdd" | "zero", Exported>;
 
   /** Instantiates the emitted module (synchronously) against `memory`, imported as env.memory. */
   constructor(readonly memory: WasmMemory, options: DriverOptions = DEFAULT_OPTIONS) {
@@ -220,6 +220,7 @@ export class SimdModule {
     this.convFns = {
       copyRows: exports.copyRows as Exported, addRows: exports.addRows as Exported,
       maxWindow: exports.maxWindow as Exported, maxPool: exports.maxPool as Exported, scatterAdd: exports.scatterAdd as Exported,
+      zero: exports.zero as Exported,
     };
     this.allFiniteFn = exports.allFinite as (ptr: number, count: number) => number;
   }
@@ -364,6 +365,11 @@ export class SimdModule {
     this.convFns.scatterAdd(dx, dy, at, count);
   }
 
+  /** count floats at dst set to +0 (memory.fill) */
+  zero(dst: number, count: number): void {
+    this.convFns.zero(dst, count);
+  }
+
   /**
    * Calls every function of the module once on a tiny problem inside the
    * WARM_UP_BYTES at byte offset `at` (which it overwrites). V8 compiles a
@@ -395,6 +401,7 @@ export class SimdModule {
     this.maxWindow(v, scratch, a, 0, 2, 2, 8, 4);
     this.maxPool(v, scratch, a, 1, 2, 2, 4, 2, 2, 2, 2, 0, 0, 1, 1); // one 2x2 window of 4 channels
     this.scatterAdd(c, a, ints, 8); // ints hold 0 … 7: indices into c
+    this.zero(scratch, 8);
   }
 
   /** Whether the `count` float32 values at byte offset ptr are all finite (no NaN, no ±Infinity); finite.ts. */
