@@ -11,7 +11,7 @@
  *     lanes at a time. Each float32 rounding of a partial sum is off by at most 2⁻²⁴ (6e-8) of it,
  *     so a sum of k terms is off by at most k·6e-8·Σ|terms| and in practice (errors of both signs)
  *     by about √k·6e-8·Σ|terms|: 1.7e-6 at k = 784, well inside 1e-5.
- *   columnSums, sigmoidBackward, relu, reluBackward, sgd (whole and rows), momentum (nesterov or not):
+ *   columnSums, sigmoidBackward, relu, reluBackward, dropout, sgd (whole and rows), momentum (nesterov or not):
  *     the same bits. They compute the reference's expression, element by element, in the same order.
  *   sigmoid: js the same bits (the same loop); wasm within 1 ulp (its own float64 exp: wasm/sigmoid.ts).
  *   allFinite: the same answer.
@@ -90,7 +90,7 @@ function int32(values: ArrayLike<number>, where: Placement): Int32Array {
 const simdExpected = (where: Placement) => where === "heap" || where === "unaligned";
 
 type KernelMethod = "gemm" | "nonzeroColumns" | "biasActivation" | "sumRows" | "sigmoid" | "sigmoidBackward" |
-  "reluForward" | "reluBackward" | "update" | "sgdRows" | "allFinite" | "sparseRows" | "sparseColumns" | "sparseProduct";
+  "reluForward" | "reluBackward" | "update" | "sgdRows" | "allFinite" | "sparseRows" | "sparseColumns" | "sparseProduct" | "dropout";
 
 /** Runs `run`, counting the calls into each kernel method under the wasm backend (undefined under js). */
 function simdCalls(b: Backend, methods: KernelMethod[], run: () => void): Record<string, number> | undefined {
@@ -400,6 +400,30 @@ for (const { name, make, skip } of FAST) {
             expect(bitDifference(inPlace, want), "relu in place").toBeUndefined();
           }
         });
+      }
+    });
+
+    it("dropout: the same mask and output bits, every length 0…67, 1031, 8192, rates 0.37, 0.5, 0.999 and the draws at each rate's edge", () => {
+      for (const rate of [0.37, 0.5, 0.999]) {
+        const scale = Math.fround(1 / (1 - rate)), edge = Math.ceil(rate * 4294967296);
+        for (const n of LENGTHS) {
+          const x = values(n, n + 4), rand = lcg(n * 7 + 1);
+          // uniform draws, with the least kept draw and the one below it sprinkled in
+          const draws = Uint32Array.from({ length: n }, (_, i) => (i % 5 === 0 ? edge - (i % 2) : Math.floor(rand() * 4294967296)));
+          const want = new Float32Array(n), wantMask = new Float32Array(n);
+          reference.dropout(want, wantMask, x, draws, rate, scale);
+          for (const where of PLACEMENTS) {
+            const out = array(new Float32Array(n).fill(NaN), where, "out"), mask = array(new Float32Array(n).fill(NaN), where, "out");
+            const heapDraws = where === "plain" || where === "mixed" ? Uint32Array.from(draws) : (() => {
+              const a = int32(Int32Array.from(draws), where);
+              return new Uint32Array(a.buffer, a.byteOffset, n);
+            })();
+            const calls = simdCalls(fast, ["dropout"], () => fast.dropout(out, mask, array(x, where, "in"), heapDraws, rate, scale));
+            expect(bitDifference(out, want), `dropout ${rate}, n ${n}, ${where}`).toBeUndefined();
+            expect(bitDifference(mask, wantMask), `dropout mask ${rate}, n ${n}, ${where}`).toBeUndefined();
+            if (calls) expect(calls.dropout, `dropout, n ${n}, ${where}: the SIMD pass`).toBe(simdExpected(where) ? 1 : 0);
+          }
+        }
       }
     });
 

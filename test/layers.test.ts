@@ -5,6 +5,7 @@ import { describe, it, expect } from "vitest";
 import { Matrix, Dense, Activation, Sequential, SGD, setRandomSeed, allocationCount } from "../src/core.js";
 import type { Layer } from "../src/core.js";
 import { Dropout } from "../src/layers/dropout.js";
+import { fillUint32, nextUint32, uniform } from "../src/tensor/random.js";
 import { BatchNormalization } from "../src/layers/batch-normalization.js";
 import { INITIALIZERS, getInitializer, TRUNCATED_STDDEV } from "../src/layers/initializers.js";
 import { l1, l2, l1l2, L1L2, getRegularizer } from "../src/layers/regularizers.js";
@@ -141,6 +142,32 @@ describe("Dropout", () => {
     dy.data.fill(1);
     const dx = layer.backward(dy)!;
     for (let i = 0; i < x.data.length; i++) expect(dx.data[i]).toBe(y.data[i] === 0 ? 0 : scale);
+  });
+
+  it("keeps value i when the generator's i-th uniform draw is at least the rate (draws taken in bulk: the same stream)", () => {
+    const rate = 0.37;
+    const layer = new Dropout(rate);
+    layer.build(30);
+    const x = randomMatrix(7, 30, lcg(8), 1, 2);
+    setRandomSeed(21);
+    const y = layer.forward(x, true);
+    const after = nextUint32(); // the stream goes on where the mask left it
+    setRandomSeed(21);
+    const scale = Math.fround(1 / (1 - rate));
+    for (let i = 0; i < x.data.length; i++) expect(y.data[i], `value ${i}`).toBe(uniform() >= rate ? Math.fround(x.data[i] * scale) : 0);
+    expect(nextUint32()).toBe(after);
+  });
+
+  it("fillUint32 gives the numbers nextUint32 gives one by one", () => {
+    setRandomSeed(5);
+    nextUint32();
+    const bulk = new Uint32Array(1000);
+    fillUint32(bulk);
+    const next = nextUint32();
+    setRandomSeed(5);
+    nextUint32();
+    for (let i = 0; i < 1000; i++) expect(bulk[i]).toBe(nextUint32());
+    expect(nextUint32()).toBe(next);
   });
 
   it("draws a new mask every training forward; setRandomSeed makes masks reproducible", () => {

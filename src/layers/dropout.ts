@@ -19,7 +19,9 @@
  * TensorFlow's dropout computes it.
  */
 import { Matrix, workspace, describe } from "../tensor/matrix.js";
-import { uniform } from "../tensor/random.js";
+import { fillUint32 } from "../tensor/random.js";
+import { allocInt32 } from "../tensor/alloc.js";
+import { backend } from "../tensor/backend.js";
 import { Layer, type BackwardOptions } from "./layer.js";
 import { resolveInputDim } from "./layer.js";
 import { checkOptions, optionNames } from "../tensor/names.js";
@@ -42,7 +44,10 @@ export class Dropout extends Layer {
   /** The fraction of values dropped in training, in [0, 1). */
   readonly rate: number;
   readonly seed: number | undefined;
-  private readonly draw: () => number;
+  /** Fills its argument with 32-bit draws: the global generator's, or the layer's own (a seed). */
+  private readonly draw: (out: Uint32Array) => void;
+  /** One draw per value, in the heap (the wasm backend reads them there). */
+  private draws: Uint32Array = new Uint32Array(0);
   /** Whether the last forward dropped values (training with rate > 0); backward follows it. */
   private dropped = false;
   private mask: Matrix | undefined;
@@ -60,7 +65,7 @@ export class Dropout extends Layer {
     super(name, "dropout");
     this.rate = rate;
     this.seed = seed;
-    this.draw = seed === undefined ? uniform : splitmix32(seed);
+    this.draw = seed === undefined ? fillUint32 : splitmix32(seed);
     this.inputDim = resolveInputDim(`Dropout(${rate})`, inputDim, inputShape);
   }
 
@@ -71,11 +76,13 @@ export class Dropout extends Layer {
     const mask = (this.mask = workspace(this.mask, n, c));
     const y = (this.y = workspace(this.y, n, c));
     const scale = Math.fround(1 / (1 - this.rate));
-    const m = mask.data, xd = x.data, yd = y.data, rate = this.rate, draw = this.draw;
-    for (let i = 0; i < m.length; i++) {
-      m[i] = draw() >= rate ? scale : 0;
-      yd[i] = xd[i] * m[i];
+    if (this.draws.length < n * c) {
+      const heap = allocInt32(n * c);
+      this.draws = new Uint32Array(heap.buffer, heap.byteOffset, n * c);
     }
+    const draws = this.draws.subarray(0, n * c);
+    this.draw(draws);
+    backend().dropout(y.data, mask.data, x.data, draws, this.rate, scale); // kept where draw / 2³² ≥ rate
     return y;
   }
 
@@ -101,13 +108,15 @@ export class Dropout extends Layer {
  * splitmix32: a small seeded stream of floats in [0, 1), one per call, for a
  * layer with a seed of its own (the global generator seeds itself the same way).
  */
-function splitmix32(seed: number): () => number {
+function splitmix32(seed: number): (out: Uint32Array) => void {
   let s = (seed >>> 0) ^ Math.floor(seed / 4294967296);
-  return () => {
-    s = (s + 0x9e3779b9) | 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
+  return (out) => {
+    for (let i = 0; i < out.length; i++) {
+      s = (s + 0x9e3779b9) | 0;
+      let z = s;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      out[i] = z ^ (z >>> 16);
+    }
   };
 }

@@ -74,6 +74,11 @@ export interface Backend {
   relu(y: Float32Array, x: Float32Array): void;
   /** dx = dy where y > 0, else 0 */
   reluBackward(dx: Float32Array, dy: Float32Array, y: Float32Array): void;
+  /**
+   * Dropout's mask and output: a value is kept when its draw u = draws[i] / 2³² is at least
+   * `rate`:  mask[i] = draws[i] ≥ rate · 2³² ? scale : 0,  y[i] = x[i] · mask[i]
+   */
+  dropout(y: Float32Array, mask: Float32Array, x: Float32Array, draws: Uint32Array, rate: number, scale: number): void;
 
   // Optimizer updates, in place on w.
   /** w −= lr·g, in float32 arithmetic (TensorFlow.js's and Keras's bits) */

@@ -47,6 +47,28 @@ export function nextUint32(): number {
   return result;
 }
 
+/**
+ * Fills `out` with the next out.length draws of nextUint32, the same numbers in the same order,
+ * from one loop that keeps the state in locals (a dropout mask takes a draw per value).
+ */
+export function fillUint32(out: Uint32Array): void {
+  let s0 = state[0], s1 = state[1], s2 = state[2], s3 = state[3];
+  for (let i = 0; i < out.length; i++) {
+    out[i] = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl(s3, 11);
+  }
+  state[0] = s0;
+  state[1] = s1;
+  state[2] = s2;
+  state[3] = s3;
+}
+
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }

@@ -140,6 +140,15 @@ export class ReferenceBackend implements Backend {
     for (let i = 0; i < dy.length; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
   }
 
+  /** mask = draws ≥ rate · 2³² ? scale : 0 (u = draw / 2³² ≥ rate, exactly), y = x · mask */
+  dropout(y: Float32Array, mask: Float32Array, x: Float32Array, draws: Uint32Array, rate: number, scale: number): void {
+    const least = rate * 4294967296;
+    for (let i = 0; i < x.length; i++) {
+      mask[i] = draws[i] >= least ? scale : 0;
+      y[i] = x[i] * mask[i];
+    }
+  }
+
   /** w −= lr·g, in float32 arithmetic (sgdStep) */
   sgd(w: Matrix, g: Gradient, lr: number): void {
     const wd = w.data, gd = g.whole().data, lr32 = Math.fround(lr);

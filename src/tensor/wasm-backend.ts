@@ -232,6 +232,13 @@ export class WasmBackend extends JsBackend {
     this.simd.reluForward(y.byteOffset, x.byteOffset, x.length);
   }
 
+  /** SIMD lanes (wasm/pointwise.ts); the draws compared with the least kept one, an integer: ⌈rate · 2³²⌉ */
+  override dropout(y: Float32Array, mask: Float32Array, x: Float32Array, draws: Uint32Array, rate: number, scale: number): void {
+    const least = Math.ceil(rate * 4294967296);
+    if (least > 0xffffffff || !this.simdFor(y, mask, x, draws)) return super.dropout(y, mask, x, draws, rate, scale);
+    this.simd.dropout(y.byteOffset, mask.byteOffset, x.byteOffset, draws.byteOffset, x.length, least, scale);
+  }
+
   override reluBackward(dx: Float32Array, dy: Float32Array, y: Float32Array): void {
     if (!this.simdFor(dx, dy, y)) return super.reluBackward(dx, dy, y);
     this.simd.reluBackward(dx.byteOffset, dy.byteOffset, y.byteOffset, dy.length);

@@ -179,6 +179,7 @@ export class FunctionWriter {
   i32GtS(): this { return this.op(0x4a); }
   i32LeS(): this { return this.op(0x4c); }
   i32GeS(): this { return this.op(0x4e); }
+  i32GeU(): this { return this.op(0x4f); }
 
   // Scalar memory and f32 arithmetic. `offset` is the memarg's constant byte offset.
   i32Load(offset = 0): this { return this.op(0x28, 2, ...unsignedLEB128(offset)); }
@@ -226,6 +227,7 @@ export class FunctionWriter {
   f32x4Splat(): this { return this.simd(0x13); }
   i32x4Splat(): this { return this.simd(0x11); }
   i32x4Add(): this { return this.simd(0xae); }
+  i32x4GeU(): this { return this.simd(0x40); }
   /** Pops a, b, mask: (a & mask) | (b & ~mask), bit by bit. */
   v128Bitselect(): this { return this.simd(0x52); }
   f64x2Splat(): this { return this.simd(0x14); }

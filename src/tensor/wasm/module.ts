@@ -185,7 +185,7 @@ export class SimdModule {
   private readonly sgdRowsFn: Exported;
   private readonly nonzeroColumnsFn: (...args: number[]) => number;
   private readonly sparseFns: { rows: (...args: number[]) => number; columns: (...args: number[]) => number; product: Exported; scatter: Exported };
-  private readonly pointwiseFns: Record<"reluForward" | "reluBackward" | "sigmoidBackward" | "sumRows", Exported>;
+  private readonly pointwiseFns: Record<"reluForward" | "reluBackward" | "sigmoidBackward" | "sumRows" | "dropout", Exported>;
   private readonly sigmoidFn: Exported;
   private readonly allFiniteFn: (ptr: number, count: number) => number;
   private readonly convFns: Record<"copyRows" | "addRows" | "maxWindow" | "maxPool" | "scatterAdd" | "zero", Exported>;
@@ -214,7 +214,7 @@ export class SimdModule {
     };
     this.pointwiseFns = {
       reluForward: exports.reluForward as Exported, reluBackward: exports.reluBackward as Exported,
-      sigmoidBackward: exports.sigmoidBackward as Exported, sumRows: exports.sumRows as Exported,
+      sigmoidBackward: exports.sigmoidBackward as Exported, sumRows: exports.sumRows as Exported, dropout: exports.dropout as Exported,
     };
     this.sigmoidFn = exports.sigmoid as Exported;
     this.convFns = {
@@ -318,6 +318,11 @@ export class SimdModule {
     this.pointwiseFns.reluBackward(dx, dy, y, count);
   }
 
+  /** mask = draws ≥ least (uint32) ? scale : 0, y = x · mask */
+  dropout(y: number, mask: number, x: number, draws: number, count: number, least: number, scale: number): void {
+    this.pointwiseFns.dropout(y, mask, x, draws, count, least | 0, scale);
+  }
+
   /** dx = dy · y · (1 − y), in float64 */
   sigmoidBackward(dx: number, dy: number, y: number, count: number): void {
     this.pointwiseFns.sigmoidBackward(dx, dy, y, count);
@@ -392,6 +397,7 @@ export class SimdModule {
     this.sparseScatter(scratch, 21, 8, ints + 64, ints + 128, ints + 256, 2, b, 21, 0, 21); // 16 + 4 + 1 columns: every loop
     this.reluForward(c, a, 64);
     this.reluBackward(c, a, b, 64);
+    this.dropout(c, v, a, b, 7, 1 << 30, 2); // a vector and three floats
     this.sigmoidBackward(c, a, b, 64);
     this.sumRows(c, a, 8, 8);
     this.sigmoid(c, a, 0, 64);

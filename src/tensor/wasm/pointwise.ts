@@ -11,6 +11,10 @@
  *   sigmoidBackward(dx, dy, y, count) dx = dy · y · (1 − y)
  *       in float64, as JavaScript evaluates it: ((dy·y)·(1 − y)), each product rounded
  *       to float64, the result once to float32 (f64x2 pairs, as loops.ts)
+ *   dropout(y, mask, x, draws, count, least, scale)
+ *                                     mask = draws ≥ least (unsigned) ? scale : 0,  y = x · mask
+ *       i32x4.ge_u picks the lanes, v128.and keeps scale's bits there; the product in float32
+ *       has the bits of JavaScript's (a float32 times a float32 is exact in float64)
  *   sumRows(out, x, n, c)             out[j] = Σ_{i<n} x[i·c + j]   (the bias gradient)
  *       in float64 in increasing i, as JavaScript's `s += x[i·c + j]`, then rounded to float32
  *
@@ -27,6 +31,27 @@ export function emitPointwise(mod: ModuleWriter): void {
   emitReluBackward(mod);
   emitSigmoidBackward(mod);
   emitSumRows(mod);
+  emitDropout(mod);
+}
+
+function emitDropout(mod: ModuleWriter): void {
+  const f = mod.func(["i32", "i32", "i32", "i32", "i32", "i32", "f32"], [], "dropout");
+  const [y, mask, x, draws, count, least, scale] = [0, 1, 2, 3, 4, 5, 6];
+  const leastV = f.local("v128"), scaleV = f.local("v128"), m = f.local("v128"), ms = f.local("f32");
+  const addr = (base: number, at: number) => f.get(base).get(at).i32Add();
+  f.get(least).i32x4Splat().set(leastV);
+  f.get(scale).f32x4Splat().set(scaleV);
+  quads(f, count,
+    (at) => {
+      addr(draws, at).v128Load().get(leastV).i32x4GeU().get(scaleV).v128And().set(m);
+      addr(mask, at).get(m).v128Store();
+      addr(y, at); addr(x, at).v128Load(); f.get(m).f32x4Mul().v128Store();
+    },
+    (at) => {
+      f.get(scale).f32(0); addr(draws, at).i32Load().get(least).i32GeU(); f.select().set(ms);
+      addr(mask, at).get(ms).f32Store();
+      addr(y, at); addr(x, at).f32Load(); f.get(ms).f32Mul().f32Store();
+    });
 }
 
 /** For i in [0, count), at = 4·i: `vector` four elements at a time while they last, then `scalar` one at a time. */
