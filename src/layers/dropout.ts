@@ -20,7 +20,7 @@
  */
 import { Matrix, workspace, describe } from "../tensor/matrix.js";
 import { fillUint32 } from "../tensor/random.js";
-import { allocInt32 } from "../tensor/alloc.js";
+import { allocUint32 } from "../tensor/alloc.js";
 import { backend } from "../tensor/backend.js";
 import { Layer, type BackwardOptions } from "./layer.js";
 import { resolveInputDim } from "./layer.js";
@@ -76,10 +76,7 @@ export class Dropout extends Layer {
     const mask = (this.mask = workspace(this.mask, n, c));
     const y = (this.y = workspace(this.y, n, c));
     const scale = Math.fround(1 / (1 - this.rate));
-    if (this.draws.length < n * c) {
-      const heap = allocInt32(n * c);
-      this.draws = new Uint32Array(heap.buffer, heap.byteOffset, n * c);
-    }
+    if (this.draws.length < n * c) this.draws = allocUint32(n * c);
     const draws = this.draws.subarray(0, n * c);
     this.draw(draws);
     backend().dropout(y.data, mask.data, x.data, draws, this.rate, scale); // kept where draw / 2³² ≥ rate

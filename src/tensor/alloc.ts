@@ -31,3 +31,9 @@ export function allocationCount(): { blocks: number; floats: number } {
 export function allocInt32(length: number): Int32Array {
   return heapInt32(length) ?? new Int32Array(length);
 }
+
+/** A zero-filled Uint32Array of `length` values, in the heap where there is one (dropout's random draws). */
+export function allocUint32(length: number): Uint32Array {
+  const ints = allocInt32(length);
+  return new Uint32Array(ints.buffer, ints.byteOffset, length);
+}
