@@ -7,16 +7,16 @@
 // default of another purenn checkout (e.g. an older commit: git worktree add DIR COMMIT).
 import { availableParallelism } from "node:os";
 import { busyProcesses, runChild, median } from "./children.js";
-import { flag } from "./common-flags.js";
+import { flag, intFlag, pathFlag } from "./common-flags.js";
 import { fixed, table } from "./common.js";
 
 interface Row { setting: string; batch: number; busy: number; times: number[]; stalls: number }
 
 export async function benchBusy(): Promise<void> {
-  const busy = Number(flag("busy") ?? 2);
-  const rounds = Number(flag("rounds") ?? 3);
-  const samples = Number(flag("samples") ?? 60000);
-  const compare = flag("compare");
+  const busy = intFlag("busy", 2, 0);
+  const rounds = intFlag("rounds", 3);
+  const samples = intFlag("samples", 60000);
+  const compare = pathFlag("compare");
   console.log(`\n## busy: an epoch (${samples} samples) with ${busy} busy processes beside it, on ${availableParallelism()} cores\n`);
   const rows: Row[] = [];
   for (const batch of [32, 128]) {

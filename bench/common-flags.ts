@@ -8,3 +8,24 @@ export function flag(name: string): string | boolean | undefined {
   }
   return undefined;
 }
+
+/** --name=DIR, or undefined when absent; --name without a value is refused. */
+export function pathFlag(name: string): string | undefined {
+  const value = flag(name);
+  if (value === true) throw new Error(`--${name} expects a folder, as --${name}=DIR; got no value`);
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * A whole-number flag --name=N (N ≥ min), or `fallback` when the flag is absent; anything else
+ * (--name alone, --name=abc, --name=0 where 1 is the least) is refused with the value and the range.
+ */
+export function intFlag(name: string, fallback: number, min = 1): number {
+  const value = flag(name);
+  if (value === undefined) return fallback;
+  const n = typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < min) {
+    throw new Error(`--${name} expects a whole number ≥ ${min}, got ${value === true ? "no value" : JSON.stringify(value)}`);
+  }
+  return n;
+}

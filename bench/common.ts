@@ -53,4 +53,4 @@ export function fixed(x: number, digits = 2): string {
   return Number.isFinite(x) ? x.toFixed(digits) : "n/a";
 }
 
-export { flag } from "./common-flags.js";
+export { flag, intFlag, pathFlag } from "./common-flags.js";

@@ -12,7 +12,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadMnist } from "../src/index.js";
-import { machine, table, fixed, flag } from "./common.js";
+import { machine, table, fixed, flag, intFlag } from "./common.js";
 import { median } from "./children.js";
 import { benchFiles } from "./torch.js";
 import { runRow, duration, type Row } from "./rows.js";
@@ -29,7 +29,7 @@ export async function compareCheckouts(what: "train" | "predict", dir: string): 
   if (!existsSync(join(old, "src/index.ts"))) throw new Error(`--compare=${dir}: no purenn checkout there (no src/index.ts)`);
   if (!existsSync(join(old, "node_modules"))) throw new Error(`--compare=${dir}: link node_modules into it: ln -s ${resolve("node_modules")} ${join(old, "node_modules")}`);
   const quick = flag("quick") === true;
-  const rounds = Number(flag("rounds") ?? (quick ? 2 : 5));
+  const rounds = intFlag("rounds", quick ? 2 : 5);
   const rows: Row[] =
     what === "train"
       ? [32, 128].map((batch) => ({ label: `epoch, batch ${batch}`, job: "fit", batch, samples: quick ? 20000 : 60000 }))

@@ -18,7 +18,7 @@ import { PYTHON, benchFiles, torchVersion } from "./torch.js";
 
 const BATCH = 128;
 const TRAIN = 54000; // Keras's validation_split 0.1 of 60000 trains on the first 54000
-const TFJS_CPU_BATCHES = 1; // about 50 s a batch on a quiet machine (minutes on a busy one): time one and scale
+const TFJS_CPU_BATCHES = 1; // 50–130 s a batch here (minutes on a busy machine): time one and scale
 const QUICK_BATCHES = 60;
 const WARM_UP_BATCHES = 10;
 

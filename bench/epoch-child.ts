@@ -7,23 +7,23 @@
 // Prints one JSON line per epoch.
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
-import { flag } from "./common-flags.js";
+import { flag, intFlag } from "./common-flags.js";
 
 const repo = String(flag("repo") ?? join(import.meta.dirname, ".."));
 const purenn = await import(pathToFileURL(join(repo, "src/index.ts")).href);
-const batchSize = Number(flag("batch") ?? 32);
-const rounds = Number(flag("rounds") ?? 1);
-const threads = flag("threads");
+const batchSize = intFlag("batch", 32);
+const rounds = intFlag("rounds", 1);
+const threads = flag("threads") === undefined ? undefined : intFlag("threads", 1);
 if (flag("no-adapt")) {
   // Split every large job whatever the machine does (to measure what adapting costs or saves).
   const pool = await import(pathToFileURL(join(repo, "src/tensor/threads.node.ts")).href);
   pool.adaptToLoad?.(false);
 }
-if (threads !== undefined) purenn.setThreads(Number(threads));
+if (threads !== undefined) purenn.setThreads(threads);
 await purenn.threadsReady();
 
 const mnist = await purenn.loadMnist();
-const samples = Number(flag("samples") ?? mnist.xTrain.rows);
+const samples = intFlag("samples", mnist.xTrain.rows);
 const x = mnist.xTrain.slice(0, samples);
 const y = purenn.toCategorical(mnist.yTrain.subarray(0, samples), 10);
 const model = purenn.tutorialModel();

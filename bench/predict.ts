@@ -3,11 +3,11 @@
 //   npm run bench -- predict
 //   npm run bench -- predict --compare=DIR   this checkout against an older one, side by side (compare.ts)
 import { Sequential, Dense, Activation, loadMnist, setRandomSeed, setThreads, threadsReady, argmax } from "../src/index.js";
-import { tf, machine, useTfBackend, table, fixed, timeMedian, flag } from "./common.js";
+import { tf, machine, useTfBackend, table, fixed, timeMedian, flag, pathFlag } from "./common.js";
 import { compareCheckouts } from "./compare.js";
 
 export async function benchPredict(): Promise<void> {
-  const compare = flag("compare");
+  const compare = pathFlag("compare");
   if (typeof compare === "string") return compareCheckouts("predict", compare);
   const mnist = await loadMnist();
   setRandomSeed(1);

@@ -13,7 +13,9 @@
 // wrappers, so the table says what the wrappers cost; per phase, the median over the rounds, scaled
 // to one epoch (60000 samples) or to one predict of the 10000 test images.
 //   GFLOP/s nominal   dense 2·m·k·n of the product, as if no input column were skipped
-//   GFLOP/s done      2·m·k·n of what the kernel computed (k: the non-zero input columns it kept)
+//   GFLOP/s done      2·m·k·n of what the dense kernel computed (k: the non-zero input columns it kept);
+//                     blank for a product the wasm backend takes by its non-zero entries
+//                     (wasm/sparse.ts: the first layer's), which no wrapped `product` call sees
 // Compare with base SIMD128's ceiling: 4-lane mul + add, ~16 FLOP/cycle a core, ~96 GFLOP/s on two cores.
 import {
   loadMnist, toCategorical, setRandomSeed, tutorialModel, SGD, setThreads, threadsReady, getThreads, getBackend,
@@ -22,7 +24,7 @@ import {
 import { backend } from "../src/tensor/backend.js";
 import { gatherRows } from "../src/tensor/ops.js";
 import { splitStats } from "../src/tensor/threads.node.js";
-import { machine, table, fixed, flag } from "./common.js";
+import { machine, table, fixed, flag, intFlag } from "./common.js";
 import { median } from "./children.js";
 
 interface Phase {
@@ -254,12 +256,10 @@ function report(title: string, rounds: Round[], scale: number, unit: string, ext
 
 export async function benchProfile(): Promise<void> {
   const quick = flag("quick") === true;
-  const only = flag("batch");
-  const batches = typeof only === "string" ? [Number(only)] : [32, 128, 256];
-  const samples = Number(flag("samples") ?? (quick ? 6000 : 30000));
-  const roundsN = Number(flag("rounds") ?? (quick ? 1 : 3));
-  const threads = flag("threads");
-  if (typeof threads === "string") setThreads(Number(threads));
+  const batches = flag("batch") === undefined ? [32, 128, 256] : [intFlag("batch", 32)];
+  const samples = intFlag("samples", quick ? 6000 : 30000);
+  const roundsN = intFlag("rounds", quick ? 1 : 3);
+  if (flag("threads") !== undefined) setThreads(intFlag("threads", 1));
   await threadsReady();
   const mnist = await loadMnist();
   const x = mnist.xTrain.slice(0, samples);

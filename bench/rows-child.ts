@@ -17,14 +17,17 @@
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { openSync, readSync, closeSync, fstatSync } from "node:fs";
-import { flag } from "./common-flags.js";
+import { flag, intFlag } from "./common-flags.js";
 
 const repo = String(flag("repo") ?? join(import.meta.dirname, ".."));
-const data = String(flag("data"));
+const dataFlag = flag("data");
+if (typeof dataFlag !== "string") throw new Error(`rows-child: --data=DIR (the folder bench/torch.ts's benchFiles wrote) is required, got ${dataFlag === undefined ? "none" : "no value"}`);
+const data = dataFlag;
 const job = String(flag("job") ?? "fit");
-const batchSize = Number(flag("batch") ?? 32);
-const repeats = Number(flag("repeats") ?? 1);
-const threads = flag("threads");
+if (!["fit", "first-fit", "predict"].includes(job)) throw new Error(`rows-child: unknown --job=${job}; known: fit, first-fit, predict`);
+const batchSize = intFlag("batch", 32, 0); // 0: predict all at once
+const repeats = intFlag("repeats", 1);
+const threads = flag("threads") === undefined ? undefined : intFlag("threads", 1);
 const purenn = await import(pathToFileURL(join(repo, "src/index.ts")).href);
 
 /** A whole file read into `array` (no Buffer in between, so no second copy in memory); returns it. */
@@ -54,7 +57,7 @@ function tutorial() {
   return model;
 }
 
-if (threads !== undefined) purenn.setThreads(Number(threads));
+if (threads !== undefined) purenn.setThreads(threads);
 const emit = (o: object) => console.log(JSON.stringify(o));
 
 if (job === "predict") {
@@ -69,7 +72,7 @@ if (job === "predict") {
     emit({ seconds: (performance.now() - t) / 1000 });
   }
 } else {
-  const samples = Number(flag("samples") ?? 60000);
+  const samples = intFlag("samples", 60000);
   const x = images("x_train.f32", samples);
   const y = purenn.toCategorical(readInto(join(data, "y_train.u8"), new Uint8Array(samples)), 10);
   if (job === "first-fit") {

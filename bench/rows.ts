@@ -26,7 +26,7 @@ export function nominalFlops(samples: number, training: boolean): number {
 export type Job = "fit" | "first-fit" | "predict";
 
 export interface Row {
-  /** What the row times, as issue 16's table words it. */
+  /** What the row times: training at batch 16 … 256, a fresh model's first fit, predict. */
   label: string;
   job: Job;
   /** Batch size; 0 for predict all at once. */

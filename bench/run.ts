@@ -13,8 +13,17 @@ import { benchConv } from "./conv.js";
 const all: Record<string, () => Promise<unknown>> = {
   matmul: benchMatmul, predict: benchPredict, train: benchTrain, busy: benchBusy, stress: benchStress, versus: benchVersus, profile: benchProfile, conv: benchConv,
 };
-const byDefault = ["matmul", "predict", "train", "versus"]; // versus last: its table (issue 16's rows) ends the report
+const byDefault = ["matmul", "predict", "train", "versus"]; // versus last: its table (purenn against PyTorch, row by row) ends the report
 const named = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+// The options the benchmarks read (bench/*.ts: flag, intFlag, pathFlag); a misspelt one is refused, not ignored.
+const OPTIONS = ["quick", "rounds", "samples", "batch", "threads", "compare", "busy", "runs", "fits", "silent"];
+for (const a of process.argv.slice(2).filter((x) => x.startsWith("--"))) {
+  const name = a.slice(2).split("=")[0];
+  if (!OPTIONS.includes(name)) {
+    console.error(`unknown option "${a}"; known: ${OPTIONS.map((o) => `--${o}`).join(", ")}`);
+    process.exit(2);
+  }
+}
 for (const name of named) {
   if (!(name in all)) {
     console.error(`unknown benchmark "${name}"; known: ${Object.keys(all).join(", ")}`);

@@ -3,15 +3,15 @@
 //   tsx bench/stress-child.ts --fits=N --seed=S [--repo=DIR]   (DIR: the purenn checkout to run, default this one)
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
-import { flag } from "./common-flags.js";
+import { flag, intFlag } from "./common-flags.js";
 
 const repo = String(flag("repo") ?? join(import.meta.dirname, ".."));
 const { Sequential, Dense, Matrix, toCategorical, setRandomSeed, setThreads, threadsReady, getThreads } = await import(
   pathToFileURL(join(repo, "src/index.ts")).href
 );
 
-const fits = Number(flag("fits") ?? 10);
-let state = Number(flag("seed") ?? 1) >>> 0;
+const fits = intFlag("fits", 10);
+let state = intFlag("seed", 1, 0) >>> 0;
 const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 const pick = (xs: number[]) => xs[Math.floor(random() * xs.length)];
 

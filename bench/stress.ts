@@ -4,14 +4,14 @@
 //   npm run bench -- stress [--runs=500] [--fits=25] [--busy=2] [--silent=60] [--repo=DIR]
 // (--repo: the purenn checkout to run, e.g. an older commit: git worktree add DIR COMMIT)
 import { busyProcesses, runChild, median } from "./children.js";
-import { flag } from "./common-flags.js";
+import { flag, intFlag } from "./common-flags.js";
 import { fixed } from "./common.js";
 
 export async function benchStress(): Promise<void> {
-  const runs = Number(flag("runs") ?? 500);
-  const fits = Number(flag("fits") ?? 25);
-  const busy = Number(flag("busy") ?? 2);
-  const silentMs = Number(flag("silent") ?? 60) * 1000;
+  const runs = intFlag("runs", 500);
+  const fits = intFlag("fits", 25);
+  const busy = intFlag("busy", 2, 0);
+  const silentMs = intFlag("silent", 60) * 1000;
   const repo = flag("repo");
   console.log(`\n## stress: ${runs} short fits on 2 threads, ${fits} per process; every other process with ${busy} busy processes beside it\n`);
   const times: Record<string, number[]> = { quiet: [], busy: [] };

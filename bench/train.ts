@@ -10,7 +10,7 @@ import {
   tutorialModel, SGD, loadMnist, toCategorical, setRandomSeed, setThreads, threadsReady, setKernel, type Matrix, type Sequential,
 } from "../src/index.js";
 import type { Mnist } from "../src/data/mnist.js";
-import { tf, machine, useTfBackend, table, fixed, flag } from "./common.js";
+import { tf, machine, useTfBackend, table, fixed, flag, pathFlag } from "./common.js";
 import { torchVersion, benchFiles, runTorch } from "./torch.js";
 import { compareCheckouts } from "./compare.js";
 
@@ -68,7 +68,7 @@ function torchEpoch(mnist: Mnist, weights: Matrix[], threads: number, batchSize:
 }
 
 export async function benchTrain(): Promise<Result[]> {
-  const compare = flag("compare");
+  const compare = pathFlag("compare");
   if (typeof compare === "string") {
     await compareCheckouts("train", compare);
     return [];

@@ -1,5 +1,5 @@
 // Question: is purenn, on its default settings, at least as fast as PyTorch at every batch size,
-// on a fresh model's first fit and in predict (issue 16's table), in this run? And at what
+// on a fresh model's first fit and in predict, in this run? And at what
 // GFLOP/s, and with how much memory?
 //   npm run bench -- versus [--quick] [--rounds=3]
 // Each row runs in fresh processes, purenn's (bench/rows-child.ts) and PyTorch's on 1 and 2
@@ -13,7 +13,7 @@
 //   peak RSS   the largest of the row's processes, each its own getrusage maxrss: both hold
 //              the 60000 training images (188 MB as float32) for the training rows
 import { loadMnist, setRandomSeed, tutorialModel } from "../src/index.js";
-import { machine, table, fixed, flag } from "./common.js";
+import { machine, table, fixed, flag, intFlag } from "./common.js";
 import { median } from "./children.js";
 import { torchVersion, benchFiles, runTorch } from "./torch.js";
 import { nominalFlops, runRow, duration, type Row, type ChildRun } from "./rows.js";
@@ -38,9 +38,9 @@ interface Measured {
 
 export async function benchVersus(): Promise<Measured[]> {
   const quick = flag("quick") === true;
-  const rounds = Number(flag("rounds") ?? (quick ? 1 : 3));
+  const rounds = intFlag("rounds", quick ? 1 : 3);
   const version = torchVersion();
-  console.log(`\n## versus: purenn (default settings) against PyTorch ${version ?? ""} on issue 16's rows, ${machine()}\n`);
+  console.log(`\n## versus: purenn (default settings) against PyTorch ${version ?? ""} at batch 16 to 256, on a first fit and in predict, ${machine()}\n`);
   const mnist = await loadMnist();
   setRandomSeed(1);
   const files = benchFiles(mnist, tutorialModel().getWeights());
@@ -75,7 +75,7 @@ export async function benchVersus(): Promise<Measured[]> {
   return results;
 }
 
-/** The table of issue 16, from this run. */
+/** The table: each row's times and ratio, from this run. */
 function printVersus(results: Measured[], version: string | null): void {
   const p = results[0]?.purenn[0];
   console.log(`\npurenn: backend "${p?.backend}", ${p?.threads} threads (its defaults); PyTorch ${version ?? "skipped"}, best of 1 and 2 threads`);

@@ -20,6 +20,7 @@ import {
   SGD, Adam, AdamW, RMSprop, Adagrad, Sequential, Dropout, BatchHistory, tutorialModel, convnetModel, loadMnist, loadModel, toCategorical, argmax, setRandomSeed, writeReport, type Matrix, type Optimizer,
 } from "./index.js";
 import { digitArt } from "./data/art.js";
+import { trainingRows } from "./model/fit-options.js";
 
 const HELP = `Usage: purenn [options]          (in a clone of purenn: npm start -- [options])
 
@@ -179,7 +180,7 @@ async function main(settings: Settings): Promise<void> {
     `seed ${seed ?? "random (pass --seed N to repeat a run)"}`);
 
   // For the report: every batch's loss and accuracy, and the weights before training.
-  const batches = new BatchHistory({ batchSize, samples: Math.floor(mnist.xTrain.rows * (1 - validationSplit)) });
+  const batches = new BatchHistory({ batchSize, samples: trainingRows(mnist.xTrain.rows, validationSplit) });
   const initialWeights = report === undefined ? undefined : model.getWeights();
   t0 = performance.now();
   const history = await model.fit(mnist.xTrain, yTrain, { epochs, batchSize, verbose, validationSplit, callbacks: report === undefined ? [] : [batches] });

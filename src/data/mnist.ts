@@ -22,6 +22,7 @@ import { access, rm } from "node:fs/promises";
 import { Matrix, describe } from "../tensor/matrix.js";
 import { checkOptions } from "../tensor/names.js";
 import { parseIdx, readIdxBytes, type IdxArray } from "./idx.js";
+import { toImages } from "./pixels.js";
 import { downloadVerified, removePartials, sha256 } from "./download.js";
 
 /** The four files: standard names, SHA-256 of the IDX content, and expected shape. */
@@ -240,19 +241,4 @@ function checkLabels(labels: Uint8Array, file: string): void {
   for (let i = 0; i < labels.length; i++) {
     if (labels[i] > 9) throw new Error(`${file}: label at index ${i} is ${labels[i]}, expected a digit 0..9`);
   }
-}
-
-/** n x 784 float32 pixels, scaled by 1/255 when normalizing (Keras: x / 255.0). */
-function toImages(pixels: Uint8Array, normalize: boolean): Matrix {
-  const m = new Matrix(pixels.length / 784, 784);
-  const out = m.data;
-  if (!normalize) {
-    out.set(pixels);
-    return m;
-  }
-  // One division per gray level; v / 255 in float64 rounded to float32 equals
-  // numpy's float32 x / 255 exactly (double rounding is harmless for division).
-  const scaled = new Float32Array(256).map((_, v) => v / 255);
-  for (let i = 0; i < pixels.length; i++) out[i] = scaled[pixels[i]];
-  return m;
 }

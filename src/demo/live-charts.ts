@@ -20,6 +20,7 @@ import type { Context2D, ImageDataLike } from "./dom.js";
 import { trailingMean } from "../report/charts.js";
 import { filterTile } from "../report/filters.js";
 import { Matrix } from "../tensor/matrix.js";
+import { RED as RED_RGB, BLUE as BLUE_RGB } from "../report/svg.js";
 
 export { trailingMean };
 
@@ -91,11 +92,18 @@ export function changeScale(W: Float32Array, W0: Float32Array): number {
   return sample[Math.floor(0.99 * (sample.length - 1))] ?? 0;
 }
 
-/** c in [−1, 1] as RGB: white → red (178, 24, 43) for c > 0, white → blue (33, 102, 172) for c < 0. */
-function diverging(c: number): [number, number, number] {
-  const [tr, tg, tb] = c > 0 ? [178, 24, 43] : [33, 102, 172];
+/**
+ * Pixel `at` of `data` (RGBA bytes) coloured for c in [−1, 1]: white → red for c > 0,
+ * white → blue for c < 0 (the report's RED and BLUE, report/svg.ts), opaque.
+ * Written in place: ~200,000 pixels a picture, four pictures a second.
+ */
+function diverging(data: Uint8ClampedArray, at: number, c: number): void {
+  const to = c > 0 ? RED_RGB : BLUE_RGB;
   const a = Math.min(1, Math.abs(c));
-  return [255 + (tr - 255) * a, 255 + (tg - 255) * a, 255 + (tb - 255) * a];
+  data[at] = 255 + (to[0] - 255) * a;
+  data[at + 1] = 255 + (to[1] - 255) * a;
+  data[at + 2] = 255 + (to[2] - 255) * a;
+  data[at + 3] = 255;
 }
 
 /**
@@ -111,7 +119,7 @@ export function weightChangeImage(image: ImageDataLike, W: Float32Array, W0: Flo
       const k = r * units + j;
       const c = s > 0 ? (W[k] - W0[k]) / s : 0;
       const at = 4 * ((oy + Math.floor(r / 28)) * image.width + ox + (r % 28));
-      image.data.set([...diverging(c), 255], at);
+      diverging(image.data, at, c);
     }
   }
   return s;
@@ -137,8 +145,9 @@ export function filtersImage(image: ImageDataLike, W: Float32Array, W0: Float32A
     for (let y = -1; y <= kh * block; y++) {
       for (let x = -1; x <= kw * block; x++) {
         const inside = y >= 0 && x >= 0 && y < kh * block && x < kw * block;
-        const rgb = inside ? diverging(s > 0 ? values[Math.floor(y / block) * kw + Math.floor(x / block)] / s : 0) : [170, 170, 170];
-        image.data.set(rgb, 4 * ((y0 + y) * image.width + x0 + x));
+        const at = 4 * ((y0 + y) * image.width + x0 + x);
+        if (inside) diverging(image.data, at, s > 0 ? values[Math.floor(y / block) * kw + Math.floor(x / block)] / s : 0);
+        else image.data.fill(170, at, at + 3); // the grey frame (alpha stays 255 from the fill above)
       }
     }
   };

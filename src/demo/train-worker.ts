@@ -20,6 +20,7 @@
  */
 import { Matrix, BatchHistory, toCategorical, getBackend, type Sequential } from "../core.js";
 import { reportHtml } from "../report/html.js";
+import { toImages } from "../data/pixels.js";
 import { PAGE_MODELS, type PageModelName } from "./models.js";
 import type { FromWorker, ToWorker, TrainSettings } from "./messages.js";
 
@@ -49,17 +50,11 @@ async function part(name: string): Promise<Uint8Array> {
   return new Uint8Array(await r.arrayBuffer());
 }
 
-/** Pixels 0..255 → an (n, 784) Matrix of pixels / 255, as loadMnist gives them (a row is also a 28x28x1 image). */
-function images(bytes: Uint8Array): Matrix {
-  const x = new Matrix(bytes.length / 784, 784);
-  for (let i = 0; i < bytes.length; i++) x.data[i] = bytes[i] / 255;
-  return x;
-}
 
 async function loadData(): Promise<Data> {
   post({ type: "status", text: "fetching MNIST from the demo server…" });
   const [xTrain, yTrain, xTest, yTest] = await Promise.all(["train-images", "train-labels", "test-images", "test-labels"].map(part));
-  return { xTrain: images(xTrain), yTrain: toCategorical(yTrain, 10), xTest: images(xTest), yTest: toCategorical(yTest, 10) };
+  return { xTrain: toImages(xTrain, true), yTrain: toCategorical(yTrain, 10), xTest: toImages(xTest, true), yTest: toCategorical(yTest, 10) };
 }
 
 /**

@@ -104,9 +104,12 @@ export function startTrainingPanel(panel: TrainingPanel): void {
     } else if (m.type === "status") {
       say(m.text);
     } else if (m.type === "batches") {
-      at = at.concat(m.at);
-      loss = loss.concat(m.loss);
-      accuracy = accuracy.concat(m.accuracy);
+      // Appended in place: a copy of the whole history per message grows with its square.
+      for (let i = 0; i < m.at.length; i++) {
+        at.push(m.at[i]);
+        loss.push(m.loss[i]);
+        accuracy.push(m.accuracy[i]);
+      }
       const meanAcc = trailingMean(accuracy.slice(-50)).pop()!, meanLoss = trailingMean(loss.slice(-50)).pop()!;
       show("accuracy", meanAcc, `${(100 * meanAcc).toFixed(1)}%`);
       show("loss", meanLoss, meanLoss.toFixed(3));

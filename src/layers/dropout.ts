@@ -5,7 +5,8 @@
  * correction. It has no weights.
  *
  *   x, y, mask: (n, c)
- *   training:   mask_ij = 1/(1 − rate) if u_ij ≥ rate else 0,   u_ij ~ U[0, 1)
+ *   training:   mask_ij = 1/(1 − rate) if u_ij ≥ rate else 0,   u_ij = d_ij / 2³² ~ U[0, 1)
+ *               (d_ij a 32-bit random draw; the backend compares d_ij ≥ rate · 2³², the same test)
  *               y  = x ⊙ mask
  *               dx = dy ⊙ mask                      (uses the saved mask)
  *   inference, or rate 0:
@@ -102,7 +103,7 @@ export class Dropout extends Layer {
 }
 
 /**
- * splitmix32: a small seeded stream of floats in [0, 1), one per call, for a
+ * splitmix32: a small seeded stream of 32-bit draws, filling `out` in order, for a
  * layer with a seed of its own (the global generator seeds itself the same way).
  */
 function splitmix32(seed: number): (out: Uint32Array) => void {

@@ -59,6 +59,9 @@ export class BatchHistory extends Callback {
   onBatchEnd(batch: number, logs: Logs): void {
     const seenBefore = this.seen(batch - 1);
     const seen = this.seen(batch);
+    if (seen === seenBefore) {
+      throw new Error(`BatchHistory: batch ${batch} starts after samples=${this.samples} rows; pass the rows fit trains on per epoch (after validationSplit)`);
+    }
     for (const [key, mean] of Object.entries(logs)) {
       const before = batch === 0 ? 0 : (this.previous[key] ?? 0) * seenBefore;
       (this.history[key] ??= []).push((mean * seen - before) / (seen - seenBefore));

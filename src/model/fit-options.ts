@@ -92,6 +92,11 @@ export interface FitData {
 }
 
 /** Keras's validation_split: rows [⌊n·(1−s)⌋, n) for validation, taken before shuffling. */
+/** How many of `rows` rows fit trains on with validationSplit `split` (Keras: the first ones; the last are held out). */
+export function trainingRows(rows: number, split: number): number {
+  return Math.floor(rows * (1 - split));
+}
+
 export function splitValidation(
   x: Matrix, y: Matrix, s: FitSettings, checkXY: (x: MatrixLike, y: MatrixLike | ArrayLike<number>) => [Matrix, Matrix],
 ): FitData {
@@ -100,7 +105,7 @@ export function splitValidation(
     return { x, y, val: { x: vx, y: vy } };
   }
   if (s.validationSplit === 0) return { x, y };
-  const at = Math.floor(x.rows * (1 - s.validationSplit));
+  const at = trainingRows(x.rows, s.validationSplit);
   if (at === 0 || at === x.rows) {
     throw new Error(
       `fit: validationSplit ${s.validationSplit} of ${x.rows} rows leaves ${at} for training and ${x.rows - at} for validation; both must be non-empty`,

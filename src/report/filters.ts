@@ -20,7 +20,7 @@
  * the network trains. (Unlike the dense figure's 784-pixel columns, a 3x3
  * filter has no border pixels that never move: every weight sees ink.)
  */
-import { el, label, pixelImage, divergingScale } from "./svg.js";
+import { colourKey, el, label, pixelImage, divergingScale } from "./svg.js";
 import { figure } from "./training.js";
 import type { Matrix } from "../tensor/matrix.js";
 
@@ -70,8 +70,7 @@ export function filtersFigure(K: Matrix, layer: FilterShape, initial: Matrix | u
   // A first column that names the rows.
   const rowName = (text: string) => el("svg", { width: 46, height: size + 4 }, label(44, size / 2 + 6, text, { "text-anchor": "end", class: "tick" }));
   tiles.unshift(`<div class="filter-rows">${rowName("now")}${before ? rowName("change") : ""}</div>`);
-  const key = el("svg", { viewBox: "0 0 240 16", width: 240, height: 16, class: "key" },
-    ...Array.from({ length: 13 }, (_, k) => el("rect", { x: k * 18, y: 0, width: 18, height: 12, fill: k === 6 ? "#ffffff" : scale.color(2 * (k - 6)) })));
+  const key = colourKey((step) => scale.color(2 * step));
   const channels = cin === 1 ? "" : ` (the mean of its ${cin} input channels)`;
   const caption = (before
     ? `What the first layer learned: each of its ${filters} filters, a ${kh}x${kw} window of weights slid over the image${channels}, drawn twice: on top as it is now, below how training changed it (ΔW = W − W₀, the weights now minus the weights before the first batch; white: unchanged). `

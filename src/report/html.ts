@@ -9,7 +9,8 @@
  *   2. #confusion  the confusion matrix on the test set, as a heat map
  *   3. #mistakes   test digits the model gets wrong, with true → predicted labels
  *   4. #weights    the first layer: what training changed in each hidden unit's
- *                  weights, one 28x28 image per unit (weights.ts); for a CNN,
+ *                  weights (W itself when initialWeights is not given), one 28x28
+ *                  image per unit (weights.ts); for a CNN,
  *                  each filter of the first Conv2D as a small kh x kw image,
  *                  now and its change since the start (filters.ts)
  *

@@ -53,6 +53,12 @@ export function mix(from: [number, number, number], to: [number, number, number]
   return "#" + c.map((v) => v.toString(16).padStart(2, "0")).join("");
 }
 
+/** A colour key of 13 swatches, color(−6) … color(6), the middle one white: beside a diverging picture. */
+export function colourKey(color: (step: number) => string): string {
+  return el("svg", { viewBox: "0 0 240 16", width: 240, height: 16, class: "key" },
+    ...Array.from({ length: 13 }, (_, k) => el("rect", { x: k * 18, y: 0, width: 18, height: 12, fill: k === 6 ? "#ffffff" : color(k - 6) })));
+}
+
 export const WHITE: [number, number, number] = [255, 255, 255];
 export const BLACK: [number, number, number] = [0, 0, 0];
 export const RED: [number, number, number] = [178, 24, 43];

@@ -18,7 +18,7 @@
  *               tiles grow stronger as training goes on (1 epoch vs 5 differ);
  *     without:  s = the 99th percentile of |W| on the inked pixels.
  */
-import { el, pixelImage, divergingScale, type PixelScale } from "./svg.js";
+import { colourKey, pixelImage, divergingScale, type PixelScale } from "./svg.js";
 import { figure } from "./training.js";
 import type { Analysis } from "./analysis.js";
 import { filtersFigure } from "./filters.js";
@@ -69,8 +69,7 @@ export function weightsFigure(a: Analysis, initial: Matrix | undefined): string 
     const what = initial ? "largest change |ΔW|" : "largest |w|";
     tiles.push(pixelImage(column, 0, side, side, scale, 48, { class: "unit", "data-unit": j }, `unit ${j}: ${what} = ${max.toPrecision(3)}`));
   }
-  const key = el("svg", { viewBox: "0 0 240 16", width: 240, height: 16, class: "key" },
-    ...Array.from({ length: 13 }, (_, k) => el("rect", { x: k * 18, y: 0, width: 18, height: 12, fill: k === 6 ? "#ffffff" : base.color(k - 6) })));
+  const key = colourKey((step) => base.color(step));
   const caption = initial
     ? `What the first layer learned: for each of its ${units} units, how its ${W.rows} weights changed during training (ΔW = W − W₀, the weights now minus the weights before the first batch), drawn as a ${side}x${side} image. ` +
       `Red: the weight grew (ink there now excites the unit more); blue: it shrank; white: unchanged. One colour scale for every unit, full colour at a change of ±${s.toPrecision(2)}, ` +

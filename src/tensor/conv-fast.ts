@@ -29,7 +29,6 @@ import { inHeap } from "./heap.js";
 export interface ConvLoops {
   copyRows(dst: number, src: number, span: number, rows: number, dstStep: number, srcStep: number): void;
   addRows(dst: number, src: number, span: number, rows: number, dstStep: number, srcStep: number): void;
-  maxWindow(y: number, at: number, x: number, first: number, rows: number, cols: number, rowStep: number, c: number): void;
   maxPool(y: number, at: number, x: number, n: number, h: number, w: number, c: number, kh: number, kw: number,
     sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number): void;
   scatterAdd(dx: number, dy: number, at: number, count: number): void;

@@ -1,6 +1,7 @@
 /**
  * A small WebAssembly binary writer: just enough of the format to emit purenn's
- * kernels from TypeScript at load time, with no compiler and no .wasm file.
+ * kernels from TypeScript, with no compiler and no .wasm file (wasm/module.ts
+ * keeps the bytes it writes for the default module in module-bytes.ts).
  *
  * A module is bytes: the magic "\0asm", the version 1, then numbered sections,
  * each `id, size in bytes, contents`. purenn writes five of them, in this order:

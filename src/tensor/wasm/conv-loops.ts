@@ -24,7 +24,7 @@
  */
 import type { FunctionWriter, ModuleWriter } from "./binary.js";
 
-/** Emits copyRows, addRows, maxWindow and scatterAdd. */
+/** Emits copyRows, addRows, maxWindow (which maxPool calls), maxPool, scatterAdd and zero. */
 export function emitConvLoops(mod: ModuleWriter): void {
   emitRows(mod, "copyRows", false);
   emitRows(mod, "addRows", true);

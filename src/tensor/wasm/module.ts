@@ -31,8 +31,9 @@
  *   finite.ts       whether an array holds only finite numbers
  *   row-update.ts   plain SGD on a gradient held as its non-zero rows
  *   columns.ts      which columns of a batch hold a non-zero value
- *   pointwise.ts    relu forward and backward, sigmoid backward, column sums
+ *   pointwise.ts    relu forward and backward, sigmoid backward, column sums, dropout
  *   sparse.ts       products that take a mostly-zero input by its non-zero entries
+ *   conv-loops.ts   a convolution's im2col copies, col2im sums, max pooling and its gradient, zeroing
  *
  * Numbers: every C element is a float32 sum in increasing q, `s = s + a·b`
  * with the product rounded (no fused multiply-add), so its bits do not depend
@@ -87,6 +88,8 @@ export const MR = DEFAULT_OPTIONS.tile.mr;
 export const NR = 4 * DEFAULT_OPTIONS.tile.nv;
 
 const emitted = new Map<string, Uint8Array>();
+/** The key of the variant kept in module-bytes.ts: a shared memory, the default options. */
+const SHARED_DEFAULT_KEY = JSON.stringify([true, DEFAULT_OPTIONS]);
 
 /**
  * The module's bytes for a shared or an unshared memory: the stored ones
@@ -97,8 +100,7 @@ export function simdModuleBytes(shared: boolean, options: DriverOptions = DEFAUL
   const key = JSON.stringify([shared, options]);
   let bytes = emitted.get(key);
   if (bytes === undefined) {
-    const stored = shared && key === JSON.stringify([true, DEFAULT_OPTIONS]);
-    bytes = stored ? Uint8Array.from(atob(SHARED_MODULE_BASE64), (ch) => ch.charCodeAt(0)) : writeSimdModule(shared, options);
+    bytes = key === SHARED_DEFAULT_KEY ? Uint8Array.from(atob(SHARED_MODULE_BASE64), (ch) => ch.charCodeAt(0)) : writeSimdModule(shared, options);
     emitted.set(key, bytes);
   }
   return bytes;
@@ -162,15 +164,14 @@ const compiled = new Map<string, object>();
  * (adoptSharedModule) without writing, validating and compiling it again.
  */
 export function sharedModule(): object {
-  const key = JSON.stringify([true, DEFAULT_OPTIONS]);
-  let module = compiled.get(key);
-  if (module === undefined) compiled.set(key, (module = new wasm!.Module(simdModuleBytes(true))));
+  let module = compiled.get(SHARED_DEFAULT_KEY);
+  if (module === undefined) compiled.set(SHARED_DEFAULT_KEY, (module = new wasm!.Module(simdModuleBytes(true))));
   return module;
 }
 
 /** In a worker: uses the caller's compiled module (sharedModule), which this runtime has therefore validated. */
 export function adoptSharedModule(module: object): void {
-  compiled.set(JSON.stringify([true, DEFAULT_OPTIONS]), module);
+  compiled.set(SHARED_DEFAULT_KEY, module);
   available = true;
 }
 
@@ -188,7 +189,7 @@ export class SimdModule {
   private readonly pointwiseFns: Record<"reluForward" | "reluBackward" | "sigmoidBackward" | "sumRows" | "dropout", Exported>;
   private readonly sigmoidFn: Exported;
   private readonly allFiniteFn: (ptr: number, count: number) => number;
-  private readonly convFns: Record<"copyRows" | "addRows" | "maxWindow" | "maxPool" | "scatterAdd" | "zero", Exported>;
+  private readonly convFns: Record<"copyRows" | "addRows" | "maxPool" | "scatterAdd" | "zero", Exported>;
 
   /** Instantiates the emitted module (synchronously) against `memory`, imported as env.memory. */
   constructor(readonly memory: WasmMemory, options: DriverOptions = DEFAULT_OPTIONS) {
@@ -219,7 +220,7 @@ export class SimdModule {
     this.sigmoidFn = exports.sigmoid as Exported;
     this.convFns = {
       copyRows: exports.copyRows as Exported, addRows: exports.addRows as Exported,
-      maxWindow: exports.maxWindow as Exported, maxPool: exports.maxPool as Exported, scatterAdd: exports.scatterAdd as Exported,
+      maxPool: exports.maxPool as Exported, scatterAdd: exports.scatterAdd as Exported,
       zero: exports.zero as Exported,
     };
     this.allFiniteFn = exports.allFinite as (ptr: number, count: number) => number;
@@ -286,7 +287,7 @@ export class SimdModule {
 
   /**
    * The same entries column by column, for the u columns that have any (returned):
-   * cols (u, increasing), cStarts (u + 1), cIdx (row numbers) and cVals; pos is scratch for c int32.
+   * cols (u, increasing), cStarts (u + 1), cIdx (S's row numbers) and cVals; pos is scratch for c int32.
    */
   sparseColumns(n: number, c: number, starts: number, idx: number, vals: number, pos: number, cols: number, cStarts: number, cIdx: number, cVals: number): number {
     return this.sparseFns.columns(n, c, starts, idx, vals, pos, cols, cStarts, cIdx, cVals);
@@ -354,12 +355,10 @@ export class SimdModule {
     this.convFns.addRows(dst, src, span, rows, dstStep, srcStep);
   }
 
-  /** One max-pooling window of c channels (c a multiple of 4): its first maximum per channel, and where it is */
-  maxWindow(y: number, at: number, x: number, first: number, rows: number, cols: number, rowStep: number, c: number): void {
-    this.convFns.maxWindow(y, at, x, first, rows, cols, rowStep, c);
-  }
-
-  /** maxWindow on every output pixel's window of n images (c a multiple of 4); the geometry as in conv-geometry.ts */
+  /**
+   * Max pooling of n images (c a multiple of 4; the geometry as in conv-geometry.ts): each window's
+   * first maximum per channel, and where it is (conv-loops.ts: maxWindow on every window)
+   */
   maxPool(y: number, at: number, x: number, n: number, h: number, w: number, c: number, kh: number, kw: number,
     sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number): void {
     this.convFns.maxPool(y, at, x, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow);
@@ -391,10 +390,12 @@ export class SimdModule {
     for (const rule of UPDATE_RULES) this.update(rule, a, b, v, 0, 64, 0, 0);
     this.sgdRows(a, b, ints, 8, 8, 0, 8, 0);
     this.nonzeroColumns(a, 8, 8, ints + 64, ints + 128);
-    this.sparseRows(a, 2, 8, ints + 64, ints + 128, ints + 256, 16);
-    this.sparseColumns(2, 8, ints + 64, ints + 128, ints + 256, ints + 384, ints + 512, ints + 576, ints + 640, ints + 704);
-    this.sparseProduct(c, 40, ints + 64, ints + 128, ints + 256, 2, b, 40, 0, 37); // 32 + 4 + 1 columns: every loop
-    this.sparseScatter(scratch, 21, 8, ints + 64, ints + 128, ints + 256, 2, b, 21, 0, 21); // 16 + 4 + 1 columns: every loop
+    // a's first 2 rows of 8 as entries: starts (3), idx and vals (≤ 16 each), then the column form; 64 bytes a list
+    const starts = ints + 64, idx = ints + 128, vals = ints + 256;
+    this.sparseRows(a, 2, 8, starts, idx, vals, 16);
+    this.sparseColumns(2, 8, starts, idx, vals, ints + 384, ints + 512, ints + 576, ints + 640, ints + 704);
+    this.sparseProduct(c, 40, starts, idx, vals, 2, b, 40, 0, 37); // 32 + 4 + 1 columns: every loop
+    this.sparseScatter(scratch, 21, 8, starts, idx, vals, 2, b, 21, 0, 21); // 16 + 4 + 1 columns: every loop
     this.reluForward(c, a, 64);
     this.reluBackward(c, a, b, 64);
     this.dropout(c, v, a, b, 7, 1 << 30, 2); // a vector and three floats
@@ -404,7 +405,6 @@ export class SimdModule {
     this.allFinite(a, 64);
     this.copyRows(c, a, 7, 2, 8, 8); // a vector and three floats a row
     this.addRows(c, a, 7, 2, 8, 8);
-    this.maxWindow(v, scratch, a, 0, 2, 2, 8, 4);
     this.maxPool(v, scratch, a, 1, 2, 2, 4, 2, 2, 2, 2, 0, 0, 1, 1); // one 2x2 window of 4 channels
     this.scatterAdd(c, a, ints, 8); // ints hold 0 … 7: indices into c
     this.zero(scratch, 8);

@@ -18,14 +18,14 @@
  *   sumRows(out, x, n, c)             out[j] = Σ_{i<n} x[i·c + j]   (the bias gradient)
  *       in float64 in increasing i, as JavaScript's `s += x[i·c + j]`, then rounded to float32
  *
- * Arrays are byte offsets of float32 data; each pass does four floats at a
+ * Arrays are byte offsets of float32 data (dropout's draws: uint32); each pass does four floats at a
  * time and the last count mod 4 one at a time with the same operations.
  */
 import type { FunctionWriter, ModuleWriter } from "./binary.js";
 import { HIGH_PAIR_TO_LOW, JOIN_LOW_PAIRS } from "./lanes.js";
 
 
-/** Emits all four passes. */
+/** Emits all five passes. */
 export function emitPointwise(mod: ModuleWriter): void {
   emitReluForward(mod);
   emitReluBackward(mod);

@@ -32,9 +32,9 @@
  *   sparseColumns(n, c, starts, idx, vals, pos, cols, cStarts, cIdx, cVals) → u
  *                                                     the same entries column by column, for the u
  *                                                     columns that have any: cols (increasing), cStarts
- *                                                     (u + 1), cIdx (sample numbers), cVals; pos: c int32 scratch
+ *                                                     (u + 1), cIdx (S's row numbers), cVals; pos: c int32 scratch
  *   sparseProduct(c, ldc, starts, idx, vals, rows, b, ldb, j0, j1)
- *                                                     C's columns [j0, j1), rows < rows
+ *                                                     C's columns [j0, j1), for i < rows
  *   sparseScatter(c, ldc, cRows, starts, idx, vals, rows, b, ldb, j0, j1)
  *                                                     C = Sᵀ·B, C's columns [j0, j1) (C has cRows
  *                                                     rows: S's columns), from S's rows:
@@ -65,7 +65,7 @@ export function emitSparse(mod: ModuleWriter): void {
   emitSparseScatter(mod);
 }
 
-function emitSparseRows(mod: ModuleWriter): FunctionWriter {
+function emitSparseRows(mod: ModuleWriter): void {
   const f = mod.func(["i32", "i32", "i32", "i32", "i32", "i32", "i32"], ["i32"], "sparseRows");
   const [x, n, c, starts, idx, vals, limit] = [0, 1, 2, 3, 4, 5, 6];
   const i = f.local("i32"), j = f.local("i32"), row = f.local("i32"), count = f.local("i32"), bits = f.local("i32");
@@ -96,10 +96,9 @@ function emitSparseRows(mod: ModuleWriter): FunctionWriter {
     f.get(starts).get(n).i32(4).i32Mul().i32Add().get(count).i32Store();
   });
   f.get(count);
-  return f;
 }
 
-function emitSparseColumns(mod: ModuleWriter): FunctionWriter {
+function emitSparseColumns(mod: ModuleWriter): void {
   const f = mod.func(Array(10).fill("i32"), ["i32"], "sparseColumns");
   const [n, c, starts, idx, vals, pos, cols, cStarts, cIdx, cVals] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const i = f.local("i32"), j = f.local("i32"), q = f.local("i32"), end = f.local("i32");
@@ -137,10 +136,9 @@ function emitSparseColumns(mod: ModuleWriter): FunctionWriter {
     });
   });
   f.get(u);
-  return f;
 }
 
-function emitSparseProduct(mod: ModuleWriter): FunctionWriter {
+function emitSparseProduct(mod: ModuleWriter): void {
   const f = mod.func(Array(10).fill("i32"), [], "sparseProduct");
   const [c, ldc, starts, idx, vals, rows, b, ldb, j0, j1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const i = f.local("i32"), jb = f.local("i32"), qp = f.local("i32"), qEnd = f.local("i32");
@@ -199,10 +197,9 @@ function emitSparseProduct(mod: ModuleWriter): FunctionWriter {
       f.get(cPtr).get(sum).f32Store();
     });
   });
-  return f;
 }
 
-function emitSparseScatter(mod: ModuleWriter): FunctionWriter {
+function emitSparseScatter(mod: ModuleWriter): void {
   const f = mod.func(Array(11).fill("i32"), [], "sparseScatter");
   const [c, ldc, cRows, starts, idx, vals, rows, b, ldb, j0, j1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const i = f.local("i32"), j = f.local("i32"), qp = f.local("i32"), qEnd = f.local("i32");
@@ -254,5 +251,4 @@ function emitSparseScatter(mod: ModuleWriter): FunctionWriter {
       });
     });
   });
-  return f;
 }
