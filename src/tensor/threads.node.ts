@@ -195,6 +195,24 @@ function workerExecArgv(): string[] {
   return out;
 }
 
+/**
+ * A worker started with the parent's Node options (workerExecArgv), less any
+ * that Node refuses in a worker: V8's (node --max-old-space-size=…,
+ * --experimental-wasm-relaxed-simd), which are the process's and so already
+ * the worker's. Node names them in its error; the worker starts without them.
+ */
+function startWorker(make: (execArgv: string[]) => Worker): Worker {
+  const execArgv = workerExecArgv();
+  try {
+    return make(execArgv);
+  } catch (e) {
+    if ((e as { code?: string }).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw e;
+    // "Initiated Worker with invalid execArgv flags: --a, --b=1"
+    const refused = new Set((e as Error).message.replace(/^[^:]*:/, "").split(",").map((flag) => flag.trim()));
+    return make(execArgv.filter((arg) => !refused.has(arg)));
+  }
+}
+
 class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecutor {
   readonly minFlops = MIN_FLOPS;
   readonly policy = new SplitPolicy();
@@ -247,9 +265,9 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
       let worker: Worker;
       try {
         // Under tsx or vitest the worker is TypeScript source: register tsx in it first.
-        worker = file.pathname.endsWith(".ts")
-          ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`, { eval: true, workerData, execArgv: workerExecArgv() })
-          : new Worker(file, { workerData, execArgv: workerExecArgv() });
+        worker = startWorker((execArgv) => file.pathname.endsWith(".ts")
+          ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`, { eval: true, workerData, execArgv })
+          : new Worker(file, { workerData, execArgv }));
       } catch (e) {
         this.lose(e as Error);
         return;
