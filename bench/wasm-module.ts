@@ -14,7 +14,7 @@ import { cpus } from "node:os";
 import { Matrix } from "../src/core.js";
 import { gemm } from "../src/tensor/gemm.js";
 import { heapMemory, heapFloat32, heapInt32 } from "../src/tensor/heap.js";
-import { SimdModule, gemmScratchBytes, MR, NR } from "../src/tensor/wasm/module.js";
+import { SimdModule, gemmScratchBytes, defaultOptions } from "../src/tensor/wasm/module.js";
 
 type Form = "A·B" | "A·Bᵀ" | "Aᵀ·B";
 /** [label, form, m, k, n, select]: C is m x n, the sum runs over k. `select` ≈ 450 of 784 via ks / aRows. */
@@ -95,7 +95,8 @@ function timeRounds(fns: (() => void)[], flops: number, rounds = 9, warmupMs = 3
 
 const gflops = (flops: number, ms: number) => (flops / ms / 1e6).toFixed(1);
 
-console.log(`\n## WebAssembly SIMD module (${MR}x${NR} tile) vs the JavaScript kernel (gemm), one thread: GFLOP/s (median)\n`);
+const { tile } = defaultOptions();
+console.log(`\n## WebAssembly SIMD module (${tile.fused ? "fused" : "unfused"}, ${tile.mr}x${4 * tile.nv} tile) vs the JavaScript kernel (gemm), one thread: GFLOP/s (median)\n`);
 console.log(`${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}\n`);
 console.log("| case | form | m x k x n | js | wasm | wasm / js |");
 console.log("| --- | --- | --- | ---: | ---: | ---: |");

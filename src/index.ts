@@ -6,6 +6,7 @@
  *   import { Sequential, Dense, Activation, loadMnist, toCategorical, argmax } from "purenn";
  */
 import { setThreads, defaultThreads } from "./tensor/threads.node.js";
+import { enableRelaxedSimd } from "./tensor/relaxed-simd.node.js";
 import { backend } from "./tensor/backend.js";
 import { setFolderIO } from "./model/folder-io.js";
 import { saveModel } from "./model/io.node.js";
@@ -19,6 +20,8 @@ export { writeReport } from "./report/write.node.js";
 export { reportHtml, type ReportOptions, type ReportSummary } from "./report/html.js";
 export type { ReportData } from "./report/analysis.js";
 
+// The fused products where V8 has relaxed SIMD but leaves it off (Node 20): before any module is built.
+enableRelaxedSimd();
 // Split large matmuls across all cores (or PURENN_THREADS); workers start on first use.
 setThreads(defaultThreads());
 // PURENN_BACKEND=reference|js|wasm chooses the backend (default: wasm where WebAssembly SIMD runs;

@@ -3,7 +3,10 @@
 // and the memories it runs on (shared, unshared, grown).
 import { describe, it, expect } from "vitest";
 import { signedLEB128, unsignedLEB128 } from "../src/tensor/wasm/binary.js";
-import { SimdModule, wasmSimdAvailable, gemmScratchBytes, simdModuleBytes, writeSimdModule, DEFAULT_OPTIONS, MR, NR } from "../src/tensor/wasm/module.js";
+import {
+  SimdModule, wasmSimdAvailable, gemmScratchBytes, simdModuleBytes, writeSimdModule, defaultOptions, relaxedSimdAvailable,
+  UNFUSED_OPTIONS, FUSED_OPTIONS,
+} from "../src/tensor/wasm/module.js";
 import { scratchBytes, type DriverOptions } from "../src/tensor/wasm/driver.js";
 import { wasm, type WasmMemory } from "../src/tensor/webassembly.js";
 import { lcg, maxRelativeError } from "./helpers/data.js";
@@ -153,15 +156,22 @@ describe("binary writer", () => {
     expect(limits(shared)).toEqual([0x02, 0x03, 0x00, 0x80, 0x80, 0x04]); // max 65536 pages = 0x80 0x80 0x04
   });
 
-  it("keeps, in module-bytes.ts, exactly the module it writes for a shared memory (else: npx tsx src/tensor/wasm/write-module-bytes.node.ts)", () => {
-    const written = writeSimdModule(true);
-    const stored = simdModuleBytes(true);
-    expect(stored).not.toBe(written);
-    expect(Buffer.from(stored).equals(Buffer.from(written)), "module-bytes.ts is out of date").toBe(true);
+  it("keeps, in module-bytes.ts, exactly the modules it writes for a shared memory, both forms (else: npx tsx src/tensor/wasm/write-module-bytes.node.ts)", () => {
+    for (const options of [UNFUSED_OPTIONS, FUSED_OPTIONS]) {
+      const written = writeSimdModule(true, options);
+      const stored = simdModuleBytes(true, options);
+      expect(stored).not.toBe(written);
+      expect(Buffer.from(stored).equals(Buffer.from(written)), "module-bytes.ts is out of date").toBe(true);
+    }
   });
 
-  it("exports its tile", () => {
-    expect([MR, NR]).toEqual([DEFAULT_OPTIONS.tile.mr, 4 * DEFAULT_OPTIONS.tile.nv]);
+  it("runs the fused form exactly where the runtime validates relaxed SIMD", () => {
+    const fused = relaxedSimdAvailable();
+    expect(defaultOptions()).toBe(fused ? FUSED_OPTIONS : UNFUSED_OPTIONS);
+    // The fused module holds relaxed_madd (0xfd 0x85 0x02), the unfused one none.
+    const hasMadd = (bytes: Uint8Array) => Buffer.from(bytes).includes(Buffer.from([0xfd, 0x85, 0x02]));
+    expect(hasMadd(writeSimdModule(false, FUSED_OPTIONS))).toBe(true);
+    expect(hasMadd(writeSimdModule(false, UNFUSED_OPTIONS))).toBe(false);
   });
 });
 
@@ -242,6 +252,7 @@ describe("blocks and splits", () => {
       const s1 = ar.alloc(gemmScratchBytes(m, n, k)), s2 = ar.alloc(gemmScratchBytes(m, n, k));
       run(K, p, s1);
       const whole = readC(ar.f32(), p);
+      const MR = defaultOptions().tile.mr, NR = 4 * defaultOptions().tile.nv;
       const splits = [
         [[0, MR * Math.ceil(m / MR / 2), 0, n], [MR * Math.ceil(m / MR / 2), m, 0, n]], // rows, at a tile boundary
         [[0, m, 0, NR * Math.ceil(n / NR / 2)], [0, m, NR * Math.ceil(n / NR / 2), n]], // columns, at a tile boundary
@@ -258,14 +269,15 @@ describe("blocks and splits", () => {
   }
 
   it("other tile shapes and blockings give the same bits", () => {
-    // Every lane sums in increasing q from 0, so the tile, kc and mc cannot change a bit.
+    // Every lane sums in increasing q from 0, so the tile, kc and mc cannot change a bit (in the same form, fused or not).
     const p = problem(ar, rand, 37, 300, 45, false, true, { ks: true });
     run(K, p, ar.alloc(gemmScratchBytes(p.m, p.n, p.k)));
     const expected = readC(ar.f32(), p);
+    const fused = defaultOptions().tile.fused;
     const variants: DriverOptions[] = [
-      { tile: { mr: 6, nv: 2, unroll: 4, splat: "shuffle" }, kc: 100, mc: 12, directRows: 0 },
-      { tile: { mr: 8, nv: 1, unroll: 1, splat: "shuffle" }, kc: 7, mc: 40, directRows: 1000 },
-      { tile: { mr: 3, nv: 4, unroll: 3 }, kc: 256, mc: 9, directRows: 1000 },
+      { tile: { mr: 6, nv: 2, unroll: 4, splat: "shuffle", fused }, kc: 100, mc: 12, directRows: 0 },
+      { tile: { mr: 8, nv: 1, unroll: 1, splat: "shuffle", fused }, kc: 7, mc: 40, directRows: 1000 },
+      { tile: { mr: 3, nv: 4, unroll: 3, fused }, kc: 256, mc: 9, directRows: 1000 },
     ];
     for (const options of variants) {
       const other = new SimdModule(ar.memory, options);

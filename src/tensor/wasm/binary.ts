@@ -226,6 +226,8 @@ export class FunctionWriter {
   /** Picks 16 bytes out of two popped v128 (bytes 0-15 from the first, 16-31 from the second). */
   i8x16Shuffle(lanes: number[]): this { return this.simd(0x0d, ...lanes); }
   f32x4Splat(): this { return this.simd(0x13); }
+  /** Lane `lane` of an f32x4, as an f32. */
+  f32x4ExtractLane(lane: number): this { return this.simd(0x1f, lane); }
   i32x4Splat(): this { return this.simd(0x11); }
   i32x4Add(): this { return this.simd(0xae); }
   i32x4GeU(): this { return this.simd(0x40); }
@@ -256,6 +258,8 @@ export class FunctionWriter {
   f32x4Add(): this { return this.simd(0xe4); }
   f32x4Sub(): this { return this.simd(0xe5); }
   f32x4Mul(): this { return this.simd(0xe6); }
+  /** Relaxed SIMD: pops a, b, c and pushes a·b + c, fused (one rounding) or not, as the machine does it. */
+  f32x4RelaxedMadd(): this { return this.simd(0x105); }
   /** pmax(a, b) = a < b ? b : a, lane-wise: pmax(0, x) is `x > 0 ? x : 0`, NaN giving 0. */
   f32x4Pmax(): this { return this.simd(0xeb); }
 

@@ -20,8 +20,9 @@
  *   back to f32    f32x4.demote_f64x2_zero          r0 r1 0 0     (rounded to nearest)
  *   rejoin         i8x16.shuffle                    r0 r1 r2 r3,  v128.store
  *
- * WebAssembly has no fused multiply-add in this instruction set and
- * JavaScript never fuses, so every rounding happens in the same place. The
+ * These loops use no fused multiply-add (relaxed SIMD's, which the products
+ * may use, multiply-add.ts) and JavaScript never fuses, so every rounding
+ * happens in the same place. The
  * last n mod 4 elements go one at a time with the scalar instructions.
  *
  *   sgd(w, g, _, start, end, lr, _)        w = w − f32(lr)·g             (float32)

@@ -19,8 +19,12 @@
  * lane r to all four (one `vpshufd`): V8 then keeps fewer values alive at once
  * and spills fewer sums to the stack.
  *
- * No fused multiply-add (base SIMD128 has none): each lane rounds the product
- * to float32, then the sum — exactly what the scalar `c + a·b` in float32 does.
+ * The multiply and the add are one step (multiply-add.ts): unfused, as base
+ * SIMD128 has it (each lane rounds the product to float32, then the sum —
+ * exactly what the scalar `c + a·b` in float32 does), or one fused
+ * f32x4.relaxed_madd where the runtime has relaxed SIMD (then the sum, its
+ * product and its one rounding need no temporary register: module.ts's
+ * FUSED_OPTIONS say why that matters).
  * Each lane sums its terms in increasing p, starting from 0 or (accumulate) from
  * what C holds: a k-sliced product therefore gives the same bits as one long
  * sum, and a tile's result does not depend on which tile or thread computes it.
@@ -29,6 +33,7 @@
  * become constants of the instructions), then single steps for the rest.
  */
 import type { FunctionWriter, ModuleWriter } from "./binary.js";
+import { multiplyAdd } from "./multiply-add.js";
 
 export interface TileShape {
   /** Rows of C in the tile. */
@@ -43,6 +48,12 @@ export interface TileShape {
    * rows past the last multiple of 4 still load).
    */
   splat?: "load" | "shuffle";
+  /**
+   * Multiply and add as one f32x4.relaxed_madd (relaxed SIMD: a fused
+   * multiply-add, rounded once, where the machine has one) instead of
+   * f32x4.mul, then f32x4.add.
+   */
+  fused?: boolean;
 }
 
 /**
@@ -80,7 +91,8 @@ export function emitMicroKernel(mod: ModuleWriter, t: TileShape): FunctionWriter
         f.get(a).v128Load32Splat(4 * (u * t.mr + r)).set(splat);
       }
       for (let v = 0; v < t.nv; v++) {
-        f.get(acc[r][v]).get(splat).get(bv[v]).f32x4Mul().f32x4Add().set(acc[r][v]);
+        multiplyAdd(f, t.fused === true, () => f.get(acc[r][v]), () => f.get(splat), () => f.get(bv[v]));
+        f.set(acc[r][v]);
       }
     }
     f.get(b).get(bStride).i32Add().set(b);

@@ -33,12 +33,18 @@
  *   columns.ts      which columns of a batch hold a non-zero value
  *   pointwise.ts    relu forward and backward, sigmoid backward, column sums, dropout
  *   sparse.ts       products that take a mostly-zero input by its non-zero entries
+ *   multiply-add.ts a sum's step, s + a·b, fused or not: the same in every product
  *   conv-loops.ts   a convolution's im2col copies, col2im sums, max pooling and its gradient, zeroing
  *
- * Numbers: every C element is a float32 sum in increasing q, `s = s + a·b`
- * with the product rounded (no fused multiply-add), so its bits do not depend
- * on the tile, the slice or the split of C between threads. Against the
- * js backend (float64 sums per slice) results differ by rounding only.
+ * Numbers: every C element is a float32 sum in increasing q, each term
+ * `s = s + a·b` taken the same way in every product of a module, so its bits
+ * do not depend on the tile, the slice, the split of C between threads, or
+ * whether the sparse kernels computed it. A module is written in one of two
+ * forms (multiply-add.ts): unfused, the product rounded to float32 and then
+ * the sum (base SIMD128, every runtime with SIMD); or fused, one
+ * f32x4.relaxed_madd, rounded once, where the runtime validates relaxed SIMD
+ * (defaultOptions). Against the js backend (float64 sums per slice) results
+ * differ by rounding only.
  *
  * All addresses are byte offsets into the memory; ldc, lda, ldb count floats.
  * The memory is imported as env.memory: a module is compiled once for shared
@@ -58,12 +64,12 @@ import { emitSigmoid } from "./sigmoid.js";
 import { emitAllFinite } from "./finite.js";
 import { emitConvLoops } from "./conv-loops.js";
 import { wasm, type WasmMemory } from "../webassembly.js";
-import { SHARED_MODULE_BASE64 } from "./module-bytes.js";
+import { SHARED_MODULE_BASE64, SHARED_FUSED_MODULE_BASE64 } from "./module-bytes.js";
 
 const UPDATE_RULES: UpdateRule[] = ["sgd", "momentum", "nesterov"];
 
 /**
- * The tile and blocking, chosen by measurement on one thread of an AMD EPYC
+ * The tile and blocking of the unfused module, chosen by measurement on one thread of an AMD EPYC
  * (x86-64: 16 xmm registers, of which V8 allocates 15), Node 20, medians of
  * alternating rounds, GFLOP/s at 128x784x256 (and at 128x32x10, n = 10):
  *   tile (rows x columns)   4x8: 28   3x16: 29   4x16: 32   6x8: 33   4x12: 34 (18)   8x8: 34 (21)
@@ -76,38 +82,105 @@ const UPDATE_RULES: UpdateRule[] = ["sgd", "momentum", "nesterov"];
  * 32 rows (+7% at 16, +1% at 32) and costs from 48 on (−3% at 128 rows, −12%
  * at 512³). bench/wasm-module.ts measures the result.
  */
-export const DEFAULT_OPTIONS: DriverOptions = {
+export const UNFUSED_OPTIONS: DriverOptions = {
   tile: { mr: 8, nv: 2, unroll: 2, splat: "shuffle" },
   kc: 256,
   mc: 128,
   directRows: 32,
 };
 
-/** Rows and columns of C per register tile. */
-export const MR = DEFAULT_OPTIONS.tile.mr;
-export const NR = 4 * DEFAULT_OPTIONS.tile.nv;
+/**
+ * The fused module's tile. V8 (Node 20) loads every value a loop body reads
+ * before it computes with any of them, so a body's sums, its loaded values and
+ * its broadcasts must fit the 15 registers together, or sums go to the stack
+ * and back at every step (seen in the machine code, perf annotate). The
+ * unfused 8x8 tile spills and gains nothing from fitting (mul and add are two
+ * instructions a term either way: 4x8, 2x16 and 8x8 all ran at 14–26 GFLOP/s,
+ * within noise of each other); with relaxed_madd a fitting tile pays. Same
+ * machine, GFLOP/s, one thread, fused tiles against the unfused 8x8 in one run:
+ *   shape              unfused 8x8   fused 4x8, 2 steps   fused 4x8, 1 step   fused 3x12   fused 4x12
+ *   128x784x256            23.9            20.7                 33.8             37.0         20.2
+ *   128x256x128            25.5            21.1                 34.6             37.8         21.2
+ *   10000x256x128          23.4            19.1                 33.3             32.7         19.9
+ * Two steps a body or 12 sums do not fit. 4x8 keeps NR = 8 (3x12 would split
+ * C's columns unevenly): 8 sums, 2 values of B, a vector of 4 values of A and
+ * a broadcast, 12 registers.
+ */
+export const FUSED_OPTIONS: DriverOptions = {
+  tile: { mr: 4, nv: 2, unroll: 1, splat: "shuffle", fused: true },
+  kc: 256,
+  mc: 128,
+  directRows: 32,
+};
+
+/** f32x4.relaxed_madd on three parameters: what relaxedSimdAvailable asks the runtime to validate. */
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, // type: (v128, v128, v128) → v128
+  0x03, 0x02, 0x01, 0x00, // one function of that type
+  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b, // get 0, 1, 2; relaxed_madd
+]);
+
+/** Whether this runtime validates relaxed SIMD's f32x4.relaxed_madd (Node 22+, Chrome 114+; Node 20 with --experimental-wasm-relaxed-simd). */
+export function relaxedSimdAvailable(): boolean {
+  try {
+    return wasm !== undefined && wasm.validate(RELAXED_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * PURENN_FMA: "0" keeps the products unfused (each product rounded, then the
+ * sum, as the js backend's float32 steps do) where relaxed SIMD would fuse
+ * them; "1" (or unset): fused where the runtime validates relaxed SIMD.
+ */
+export function fusedWanted(): boolean {
+  // Read without importing node:process, so the core stays browser-safe.
+  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.PURENN_FMA;
+  if (value === undefined || value === "") return true;
+  if (value !== "0" && value !== "1") throw new Error(`PURENN_FMA must be "0" (unfused products) or "1" (fused where the runtime has relaxed SIMD), got ${JSON.stringify(value)}`);
+  return value === "1";
+}
+
+let chosen: DriverOptions | undefined;
+
+/**
+ * The options of the module purenn runs: fused where the runtime validates
+ * relaxed SIMD (unless PURENN_FMA=0), else unfused. Decided once, at the first
+ * call, so that every module of the process (and its workers, which share the
+ * compiled one) has the same form.
+ */
+export function defaultOptions(): DriverOptions {
+  return (chosen ??= fusedWanted() && relaxedSimdAvailable() ? FUSED_OPTIONS : UNFUSED_OPTIONS);
+}
 
 const emitted = new Map<string, Uint8Array>();
-/** The key of the variant kept in module-bytes.ts: a shared memory, the default options. */
-const SHARED_DEFAULT_KEY = JSON.stringify([true, DEFAULT_OPTIONS]);
+const moduleKey = (shared: boolean, options: DriverOptions) => JSON.stringify([shared, options]);
+/** The variants kept in module-bytes.ts: a shared memory, either form's options. */
+const STORED = new Map([
+  [moduleKey(true, UNFUSED_OPTIONS), SHARED_MODULE_BASE64],
+  [moduleKey(true, FUSED_OPTIONS), SHARED_FUSED_MODULE_BASE64],
+]);
 
 /**
  * The module's bytes for a shared or an unshared memory: the stored ones
- * (module-bytes.ts) for a shared memory and the default options, else
+ * (module-bytes.ts) for a shared memory and either form's options, else
  * written (once per variant, then kept).
  */
-export function simdModuleBytes(shared: boolean, options: DriverOptions = DEFAULT_OPTIONS): Uint8Array {
-  const key = JSON.stringify([shared, options]);
+export function simdModuleBytes(shared: boolean, options: DriverOptions = defaultOptions()): Uint8Array {
+  const key = moduleKey(shared, options);
   let bytes = emitted.get(key);
   if (bytes === undefined) {
-    bytes = key === SHARED_DEFAULT_KEY ? Uint8Array.from(atob(SHARED_MODULE_BASE64), (ch) => ch.charCodeAt(0)) : writeSimdModule(shared, options);
+    const stored = STORED.get(key);
+    bytes = stored !== undefined ? Uint8Array.from(atob(stored), (ch) => ch.charCodeAt(0)) : writeSimdModule(shared, options);
     emitted.set(key, bytes);
   }
   return bytes;
 }
 
 /** Writes the module, byte by byte. */
-export function writeSimdModule(shared: boolean, options: DriverOptions = DEFAULT_OPTIONS): Uint8Array {
+export function writeSimdModule(shared: boolean, options: DriverOptions = defaultOptions()): Uint8Array {
   // A shared memory import must state a maximum; 65536 pages (4 GiB) admits any memory.
   const mod = new ModuleWriter(shared ? { minimum: 0, maximum: 65536, shared } : { minimum: 0, shared });
   // The full tile, and the narrower ones (4, 8, … columns) for C's right edge.
@@ -121,7 +194,7 @@ export function writeSimdModule(shared: boolean, options: DriverOptions = DEFAUL
   const [sgd] = UPDATE_RULES.map((rule) => emitUpdateLoop(mod, rule));
   emitSgdRows(mod, sgd);
   emitNonzeroColumns(mod);
-  emitSparse(mod);
+  emitSparse(mod, options.tile.fused === true);
   emitPointwise(mod);
   emitSigmoid(mod);
   emitAllFinite(mod);
@@ -152,7 +225,7 @@ export const WARM_UP_BYTES = 4096;
 
 /** Bytes of scratch one gemm call needs for its packed panels (for a C block of up to m x n and sum length k). */
 export function gemmScratchBytes(m: number, n: number, k: number): number {
-  return scratchBytes(DEFAULT_OPTIONS, m, n, k);
+  return Math.max(scratchBytes(UNFUSED_OPTIONS, m, n, k), scratchBytes(FUSED_OPTIONS, m, n, k)); // enough for either form's module
 }
 
 type Exported = (...args: number[]) => void;
@@ -164,14 +237,15 @@ const compiled = new Map<string, object>();
  * (adoptSharedModule) without writing, validating and compiling it again.
  */
 export function sharedModule(): object {
-  let module = compiled.get(SHARED_DEFAULT_KEY);
-  if (module === undefined) compiled.set(SHARED_DEFAULT_KEY, (module = new wasm!.Module(simdModuleBytes(true))));
+  const key = moduleKey(true, defaultOptions());
+  let module = compiled.get(key);
+  if (module === undefined) compiled.set(key, (module = new wasm!.Module(simdModuleBytes(true))));
   return module;
 }
 
 /** In a worker: uses the caller's compiled module (sharedModule), which this runtime has therefore validated. */
 export function adoptSharedModule(module: object): void {
-  compiled.set(SHARED_DEFAULT_KEY, module);
+  compiled.set(moduleKey(true, defaultOptions()), module);
   available = true;
 }
 
@@ -192,10 +266,10 @@ export class SimdModule {
   private readonly convFns: Record<"copyRows" | "addRows" | "maxPool" | "scatterAdd" | "zero", Exported>;
 
   /** Instantiates the emitted module (synchronously) against `memory`, imported as env.memory. */
-  constructor(readonly memory: WasmMemory, options: DriverOptions = DEFAULT_OPTIONS) {
+  constructor(readonly memory: WasmMemory, options: DriverOptions = defaultOptions()) {
     if (wasm === undefined) throw new Error("SimdModule: this runtime has no WebAssembly");
     const shared = isShared(memory);
-    const key = JSON.stringify([shared, options]);
+    const key = moduleKey(shared, options);
     let module = compiled.get(key);
     if (module === undefined) {
       module = new wasm.Module(simdModuleBytes(shared, options));

@@ -49,21 +49,27 @@
  * still sums its terms in increasing i, so the bits are those of the dense
  * product Sᵀ·B too.
  *
+ * With `fused` (the module's dense kernel multiplies and adds as one
+ * f32x4.relaxed_madd, microkernel.ts) every term here is fused too, the last
+ * columns' single lanes included: the bits stay the dense product's.
+ *
  * A value counts as non-zero when its bits other than the sign are not all 0:
  * −0 is left out like 0, a NaN is kept (it must reach the product).
  * All arguments are byte offsets of int32 or float32 arrays, or counts.
  */
 import type { FunctionWriter, ModuleWriter } from "./binary.js";
+import { multiplyAdd, multiplyAddScalar } from "./multiply-add.js";
 
 /** Columns of C per register block: 8 vectors of 4. */
 const BLOCK = 8;
 
-export function emitSparse(mod: ModuleWriter): void {
+export function emitSparse(mod: ModuleWriter, fused: boolean): void {
   emitSparseRows(mod);
   emitSparseColumns(mod);
-  emitSparseProduct(mod);
-  emitSparseScatter(mod);
+  emitSparseProduct(mod, fused);
+  emitSparseScatter(mod, fused);
 }
+
 
 function emitSparseRows(mod: ModuleWriter): void {
   const f = mod.func(["i32", "i32", "i32", "i32", "i32", "i32", "i32"], ["i32"], "sparseRows");
@@ -138,7 +144,7 @@ function emitSparseColumns(mod: ModuleWriter): void {
   f.get(u);
 }
 
-function emitSparseProduct(mod: ModuleWriter): void {
+function emitSparseProduct(mod: ModuleWriter, fused: boolean): void {
   const f = mod.func(Array(10).fill("i32"), [], "sparseProduct");
   const [c, ldc, starts, idx, vals, rows, b, ldb, j0, j1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const i = f.local("i32"), jb = f.local("i32"), qp = f.local("i32"), qEnd = f.local("i32");
@@ -176,7 +182,10 @@ function emitSparseProduct(mod: ModuleWriter): void {
         for (let v = 0; v < nv; v++) f.v128Zero().set(acc[v]);
         eachEntry(() => {
           f.get(vals).get(qp).i32Add().v128Load32Splat().set(splat);
-          for (let v = 0; v < nv; v++) f.get(acc[v]).get(splat).get(bRow).v128Load(16 * v).f32x4Mul().f32x4Add().set(acc[v]);
+          for (let v = 0; v < nv; v++) {
+            multiplyAdd(f, fused, () => f.get(acc[v]), () => f.get(splat), () => f.get(bRow).v128Load(16 * v));
+            f.set(acc[v]);
+          }
         });
         for (let v = 0; v < nv; v++) f.get(cPtr).get(acc[v]).v128Store(16 * v);
       });
@@ -192,14 +201,15 @@ function emitSparseProduct(mod: ModuleWriter): void {
       f.f32(0).set(sum);
       eachEntry(() => {
         f.get(vals).get(qp).i32Add().f32Load().set(value);
-        f.get(sum).get(value).get(bRow).f32Load().f32Mul().f32Add().set(sum);
+        multiplyAddScalar(f, fused, () => f.get(sum), () => f.get(value), () => f.get(bRow).f32Load());
+        f.set(sum);
       });
       f.get(cPtr).get(sum).f32Store();
     });
   });
 }
 
-function emitSparseScatter(mod: ModuleWriter): void {
+function emitSparseScatter(mod: ModuleWriter, fused: boolean): void {
   const f = mod.func(Array(11).fill("i32"), [], "sparseScatter");
   const [c, ldc, cRows, starts, idx, vals, rows, b, ldb, j0, j1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const i = f.local("i32"), j = f.local("i32"), qp = f.local("i32"), qEnd = f.local("i32");
@@ -214,10 +224,14 @@ function emitSparseScatter(mod: ModuleWriter): void {
         end();
         f.i32GtS().brIf(done);
         if (width === 1) {
-          at(cRow); at(cRow).f32Load(); at(bRow).f32Load().get(value).f32Mul().f32Add().f32Store();
+          at(cRow);
+          multiplyAddScalar(f, fused, () => at(cRow).f32Load(), () => at(bRow).f32Load(), () => f.get(value));
+          f.f32Store();
         } else {
           for (let v = 0; v < width / 4; v++) {
-            at(cRow); at(cRow).v128Load(16 * v); at(bRow).v128Load(16 * v).get(splat).f32x4Mul().f32x4Add().v128Store(16 * v);
+            at(cRow);
+            multiplyAdd(f, fused, () => at(cRow).v128Load(16 * v), () => at(bRow).v128Load(16 * v), () => f.get(splat));
+            f.v128Store(16 * v);
           }
         }
         f.get(j).i32(width).i32Add().set(j).br(top);
