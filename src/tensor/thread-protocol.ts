@@ -27,6 +27,7 @@
 import { gemmTiles, packA, packB, panelCounts, type GemmProblem } from "./gemm.js";
 import { loopElements } from "./elementwise.js";
 import type { SimdModule } from "./wasm/module.js";
+import { SPARSE_BLOCK_COLUMNS } from "./wasm/sparse.js";
 
 /** Int32 slots of the control block. */
 export const CONTROL = {
@@ -176,7 +177,7 @@ export function runPiece(x: ThreadContext, command: Command, p: number): void {
     const w = ctl[CONTROL.arrays] * 4, g = ctl[CONTROL.arrays + 1] * 4, cols = ctl[CONTROL.arrays + 2] * 4; // bytes
     x.simd!.sgdRows(w, g, cols, ctl[CONTROL.count], width, j0, j1, x.scalars[0]);
   } else if (command === Command.SparseProduct) {
-    const [j0, j1] = pieceRange(ctl[CONTROL.n], 32, p, pieces);
+    const [j0, j1] = pieceRange(ctl[CONTROL.n], SPARSE_BLOCK_COLUMNS, p, pieces);
     const [c, starts, idx, vals] = [0, 1, 2, 3].map((i) => ctl[CONTROL.arrays + i]);
     x.simd!.sparseProduct(c, ctl[CONTROL.lda], starts, idx, vals, ctl[CONTROL.m], ctl[CONTROL.b], ctl[CONTROL.ldb], j0, j1);
   }

@@ -61,6 +61,7 @@ import { SplitPolicy } from "./split-policy.js";
 import { setRowUpdateExecutor, type RowUpdateExecutor } from "./row-update.js";
 import { setSparseExecutor, type SparseExecutor, type SparseProduct } from "./sparse-product.js";
 import { SimdModule, gemmScratchBytes, wasmSimdAvailable, sharedModule, WARM_UP_BYTES } from "./wasm/module.js";
+import { SPARSE_BLOCK_COLUMNS } from "./wasm/sparse.js";
 import { heapMemory, inHeap } from "./heap.js";
 import { allocFloat32 } from "./alloc.js";
 import { setLoopExecutor, type Loop, type LoopExecutor } from "./elementwise.js";
@@ -410,8 +411,8 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
 
   /** A sparse product (sparse-product.ts), on the SIMD module, cut into blocks of C's columns. */
   runSparseProduct(p: SparseProduct, flops: number): boolean {
-    if (p.width <= 32 || !this.open(flops, true) || this.self.simd === undefined) return false;
-    const pieces = pieceCount(Math.ceil(p.width / 32), this.size, this.piecesPerThread());
+    if (p.width <= SPARSE_BLOCK_COLUMNS || !this.open(flops, true) || this.self.simd === undefined) return false;
+    const pieces = pieceCount(Math.ceil(p.width / SPARSE_BLOCK_COLUMNS), this.size, this.piecesPerThread());
     const ctl = this.control;
     [p.c, p.starts, p.idx, p.vals].forEach((offset, i) => (ctl[CONTROL.arrays + i] = offset));
     ctl[CONTROL.b] = p.b;

@@ -468,7 +468,7 @@ export class SimdModule {
     const starts = ints + 64, idx = ints + 128, vals = ints + 256;
     this.sparseRows(a, 2, 8, starts, idx, vals, 16);
     this.sparseColumns(2, 8, starts, idx, vals, ints + 384, ints + 512, ints + 576, ints + 640, ints + 704);
-    this.sparseProduct(c, 40, starts, idx, vals, 2, b, 40, 0, 37); // 32 + 4 + 1 columns: every loop
+    this.sparseProduct(c, 45, starts, idx, vals, 2, b, 45, 0, 45); // 24 + 16 + 4 + 1 columns: every loop
     this.sparseScatter(scratch, 21, 8, starts, idx, vals, 2, b, 21, 0, 21); // 16 + 4 + 1 columns: every loop
     this.reluForward(c, a, 64);
     this.reluBackward(c, a, b, 64);

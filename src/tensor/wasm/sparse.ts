@@ -60,8 +60,21 @@
 import type { FunctionWriter, ModuleWriter } from "./binary.js";
 import { multiplyAdd, multiplyAddScalar } from "./multiply-add.js";
 
-/** Columns of C per register block: 8 vectors of 4. */
-const BLOCK = 8;
+/**
+ * Columns of C per register block: 6 vectors of 4. V8 loads all of an entry's
+ * 6 vectors of B before it multiplies any (module.ts: FUSED_OPTIONS), so 6
+ * sums, 6 values and the broadcast take 13 of the 15 registers; at 8, two
+ * sums went to the stack and back for every entry. GFLOP/s of the done
+ * products, one thread, a batch of 128 MNIST images times 784x256, in one run:
+ *   vectors          8      7      6      5      4
+ *   forward, fused   13.4   15.2   16.9   15.9   14.2
+ *   dW, fused        14.8   19.2   20.9   19.4   18.7
+ * (unfused, 6 is as fast as 8 or faster). C's columns go 6 vectors at a time,
+ * then 4, then 1, then single floats.
+ */
+const BLOCK = 6;
+/** C's columns in one register block of the sparse product: threads split C by whole blocks (thread-protocol.ts). */
+export const SPARSE_BLOCK_COLUMNS = 4 * BLOCK;
 
 export function emitSparse(mod: ModuleWriter, fused: boolean): void {
   emitSparseRows(mod);
@@ -193,6 +206,7 @@ function emitSparseProduct(mod: ModuleWriter, fused: boolean): void {
   };
   f.get(j0).set(jb);
   vectors(BLOCK);
+  vectors(4);
   vectors(1);
   // The last columns (fewer than 4), one at a time, with the same float32 operations.
   f.forLoop(jb, () => f.get(jb), () => f.get(j1), 1, () => {
