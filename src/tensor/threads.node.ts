@@ -96,6 +96,17 @@ const PIECES_PER_THREAD = 2;
  * others at most an eighth of its share to finish.
  */
 const BIG_PIECES_PER_THREAD = 8;
+/**
+ * The workers start once jobs have been coming for this long (or at the first
+ * job of ALWAYS_SPLIT_FLOPS, or at threadsReady()), not at the first job. A
+ * worker takes 0.4 s of a core to start under tsx (it compiles purenn's
+ * TypeScript) and its first pieces run on V8's baseline code, while the caller
+ * works on the other core: a fresh model's first fit of 6,000 samples took
+ * 0.35 s on 2 threads (median of 5) against 0.23 s on 1, the workers never
+ * ready in time to help. A program that trains longer loses at most this
+ * delay's share of the second core.
+ */
+const START_AFTER_MS = 300;
 /** How long past the caller's own part it waits for a claimed piece before it gives the pool up. */
 const JOB_DEADLINE_MS = 5000;
 /**
@@ -231,6 +242,8 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
   private readonly self: ThreadContext;
   private startError: Error | undefined;
   private warned = false;
+  /** When the first job came (ms), for START_AFTER_MS. */
+  private firstJob: number | undefined;
   /** The job being split was not offered to the policy (ALWAYS_SPLIT_FLOPS): its time is not the policy's to count. */
   private outsidePolicy = false;
 
@@ -312,7 +325,13 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
    * or a product of ALWAYS_SPLIT_FLOPS or more.
    */
   private open(work: number, product = false): boolean {
-    this.start();
+    if (this.workers.length === 0) {
+      // Not started yet: only once jobs have come for START_AFTER_MS, or one is large enough to split regardless.
+      const now = performance.now();
+      this.firstJob ??= now;
+      if (now - this.firstJob < START_AFTER_MS && !(product && work >= ALWAYS_SPLIT_FLOPS)) return false;
+      this.start();
+    }
     if (!this.started()) return false;
     this.outsidePolicy = product && work >= ALWAYS_SPLIT_FLOPS;
     if (this.outsidePolicy) return true;
