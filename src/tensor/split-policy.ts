@@ -27,11 +27,22 @@
  *
  * Stalls, between trials: a split job whose caller, its own pieces done, waits
  * much longer than a piece takes (STALL_PIECES of them, and STALL_MS at
- * least) has a worker the OS has descheduled. On a quiet machine that hardly
- * happens; on a busy one a thread is descheduled every few milliseconds, and
- * a short fit would be over before two trials had found it out. STALLS of them
- * within STALL_WINDOW_MS end the splitting at once, as two strikes would.
- * So does a job's help: where the workers seldom get a core, the caller
+ * least) has a worker the OS has descheduled. On a quiet machine that is
+ * rare and short; on a busy one a thread is descheduled every few
+ * milliseconds, and a short fit would be over before two trials had found it
+ * out. Stalls that cost STALL_SHARE of the last STALL_WINDOW_MS in waiting end
+ * the splitting at once, as two strikes would: then they cost more than two
+ * threads can save on the jobs between them. A count of stalls is not enough:
+ * a virtual machine's quiet core still stops its worker for 1–8 ms (3.5 on
+ * average) some 16 times a second, now and then 3 times within 100 ms. On an
+ * AMD EPYC under KVM, batch 128, that was 10 stalls in a 0.6 s fit; ending the
+ * splitting at 3 stalls within 100 ms, as this rule once did, made epochs
+ * 1.2–1.5x slower than always splitting (npm run bench -- profile;
+ * test/split-policy.test.ts: a quiet virtual machine's rare stalls). On a
+ * busy machine the help rule below is the one that ends the splitting first
+ * (two busy processes beside a fit at batch 32: the workers computed 15% of
+ * the pieces, and one stall in 0.5 s).
+ * The help rule: where the workers seldom get a core, the caller
  * takes their pieces itself (nothing is owned), and waits for nothing; but
  * each job still wakes a worker that then spins against the caller. When the
  * other threads computed less than MIN_HELP of the pieces, on average over
@@ -52,7 +63,7 @@ const MARGIN = 1.1;
 const GAP_MS = 10;
 const STALL_PIECES = 2;
 const STALL_MS = 1;
-const STALLS = 3;
+const STALL_SHARE = 0.25;
 const STALL_WINDOW_MS = 100;
 const MIN_HELP = 0.15;
 const HELP_JOBS = 32;
@@ -71,8 +82,8 @@ export class SplitPolicy {
   private lastJob = -Infinity;
   /** Trials in a row that found the other way faster. */
   private strikes = 0;
-  /** When the latest stalls came (ms), newest last. */
-  private stallTimes: number[] = [];
+  /** The latest stalls: when each ended and how long the caller waited (ms), newest last. */
+  private stalls: { at: number; waited: number }[] = [];
   /** The share of split jobs' pieces the other threads computed: a moving average, and over how many jobs. */
   private help = 0.5;
   private helpJobs = 0;
@@ -89,18 +100,19 @@ export class SplitPolicy {
     this.helpJobs++;
     const stalled = waitedMs >= Math.max(STALL_MS, STALL_PIECES * pieceMs);
     if (stalled) {
-      this.stallTimes.push(now);
-      this.stallTimes = this.stallTimes.filter((t) => now - t <= STALL_WINDOW_MS);
+      this.stalls.push({ at: now, waited: waitedMs });
+      this.stalls = this.stalls.filter((stall) => now - stall.at <= STALL_WINDOW_MS);
     }
+    const stalledMs = this.stalls.reduce((sum, stall) => sum + stall.waited, 0);
     const unhelped = this.helpJobs >= HELP_JOBS && this.help < MIN_HELP;
     const splitting = (this.phase === "use" && this.split) || this.phase === "trial: split";
-    if (splitting && (this.stallTimes.length >= STALLS || unhelped)) this.stopSplitting(now);
+    if (splitting && (stalledMs >= STALL_SHARE * STALL_WINDOW_MS || unhelped)) this.stopSplitting(now);
     return stalled;
   }
 
   /** Runs alone from `now`: for MIN_USE_MS after splitting; as after a trial won by running alone, in a trial. */
   private stopSplitting(now: number): void {
-    this.stallTimes = [];
+    this.stalls = [];
     this.help = 0.5;
     this.helpJobs = 0;
     if (this.phase === "trial: split" && !this.split) {
