@@ -138,6 +138,36 @@ describe("SplitPolicy", () => {
     expect(p.backoffs).toBe(0);
   });
 
+  it("forgets a stall once it is out of the window: a long one seen while running alone does not end the splitting later", () => {
+    const p = new SplitPolicy();
+    let now = 0;
+    // Splitting is slower (a busy machine): it goes to running alone.
+    for (let i = 0; i < 100_000 && p.backoffs === 0; i++) {
+      const s = p.offer(1e6, now);
+      now += s ? 0.3 : 0.1;
+      if (s) p.splitEnded(0.01, 0.1, 0.5, now);
+    }
+    expect(p.backoffs).toBe(1);
+    p.splitEnded(40, 1, 0.5, now); // a large job split outside the policy while it runs alone: a 40 ms stall
+    now += 40;
+    // The machine is quiet again, splitting faster: back to splitting (2000 split jobs in a row) after
+    // its usual 200 ms alone and two trials, ~0.6 s; the old stall, still counted, cost a lost trial (1 s).
+    const from = now;
+    let run = 0, back = -1;
+    for (let i = 0; i < 100_000; i++) {
+      const s = p.offer(1e6, now);
+      now += s ? 0.06 : 0.1;
+      if (!s) run = 0;
+      else {
+        p.splitEnded(0.01, 0.03, 0.5, now);
+        if (++run === 2000 && back < 0) back = now - from;
+      }
+    }
+    expect(p.backoffs).toBe(1);
+    expect(back, "ms until it splits for good").toBeGreaterThan(0);
+    expect(back).toBeLessThan(800);
+  });
+
   it("follows the machine: back to splitting within about a second once it is quiet again", () => {
     const p = new SplitPolicy();
     let { now } = drive(p, 50_000, 0.3, 0.1); // busy

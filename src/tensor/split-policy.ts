@@ -99,10 +99,9 @@ export class SplitPolicy {
     this.help += (helped - this.help) / HELP_JOBS;
     this.helpJobs++;
     const stalled = waitedMs >= Math.max(STALL_MS, STALL_PIECES * pieceMs);
-    if (stalled) {
-      this.stalls.push({ at: now, waited: waitedMs });
-      this.stalls = this.stalls.filter((stall) => now - stall.at <= STALL_WINDOW_MS);
-    }
+    if (stalled) this.stalls.push({ at: now, waited: waitedMs });
+    // Only the window's stalls count, at every job: an old one (a large job split while running alone) must not end a later splitting.
+    while (this.stalls.length > 0 && now - this.stalls[0].at > STALL_WINDOW_MS) this.stalls.shift();
     const stalledMs = this.stalls.reduce((sum, stall) => sum + stall.waited, 0);
     const unhelped = this.helpJobs >= HELP_JOBS && this.help < MIN_HELP;
     const splitting = (this.phase === "use" && this.split) || this.phase === "trial: split";
