@@ -1,5 +1,6 @@
 // purenn under node given V8's own options (which Node refuses in a worker thread's execArgv):
-// the workers start all the same, without them, and take their share of a product.
+// the workers start all the same, without them, and take their share of a product. And without
+// any: relaxed SIMD on all the same (Node 20's flag, set by purenn at run time).
 import { describe, it, expect } from "vitest";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -11,6 +12,16 @@ function run(flags: string[]): { error?: string; threads: number; workerPieces: 
   if (out.status !== 0) throw new Error(`node ${flags.join(" ")} exited ${out.status}: ${out.stderr}`);
   return JSON.parse(out.stdout.trim().split("\n").pop()!);
 }
+
+describe("relaxed SIMD without any flag", () => {
+  it("purenn's Node entry turns it on itself: fused products, the workers computing with the same module", () => {
+    const r = run([]);
+    expect(r.error).toBeUndefined();
+    expect(r.fused).toBe(true);
+    expect(r.workerPieces).toBeGreaterThan(0);
+    expect(r.c).toBe(512);
+  }, 60_000);
+});
 
 describe("worker threads under node with V8 options", () => {
   it("--max-old-space-size and --stack-trace-limit: the workers start and compute", () => {

@@ -10,7 +10,15 @@ import { wasm } from "../src/tensor/webassembly.js";
 import { lcg, maxRelativeError } from "./helpers/data.js";
 
 // As purenn's Node entry does, before any module is built (vitest runs each test file in a process of its own).
-enableRelaxedSimd();
+const enabled = enableRelaxedSimd();
+
+describe("relaxed SIMD on Node", () => {
+  it("is on after enableRelaxedSimd (Node 20: by V8's flag, set at run time; Node 22+: already)", () => {
+    expect(Number(process.versions.node.split(".")[0])).toBeGreaterThanOrEqual(20);
+    expect(enabled).toBe(true);
+    expect(relaxedSimdAvailable()).toBe(true);
+  });
+});
 
 /**
  * fma(a, b, c) of float32 values, rounded once to float32. a·b is exact in float64 (24 + 24 bits);
@@ -77,6 +85,14 @@ describe.runIf(relaxedSimdAvailable())("the fused module", () => {
 
   it("is the default where relaxed SIMD validates (on Node 20, once purenn's Node entry turned it on)", () => {
     expect(defaultOptions()).toBe(FUSED_OPTIONS);
+  });
+
+  it("rounds the probe's second term once where this machine fuses (x86-64 with FMA3), where the unfused module rounds twice", () => {
+    const a = 1 + 2 ** -12;
+    f().set([1, a, -1, a, NaN], 0);
+    unfusedK.gemm(16, 1, 0, 2, false, 8, 1, false, 1, 1, 2, 0, 1, 0, 1, -1, -1, 4096);
+    expect(f()[4]).toBe(2 ** -11);
+    if (process.arch === "x64" || process.arch === "arm64") expect(machineFuses()).toBe(true);
   });
 
   const SHAPES: [number, number, number, boolean, boolean][] = [

@@ -2,14 +2,19 @@
 // which runtimes without relaxed SIMD run and PURENN_FMA=0 chooses: the sparse kernels' suite
 // (sparse = dense bits, the wasm backend's sparse paths) under it. Set before purenn is
 // imported; vitest runs each test file in a process of its own.
+import { setFlagsFromString } from "node:v8";
 import { describe, it, expect } from "vitest";
 
 process.env.PURENN_FMA = "0";
-const { defaultOptions, UNFUSED_OPTIONS, fusedWanted } = await import("../src/tensor/wasm/module.js");
+// Relaxed SIMD on (as Node 22 has it; purenn itself leaves Node 20's flag off under PURENN_FMA=0), so
+// that the unfused form below comes from PURENN_FMA alone.
+setFlagsFromString("--experimental-wasm-relaxed-simd");
+const { defaultOptions, UNFUSED_OPTIONS, fusedWanted, relaxedSimdAvailable } = await import("../src/tensor/wasm/module.js");
 await import("../src/index.js");
 
 describe("PURENN_FMA", () => {
   it("\"0\" keeps the products unfused, even where relaxed SIMD validates", () => {
+    expect(relaxedSimdAvailable()).toBe(true);
     expect(defaultOptions()).toBe(UNFUSED_OPTIONS);
   });
 

@@ -15,6 +15,10 @@ try {
 const a = new Matrix(256, 256), b = new Matrix(256, 256), c = new Matrix(256, 256);
 a.data.fill(1);
 b.data.fill(2);
-matmul(c, a, b);
+// Products until a worker has computed a piece (the caller may take them all while a worker wakes up).
+for (const t0 = performance.now(); performance.now() - t0 < 10_000; ) {
+  matmul(c, a, b);
+  if (splitStats().workerPieces > 0) break;
+}
 console.log(JSON.stringify({ error, threads: getThreads(), workerPieces: splitStats().workerPieces, c: c.data[0], fused: defaultOptions().tile.fused === true }));
 process.exit(0);
