@@ -22,7 +22,7 @@ export type { ReportData } from "./report/analysis.js";
 
 // The fused products where V8 has relaxed SIMD but leaves it off (Node 20): before any module is built.
 enableRelaxedSimd();
-// Split large matmuls across all cores (or PURENN_THREADS); workers start once jobs have come for 0.3 s (threads.node.ts).
+// Split large matmuls across all cores (or PURENN_THREADS); workers start 0.3 s after the first job (threads.node.ts).
 setThreads(defaultThreads());
 // PURENN_BACKEND=reference|js|wasm chooses the backend (default: wasm where WebAssembly SIMD runs;
 // PURENN_KERNEL, its old name, still works); checked here so that a wrong value fails at import.

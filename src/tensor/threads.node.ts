@@ -97,7 +97,7 @@ const PIECES_PER_THREAD = 2;
  */
 const BIG_PIECES_PER_THREAD = 8;
 /**
- * The workers start once jobs have been coming for this long (or at the first
+ * The workers start this long after the pool's first job (or at the first
  * job of ALWAYS_SPLIT_FLOPS, or at threadsReady()), not at the first job. A
  * worker takes 0.4 s of a core to start under tsx (it compiles purenn's
  * TypeScript) and its first pieces run on V8's baseline code, while the caller
@@ -326,7 +326,7 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
    */
   private open(work: number, product = false): boolean {
     if (this.workers.length === 0) {
-      // Not started yet: only once jobs have come for START_AFTER_MS, or one is large enough to split regardless.
+      // Not started yet: only START_AFTER_MS after the first job, or at one large enough to split regardless.
       const now = performance.now();
       this.firstJob ??= now;
       if (now - this.firstJob < START_AFTER_MS && !(product && work >= ALWAYS_SPLIT_FLOPS)) return false;

@@ -20,9 +20,12 @@
  * increasing sample) with the same float32 multiply and add, and a term left
  * out is 0·w, which adds nothing: so the result has the dense product's bits
  * (wasm/microkernel.ts), and a block of columns does not depend on which
- * thread computes it. (Only a non-finite weight times an exact 0 differs: the
- * dense product makes it NaN, here it is left out, as the column skipping has
- * always done.)
+ * thread computes it. (Two cases differ. A non-finite weight times an exact 0:
+ * the dense product makes it NaN, here it is left out, as the column skipping
+ * has always done. And, fused, the sign of a zero: a sum that is +0 plus a
+ * product that underflows below the smallest float32 rounds once to −0, which
+ * the dense product's next 0·w term turns back into +0 and this one, leaving
+ * that term out, keeps; the values are equal.)
  *
  *   sparseRows(x, n, c, starts, idx, vals, limit) → nnz
  *                                                     S = x (n x c floats), its non-zeros row by row;
