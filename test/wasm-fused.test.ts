@@ -75,23 +75,26 @@ describe.runIf(relaxedSimdAvailable())("the fused module", () => {
   const fusedK = new SimdModule(memory, FUSED_OPTIONS), unfusedK = new SimdModule(memory, UNFUSED_OPTIONS);
   const f = () => new Float32Array(memory.buffer);
 
-  /** Whether this machine fuses relaxed_madd: a 1x2x1 product whose second term shows it. */
-  function machineFuses(): boolean {
+  /**
+   * A 1x2x1 product whose second term shows the rounding: 1·(−1) + a·a with a = 1 + 2^-12, where
+   * a·a = 1 + 2^-11 + 2^-24. Rounded once (fused): 2^-11 + 2^-24; the product rounded first: 2^-11.
+   */
+  function probe(K: SimdModule): number {
     const a = 1 + 2 ** -12;
     f().set([1, a, -1, a, NaN], 0); // A = [1, a] at 0, B = [−1, a]ᵀ at 8, C at 16
-    fusedK.gemm(16, 1, 0, 2, false, 8, 1, false, 1, 1, 2, 0, 1, 0, 1, -1, -1, 4096);
-    return f()[4] === 2 ** -11 + 2 ** -24;
+    K.gemm(16, 1, 0, 2, false, 8, 1, false, 1, 1, 2, 0, 1, 0, 1, -1, -1, 4096);
+    return f()[4];
   }
+
+  /** Whether this machine fuses relaxed_madd. */
+  const machineFuses = () => probe(fusedK) === 2 ** -11 + 2 ** -24;
 
   it("is the default where relaxed SIMD validates (on Node 20, once purenn's Node entry turned it on)", () => {
     expect(defaultOptions()).toBe(FUSED_OPTIONS);
   });
 
   it("rounds the probe's second term once where this machine fuses (x86-64 with FMA3), where the unfused module rounds twice", () => {
-    const a = 1 + 2 ** -12;
-    f().set([1, a, -1, a, NaN], 0);
-    unfusedK.gemm(16, 1, 0, 2, false, 8, 1, false, 1, 1, 2, 0, 1, 0, 1, -1, -1, 4096);
-    expect(f()[4]).toBe(2 ** -11);
+    expect(probe(unfusedK)).toBe(2 ** -11);
     if (process.arch === "x64" || process.arch === "arm64") expect(machineFuses()).toBe(true);
   });
 

@@ -82,8 +82,10 @@ export class SplitPolicy {
   private lastJob = -Infinity;
   /** Trials in a row that found the other way faster. */
   private strikes = 0;
-  /** The latest stalls: when each ended and how long the caller waited (ms), newest last. */
+  /** The stalls of the last STALL_WINDOW_MS: when each ended and how long the caller waited (ms), newest last. */
   private stalls: { at: number; waited: number }[] = [];
+  /** Their waits, summed (ms). */
+  private stalledMs = 0;
   /** The share of split jobs' pieces the other threads computed: a moving average, and over how many jobs. */
   private help = 0.5;
   private helpJobs = 0;
@@ -99,19 +101,22 @@ export class SplitPolicy {
     this.help += (helped - this.help) / HELP_JOBS;
     this.helpJobs++;
     const stalled = waitedMs >= Math.max(STALL_MS, STALL_PIECES * pieceMs);
-    if (stalled) this.stalls.push({ at: now, waited: waitedMs });
+    if (stalled) {
+      this.stalls.push({ at: now, waited: waitedMs });
+      this.stalledMs += waitedMs;
+    }
     // Only the window's stalls count, at every job: an old one (a large job split while running alone) must not end a later splitting.
-    while (this.stalls.length > 0 && now - this.stalls[0].at > STALL_WINDOW_MS) this.stalls.shift();
-    const stalledMs = this.stalls.reduce((sum, stall) => sum + stall.waited, 0);
+    while (this.stalls.length > 0 && now - this.stalls[0].at > STALL_WINDOW_MS) this.stalledMs -= this.stalls.shift()!.waited;
     const unhelped = this.helpJobs >= HELP_JOBS && this.help < MIN_HELP;
     const splitting = (this.phase === "use" && this.split) || this.phase === "trial: split";
-    if (splitting && (stalledMs >= STALL_SHARE * STALL_WINDOW_MS || unhelped)) this.stopSplitting(now);
+    if (splitting && (this.stalledMs >= STALL_SHARE * STALL_WINDOW_MS || unhelped)) this.stopSplitting(now);
     return stalled;
   }
 
   /** Runs alone from `now`: for MIN_USE_MS after splitting; as after a trial won by running alone, in a trial. */
   private stopSplitting(now: number): void {
     this.stalls = [];
+    this.stalledMs = 0;
     this.help = 0.5;
     this.helpJobs = 0;
     if (this.phase === "trial: split" && !this.split) {

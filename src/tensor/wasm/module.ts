@@ -113,18 +113,13 @@ export const FUSED_OPTIONS: DriverOptions = {
   directRows: 32,
 };
 
-/** f32x4.relaxed_madd on three parameters: what relaxedSimdAvailable asks the runtime to validate. */
-const RELAXED_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
-  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, // type: (v128, v128, v128) → v128
-  0x03, 0x02, 0x01, 0x00, // one function of that type
-  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b, // get 0, 1, 2; relaxed_madd
-]);
-
 /** Whether this runtime validates relaxed SIMD's f32x4.relaxed_madd (Node 22+, Chrome 114+; Node 20 with --experimental-wasm-relaxed-simd). */
 export function relaxedSimdAvailable(): boolean {
+  // The smallest module that uses it: one function, (a, b, c) → a·b + c on three v128.
+  const probe = new ModuleWriter({ minimum: 0, shared: false });
+  probe.func(["v128", "v128", "v128"], ["v128"]).get(0).get(1).get(2).f32x4RelaxedMadd();
   try {
-    return wasm !== undefined && wasm.validate(RELAXED_PROBE);
+    return wasm !== undefined && wasm.validate(probe.encode());
   } catch {
     return false;
   }

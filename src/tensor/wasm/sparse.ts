@@ -86,7 +86,6 @@ export function emitSparse(mod: ModuleWriter, fused: boolean): void {
   emitSparseScatter(mod, fused);
 }
 
-
 function emitSparseRows(mod: ModuleWriter): void {
   const f = mod.func(["i32", "i32", "i32", "i32", "i32", "i32", "i32"], ["i32"], "sparseRows");
   const [x, n, c, starts, idx, vals, limit] = [0, 1, 2, 3, 4, 5, 6];
