@@ -16,7 +16,7 @@ const all: Record<string, () => Promise<unknown>> = {
 const byDefault = ["matmul", "predict", "train", "versus"]; // versus last: its table (purenn against PyTorch, row by row) ends the report
 const named = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 // The options the benchmarks read (bench/*.ts: flag, intFlag, pathFlag); a misspelt one is refused, not ignored.
-const OPTIONS = ["quick", "rounds", "samples", "batch", "threads", "compare", "busy", "runs", "fits", "silent"];
+const OPTIONS = ["quick", "rounds", "samples", "batch", "threads", "compare", "busy", "runs", "fits", "silent", "repo"];
 for (const a of process.argv.slice(2).filter((x) => x.startsWith("--"))) {
   const name = a.slice(2).split("=")[0];
   if (!OPTIONS.includes(name)) {
