@@ -17,10 +17,12 @@ export function pathFlag(name: string): string | undefined {
 }
 
 /**
- * A whole-number flag --name=N (N ≥ min), or `fallback` when the flag is absent; anything else
+ * A whole-number flag --name=N (N ≥ min), or `fallback` (undefined: none) when the flag is absent; anything else
  * (--name alone, --name=abc, --name=0 where 1 is the least) is refused with the value and the range.
  */
-export function intFlag(name: string, fallback: number, min = 1): number {
+export function intFlag(name: string, fallback: number, min?: number): number;
+export function intFlag(name: string, fallback: undefined, min?: number): number | undefined;
+export function intFlag(name: string, fallback: number | undefined, min = 1): number | undefined {
   const value = flag(name);
   if (value === undefined) return fallback;
   const n = typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;

@@ -7,13 +7,13 @@
 // Prints one JSON line per epoch.
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
-import { flag, intFlag } from "./common-flags.js";
+import { flag, intFlag, pathFlag } from "./common-flags.js";
 
-const repo = String(flag("repo") ?? join(import.meta.dirname, ".."));
+const repo = pathFlag("repo") ?? join(import.meta.dirname, "..");
 const purenn = await import(pathToFileURL(join(repo, "src/index.ts")).href);
 const batchSize = intFlag("batch", 32);
 const rounds = intFlag("rounds", 1);
-const threads = flag("threads") === undefined ? undefined : intFlag("threads", 1);
+const threads = intFlag("threads", undefined);
 if (flag("no-adapt")) {
   // Split every large job whatever the machine does (to measure what adapting costs or saves).
   const pool = await import(pathToFileURL(join(repo, "src/tensor/threads.node.ts")).href);

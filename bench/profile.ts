@@ -259,7 +259,8 @@ export async function benchProfile(): Promise<void> {
   const batches = flag("batch") === undefined ? [32, 128, 256] : [intFlag("batch", 32)];
   const samples = intFlag("samples", quick ? 6000 : 30000);
   const roundsN = intFlag("rounds", quick ? 1 : 3);
-  if (flag("threads") !== undefined) setThreads(intFlag("threads", 1));
+  const threadsWanted = intFlag("threads", undefined);
+  if (threadsWanted !== undefined) setThreads(threadsWanted);
   await threadsReady();
   const mnist = await loadMnist();
   const x = mnist.xTrain.slice(0, samples);

@@ -17,17 +17,17 @@
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { openSync, readSync, closeSync, fstatSync } from "node:fs";
-import { flag, intFlag } from "./common-flags.js";
+import { flag, intFlag, pathFlag } from "./common-flags.js";
 
-const repo = String(flag("repo") ?? join(import.meta.dirname, ".."));
-const dataFlag = flag("data");
-if (typeof dataFlag !== "string") throw new Error(`rows-child: --data=DIR (the folder bench/torch.ts's benchFiles wrote) is required, got ${dataFlag === undefined ? "none" : "no value"}`);
+const repo = pathFlag("repo") ?? join(import.meta.dirname, "..");
+const dataFlag = pathFlag("data");
+if (dataFlag === undefined) throw new Error("rows-child: --data=DIR (the folder bench/torch.ts's benchFiles wrote) is required, got none");
 const data = dataFlag;
 const job = String(flag("job") ?? "fit");
 if (!["fit", "first-fit", "predict"].includes(job)) throw new Error(`rows-child: unknown --job=${job}; known: fit, first-fit, predict`);
 const batchSize = intFlag("batch", 32, 0); // 0: predict all at once
 const repeats = intFlag("repeats", 1);
-const threads = flag("threads") === undefined ? undefined : intFlag("threads", 1);
+const threads = intFlag("threads", undefined);
 const purenn = await import(pathToFileURL(join(repo, "src/index.ts")).href);
 
 /** A whole file read into `array` (no Buffer in between, so no second copy in memory); returns it. */

@@ -3,9 +3,9 @@
 //   tsx bench/stress-child.ts --fits=N --seed=S [--repo=DIR]   (DIR: the purenn checkout to run, default this one)
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
-import { flag, intFlag } from "./common-flags.js";
+import { intFlag, pathFlag } from "./common-flags.js";
 
-const repo = String(flag("repo") ?? join(import.meta.dirname, ".."));
+const repo = pathFlag("repo") ?? join(import.meta.dirname, "..");
 const { Sequential, Dense, Matrix, toCategorical, setRandomSeed, setThreads, threadsReady, getThreads } = await import(
   pathToFileURL(join(repo, "src/index.ts")).href
 );

@@ -4,7 +4,7 @@
 //   npm run bench -- stress [--runs=500] [--fits=25] [--busy=2] [--silent=60] [--repo=DIR]
 // (--repo: the purenn checkout to run, e.g. an older commit: git worktree add DIR COMMIT)
 import { busyProcesses, runChild, median } from "./children.js";
-import { flag, intFlag } from "./common-flags.js";
+import { intFlag, pathFlag } from "./common-flags.js";
 import { fixed } from "./common.js";
 
 export async function benchStress(): Promise<void> {
@@ -12,7 +12,7 @@ export async function benchStress(): Promise<void> {
   const fits = intFlag("fits", 25);
   const busy = intFlag("busy", 2, 0);
   const silentMs = intFlag("silent", 60) * 1000;
-  const repo = flag("repo");
+  const repo = pathFlag("repo");
   console.log(`\n## stress: ${runs} short fits on 2 threads, ${fits} per process; every other process with ${busy} busy processes beside it\n`);
   const times: Record<string, number[]> = { quiet: [], busy: [] };
   let stalls = 0, failures = 0, done = 0;
@@ -21,7 +21,7 @@ export async function benchStress(): Promise<void> {
     const others = busyProcesses(load);
     const kind = load > 0 ? "busy" : "quiet";
     let count = 0;
-    const { code, stalled } = await runChild("stress-child.ts", [`--fits=${Math.min(fits, runs - done)}`, `--seed=${child + 1}`, ...(typeof repo === "string" ? [`--repo=${repo}`] : [])], {}, silentMs, (line) => {
+    const { code, stalled } = await runChild("stress-child.ts", [`--fits=${Math.min(fits, runs - done)}`, `--seed=${child + 1}`, ...(repo !== undefined ? [`--repo=${repo}`] : [])], {}, silentMs, (line) => {
       times[kind].push(JSON.parse(line).seconds);
       count++;
     });

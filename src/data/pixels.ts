@@ -8,6 +8,9 @@ import { Matrix } from "../tensor/matrix.js";
 
 /** n x 784 float32 pixels, scaled by 1/255 when normalizing (Keras: x / 255.0). */
 export function toImages(pixels: Uint8Array, normalize: boolean): Matrix {
+  if (pixels.length % 784 !== 0) {
+    throw new Error(`toImages expects whole images of 784 pixels (28x28), got ${pixels.length} bytes (${Math.floor(pixels.length / 784)} images and ${pixels.length % 784} bytes over)`);
+  }
   const m = new Matrix(pixels.length / 784, 784);
   const out = m.data;
   if (!normalize) {

@@ -20,7 +20,7 @@
  * TensorFlow's dropout computes it.
  */
 import { Matrix, workspace, describe } from "../tensor/matrix.js";
-import { fillUint32 } from "../tensor/random.js";
+import { fillUint32, splitmix32 } from "../tensor/random.js";
 import { allocUint32 } from "../tensor/alloc.js";
 import { backend } from "../tensor/backend.js";
 import { Layer, type BackwardOptions } from "./layer.js";
@@ -49,6 +49,8 @@ export class Dropout extends Layer {
   private readonly draw: (out: Uint32Array) => void;
   /** One draw per value, in the heap (the wasm backend reads them there). */
   private draws: Uint32Array = new Uint32Array(0);
+  /** The first rows·cols of draws: the last batch's view, kept while batches keep their shape. */
+  private drawn: Uint32Array = new Uint32Array(0);
   /** Whether the last forward dropped values (training with rate > 0); backward follows it. */
   private dropped = false;
   private mask: Matrix | undefined;
@@ -77,8 +79,9 @@ export class Dropout extends Layer {
     const mask = (this.mask = workspace(this.mask, n, c));
     const y = (this.y = workspace(this.y, n, c));
     const scale = Math.fround(1 / (1 - this.rate));
-    if (this.draws.length < n * c) this.draws = allocUint32(n * c);
-    const draws = this.draws.subarray(0, n * c);
+    if (this.draws.length < n * c) this.draws = this.drawn = allocUint32(n * c);
+    if (this.drawn.length !== n * c) this.drawn = this.draws.subarray(0, n * c);
+    const draws = this.drawn;
     this.draw(draws);
     backend().dropout(y.data, mask.data, x.data, draws, this.rate, scale); // kept where draw / 2³² ≥ rate
     return y;
@@ -100,21 +103,4 @@ export class Dropout extends Layer {
   toString(): string {
     return `Dropout(${this.rate})`;
   }
-}
-
-/**
- * splitmix32: a small seeded stream of 32-bit draws, filling `out` in order, for a
- * layer with a seed of its own (the global generator seeds itself the same way).
- */
-function splitmix32(seed: number): (out: Uint32Array) => void {
-  let s = (seed >>> 0) ^ Math.floor(seed / 4294967296);
-  return (out) => {
-    for (let i = 0; i < out.length; i++) {
-      s = (s + 0x9e3779b9) | 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      out[i] = z ^ (z >>> 16);
-    }
-  };
 }

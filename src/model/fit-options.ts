@@ -91,12 +91,12 @@ export interface FitData {
   val?: { x: Matrix; y: Matrix };
 }
 
-/** Keras's validation_split: rows [⌊n·(1−s)⌋, n) for validation, taken before shuffling. */
 /** How many of `rows` rows fit trains on with validationSplit `split` (Keras: the first ones; the last are held out). */
 export function trainingRows(rows: number, split: number): number {
   return Math.floor(rows * (1 - split));
 }
 
+/** Keras's validation_split: rows [⌊n·(1−s)⌋, n) for validation, taken before shuffling. */
 export function splitValidation(
   x: Matrix, y: Matrix, s: FitSettings, checkXY: (x: MatrixLike, y: MatrixLike | ArrayLike<number>) => [Matrix, Matrix],
 ): FitData {

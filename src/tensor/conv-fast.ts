@@ -24,6 +24,7 @@
 import { Matrix, workspace } from "./matrix.js";
 import type { WindowGeometry } from "./conv-geometry.js";
 import { inHeap } from "./heap.js";
+import { transposeInto } from "./ops.js";
 
 /** The loops around the products as SIMD: the wasm backend's module has them (wasm/conv-loops.ts), on every thread. */
 export interface ConvLoops {
@@ -117,8 +118,8 @@ export function conv2dInputGradientByProduct(be: Products, dx: Matrix, dy: Matri
   const s = scratchFor(g);
   // Kᵀ, so that dy·Kᵀ runs as a plain product (measured faster than the transposed form here)
   const kernelT = (s.kernelT = workspace(s.kernelT, K.cols, K.rows));
-  const k = K.rows, f = K.cols, kd = K.data, td = kernelT.data;
-  for (let p = 0; p < k; p++) for (let o = 0; o < f; o++) td[o * k + p] = kd[p * f + o];
+  transposeInto(kernelT, K);
+  const k = K.rows, f = K.cols;
   const dyRows = pixelRows(dy, f);
   const dcols = (s.dcols = workspace(s.dcols, dyRows.rows, k));
   be.affine(dcols, dyRows, kernelT, undefined);

@@ -98,6 +98,12 @@ export function scatterRows(out: Matrix, rows: Matrix, cols: Int32Array): void {
   o.fill(0, next * c);
 }
 
+/** out = xᵀ: out(j, i) = x(i, j), out of shape x.cols x x.rows. */
+export function transposeInto(out: Matrix, x: Matrix): void {
+  const r = x.rows, c = x.cols, xd = x.data, od = out.data;
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) od[j * r + i] = xd[i * c + j];
+}
+
 /** max_j x[row + j]: subtracting it before exp changes nothing mathematically and keeps exp from overflowing. */
 export function rowMax(x: Float32Array, row: number, c: number): number {
   let max = -Infinity;

@@ -8,6 +8,7 @@
  *   uniform(lo, hi):  lo + (hi − lo) · u,   u = next32 / 2³²  ∈ [0, 1)
  *   normal(mean, sd): Box–Muller,  z = √(−2 ln u₁) · cos(2π u₂)
  *   shuffle(a):       Fisher–Yates, from the last index down
+ *   fillUint32(out):  raw 32-bit draws in bulk (Dropout's masks: kept where draw ≥ rate·2³²)
  *
  * Without a call to setRandomSeed the generator starts from Math.random(), like
  * Keras without `keras.utils.set_random_seed`: runs differ until you seed.
@@ -15,24 +16,37 @@
 
 const state = new Uint32Array(4);
 
+/** 2³², how many values a 32-bit draw takes: draw / 2³² is uniform in [0, 1). */
+export const UINT32_RANGE = 4294967296;
+
+/**
+ * splitmix32: a small seeded stream of 32-bit draws, filling `out` in order
+ * (from the seed's low and high 32-bit halves); it seeds the generator below,
+ * and a layer with a seed of its own draws from it directly (Dropout).
+ */
+export function splitmix32(seed: number): (out: Uint32Array) => void {
+  let s = (seed >>> 0) ^ Math.floor(seed / UINT32_RANGE);
+  return (out) => {
+    for (let i = 0; i < out.length; i++) {
+      s = (s + 0x9e3779b9) | 0;
+      let z = s;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      out[i] = z ^ (z >>> 16);
+    }
+  };
+}
+
 /** Seeds the generator: the same seed gives the same draws, every run. */
 export function setRandomSeed(seed: number): void {
   if (!Number.isFinite(seed) || !Number.isInteger(seed)) {
     throw new Error(`setRandomSeed expects an integer seed, got ${seed}`);
   }
-  // splitmix32 over the low and high 32-bit halves of the seed.
-  let s = (seed >>> 0) ^ Math.floor(seed / 4294967296);
-  for (let i = 0; i < 4; i++) {
-    s = (s + 0x9e3779b9) | 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    state[i] = (z ^ (z >>> 16)) >>> 0;
-  }
+  splitmix32(seed)(state);
   if ((state[0] | state[1] | state[2] | state[3]) === 0) state[0] = 1;
 }
 
-setRandomSeed(Math.floor(Math.random() * 2 ** 32));
+setRandomSeed(Math.floor(Math.random() * UINT32_RANGE));
 
 /** The next 32 random bits, as an unsigned integer (xoshiro128**). */
 export function nextUint32(): number {
@@ -75,19 +89,19 @@ function rotl(x: number, k: number): number {
 
 /** A float uniformly drawn from [lo, hi). */
 export function uniform(lo = 0, hi = 1): number {
-  return lo + (hi - lo) * (nextUint32() / 4294967296);
+  return lo + (hi - lo) * (nextUint32() / UINT32_RANGE);
 }
 
 /** A float drawn from the normal distribution N(mean, sd²) (Box–Muller). */
 export function normal(mean = 0, sd = 1): number {
-  const u1 = 1 - nextUint32() / 4294967296; // (0, 1]: log(u1) stays finite
-  const u2 = nextUint32() / 4294967296;
+  const u1 = 1 - nextUint32() / UINT32_RANGE; // (0, 1]: log(u1) stays finite
+  const u2 = nextUint32() / UINT32_RANGE;
   return mean + sd * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 }
 
 /** An integer uniformly drawn from [0, n). */
 export function randomInt(n: number): number {
-  return Math.floor((nextUint32() / 4294967296) * n);
+  return Math.floor((nextUint32() / UINT32_RANGE) * n);
 }
 
 /** Shuffles `a` in place (Fisher–Yates): every permutation equally likely. */

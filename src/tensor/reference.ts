@@ -8,6 +8,7 @@
  *   x: (n, din)   W: (din, dout)   b: (1, dout)   z, y, dz, dy: (n, dout)
  * Convolutions and pooling have their loops, and their legend, in conv-reference.ts.
  */
+import { UINT32_RANGE } from "./random.js";
 import type { Backend } from "./backend.js";
 import type { Matrix } from "./matrix.js";
 import type { Gradient } from "./parameter.js";
@@ -142,7 +143,7 @@ export class ReferenceBackend implements Backend {
 
   /** mask = draws ≥ rate · 2³² ? scale : 0 (u = draw / 2³² ≥ rate, exactly), y = x · mask */
   dropout(y: Float32Array, mask: Float32Array, x: Float32Array, draws: Uint32Array, rate: number, scale: number): void {
-    const least = rate * 4294967296;
+    const least = rate * UINT32_RANGE;
     for (let i = 0; i < x.length; i++) {
       mask[i] = draws[i] >= least ? scale : 0;
       y[i] = x[i] * mask[i];

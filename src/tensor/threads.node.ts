@@ -40,8 +40,11 @@
  * a worker the OS has descheduled costs at most the piece it holds. When
  * other work keeps the cores busy, splitting can be slower than running alone:
  * the pool tries both now and then, and runs jobs on the caller alone while
- * that is faster (split-policy.ts); the workers then sleep. Small jobs stay
- * on the caller (MIN_*): there a hand-off costs more than it saves.
+ * that is faster (split-policy.ts); the workers then sleep. A product of
+ * ALWAYS_SPLIT_FLOPS or more is split whatever the policy says, in smaller
+ * pieces. Small jobs stay on the caller (MIN_*): there a hand-off costs more
+ * than it saves. The workers start only START_AFTER_MS after the first job
+ * (or at threadsReady()): a short program never pays for starting them.
  *
  * Failures. A worker whose piece throws sets `failed` and still counts the
  * piece done, so the caller throws at once. If the caller's own piece throws,

@@ -16,6 +16,7 @@
  * (within one ulp of the reference, and equal on all 268M inputs swept:
  * wasm/sigmoid.ts); every other operation has the reference's bits.
  */
+import { UINT32_RANGE } from "./random.js";
 import { JsBackend } from "./js-backend.js";
 import { getGemmExecutor, indexListsInHeap, type GemmProblem, type Selection } from "./gemm.js";
 import { heapInt32, heapMemory, inHeap } from "./heap.js";
@@ -24,6 +25,7 @@ import { SimdModule, gemmScratchBytes, wasmSimdAvailable } from "./wasm/module.j
 import { workspace, type Matrix } from "./matrix.js";
 import type { Gradient } from "./parameter.js";
 import { sparseProduct } from "./sparse-product.js";
+import { transposeInto } from "./ops.js";
 
 /** Below this fraction of non-zero values, an input's products take only its non-zero entries. */
 const SPARSE_DENSITY = 0.5;
@@ -125,18 +127,16 @@ export class WasmBackend extends JsBackend {
    * outputs, a convolution's windows: 2 ms a batch in mnist_convnet).
    */
   override affine(z: Matrix, x: Matrix, W: Matrix, b: Matrix | undefined): void {
-    const simd = this.simdFor(z.data, W.data, x.data);
-    const e = simd && this.sparseEntries(x);
-    if (simd && !e) {
+    if (!this.simdFor(z.data, W.data, x.data)) return super.affine(z, x, W, b);
+    const e = this.sparseEntries(x);
+    if (e) {
+      sparseProduct(this.simd, {
+        c: z.data.byteOffset, ldc: z.cols, starts: e.starts.byteOffset, idx: e.idx.byteOffset, vals: e.vals.byteOffset,
+        rows: x.rows, b: W.data.byteOffset, ldb: W.cols, width: W.cols,
+      }, e.count);
+    } else {
       this.product(z, x, W, false, false);
-      if (b !== undefined) this.addBias(z, b);
-      return;
     }
-    if (!e) return super.affine(z, x, W, b);
-    sparseProduct(this.simd, {
-      c: z.data.byteOffset, ldc: z.cols, starts: e.starts.byteOffset, idx: e.idx.byteOffset, vals: e.vals.byteOffset,
-      rows: x.rows, b: W.data.byteOffset, ldb: W.cols, width: W.cols,
-    }, e.count);
     if (b !== undefined) this.addBias(z, b);
   }
 
@@ -174,8 +174,7 @@ export class WasmBackend extends JsBackend {
     // On this thread: split between threads (by C's columns, or by its rows) each thread reads all of a,
     // and two threads were no faster (9–15 ms a batch of mnist_convnet against 9–10 on one).
     this.simd.sparseScatter(t.data.byteOffset, a.cols, b.cols, e.starts.byteOffset, e.idx.byteOffset, e.vals.byteOffset, b.rows, a.data.byteOffset, a.cols, 0, a.cols);
-    const od = out.data, td = t.data, k = a.cols, f = b.cols;
-    for (let o = 0; o < f; o++) for (let p = 0; p < k; p++) od[p * f + o] = td[o * k + p];
+    transposeInto(out, t);
   }
 
   /** x's non-zero entries row by row when they are few enough to pay for a sparse product, else undefined. */
@@ -234,7 +233,7 @@ export class WasmBackend extends JsBackend {
 
   /** SIMD lanes (wasm/pointwise.ts); the draws compared with the least kept one, an integer: ⌈rate · 2³²⌉ */
   override dropout(y: Float32Array, mask: Float32Array, x: Float32Array, draws: Uint32Array, rate: number, scale: number): void {
-    const least = Math.ceil(rate * 4294967296);
+    const least = Math.ceil(rate * UINT32_RANGE);
     if (least > 0xffffffff || !this.simdFor(y, mask, x, draws)) return super.dropout(y, mask, x, draws, rate, scale);
     this.simd.dropout(y.byteOffset, mask.byteOffset, x.byteOffset, draws.byteOffset, x.length, least, scale);
   }
