@@ -72,6 +72,23 @@ describe.skipIf(getBackend() === "reference")("worker threads", () => {
     for (const threads of [2, 4]) expect((await trainedWeights(x, y, threads)).equals(one), `${threads} threads`).toBe(true);
   });
 
+  it("predict on a mostly-zero input (its first kernel in panels) is bit-identical on 1, 2 and 4 threads", async () => {
+    const { x } = blobs(600, 784, 10, 6);
+    const r = lcg(10);
+    for (let i = 0; i < x.data.length; i++) if (r() < 0.8) x.data[i] = 0;
+    const predictions = new Map<number, Buffer>();
+    for (const threads of [1, 2, 4]) {
+      await useThreads(threads);
+      setRandomSeed(78);
+      const model = new Sequential([new Dense(256, { inputDim: 784 }), new Activation("sigmoid"), new Dense(10), new Activation("softmax")]);
+      const before = parallelRunCount();
+      const p = model.predict(x, { batchSize: 300 });
+      if (threads > 1) expect(parallelRunCount()).toBeGreaterThan(before);
+      predictions.set(threads, Buffer.from(bits(p)));
+    }
+    for (const threads of [2, 4]) expect(predictions.get(threads)!.equals(predictions.get(1)!), `${threads} threads`).toBe(true);
+  });
+
   it("training is bit-identical on 1, 2 and 4 threads", async () => {
     const weights = new Map<number, Buffer>();
     const { x, y } = blobs(320, 784, 10, 3);

@@ -2,14 +2,14 @@
 // first layer's x·W and xᵀ·dz taken over x's non-zero entries only give exactly the dense
 // SIMD product's bits, on every shape and on MNIST-like inputs; dense inputs keep the dense product.
 import { describe, it, expect, vi, afterEach } from "vitest";
-import { Matrix, getBackend } from "../src/index.js";
-import { backend } from "../src/tensor/backend.js";
+import { Matrix, Sequential, Dense, Activation, getBackend, setRandomSeed } from "../src/index.js";
+import { backend, withFixedWeights } from "../src/tensor/backend.js";
 import { Gradient } from "../src/tensor/parameter.js";
 import { heapInt32 } from "../src/tensor/heap.js";
 import type { WasmBackend } from "../src/tensor/wasm-backend.js";
 import { windowGeometry } from "../src/tensor/conv-geometry.js";
 import { conv2dWeightGradientsByProduct, conv2dInputGradientByProduct, conv2dByProduct, type Products } from "../src/tensor/conv-fast.js";
-import { bits, lcg } from "./helpers/data.js";
+import { bits, blobs, lcg } from "./helpers/data.js";
 
 const wasm = getBackend() === "wasm";
 
@@ -48,6 +48,83 @@ describe.runIf(wasm)("sparse products (wasm backend)", () => {
       expect(bits(sparse).equals(bits(dense)), `${n}x${c}x${dout}`).toBe(true);
     }
     expect(product).toHaveBeenCalledTimes(shapes.length);
+  });
+
+  /** z = x·W + bias by the dense SIMD product, every term. */
+  function denseAffine(x: Matrix, W: Matrix, bias: Matrix): Matrix {
+    const z = new Matrix(x.rows, W.cols);
+    backend().matmul(z, x, W);
+    for (let i = 0; i < x.rows; i++) for (let j = 0; j < W.cols; j++) z.data[i * W.cols + j] += bias.data[j];
+    return z;
+  }
+
+  /** Three products x·W + bias in one withFixedWeights. */
+  function fixedAffines(x: Matrix, W: Matrix, bias: Matrix): Matrix[] {
+    return withFixedWeights(() => [0, 1, 2].map(() => {
+      const z = new Matrix(x.rows, W.cols);
+      backend().affine(z, x, W, bias);
+      return z;
+    }));
+  }
+
+  it("while the weights are fixed, x·W + b reads W from panels packed once, with the dense product's bits", () => {
+    const copy = vi.spyOn(b().simd, "copyRows");
+    const rand = lcg(13);
+    for (const [n, c, dout] of shapes) {
+      const x = sparseMatrix(n, c, 0.2, rand), W = denseMatrix(c, dout, rand), bias = denseMatrix(1, dout, rand);
+      const dense = denseAffine(x, W, bias);
+      copy.mockClear();
+      for (const z of fixedAffines(x, W, bias)) expect(bits(z).equals(bits(dense)), `${n}x${c}x${dout}`).toBe(true);
+      // Packed at the second product, one copy a panel of 24 columns; the third reads the same panels.
+      expect(copy, `${n}x${c}x${dout}`).toHaveBeenCalledTimes(Math.ceil(dout / 24));
+    }
+  });
+
+  it("W changed between two withFixedWeights is packed again; outside one, and at a first small product, it is not packed", () => {
+    const copy = vi.spyOn(b().simd, "copyRows");
+    const rand = lcg(17);
+    const x = sparseMatrix(40, 300, 0.2, rand), W = denseMatrix(300, 50, rand), bias = denseMatrix(1, 50, rand);
+    fixedAffines(x, W, bias);
+    for (let i = 0; i < W.data.length; i += 7) W.data[i] = -W.data[i];
+    copy.mockClear();
+    const z = new Matrix(40, 50);
+    backend().affine(z, x, W, bias);
+    withFixedWeights(() => backend().affine(z, x, W, bias));
+    expect(copy).not.toHaveBeenCalled();
+    const [, second] = fixedAffines(x, W, bias);
+    expect(copy).toHaveBeenCalledTimes(3);
+    expect(bits(second).equals(bits(denseAffine(x, W, bias)))).toBe(true);
+  });
+
+  it("a first product of 256 rows or more packs W at once", () => {
+    const copy = vi.spyOn(b().simd, "copyRows");
+    const rand = lcg(19);
+    const x = sparseMatrix(256, 100, 0.2, rand), W = denseMatrix(100, 30, rand), bias = denseMatrix(1, 30, rand);
+    const z = new Matrix(256, 30);
+    withFixedWeights(() => backend().affine(z, x, W, bias));
+    expect(copy).toHaveBeenCalledTimes(2);
+    expect(bits(z).equals(bits(denseAffine(x, W, bias)))).toBe(true);
+  });
+
+  it("predict and evaluate after new weights use them: the same bits as a fresh model's, batch by batch and all at once", () => {
+    const { x, y } = blobs(100, 784, 10, 3);
+    const r = lcg(23);
+    for (let i = 0; i < x.data.length; i++) if (r() < 0.8) x.data[i] = 0; // mostly zeros: the sparse product
+    const build = (seed: number) => {
+      setRandomSeed(seed);
+      const m = new Sequential([new Dense(64, { inputDim: 784 }), new Activation("sigmoid"), new Dense(10), new Activation("softmax")]);
+      m.compile({ optimizer: "sgd", loss: "categorical_crossentropy" });
+      return m;
+    };
+    const model = build(1), other = build(2);
+    const before = model.predict(x, { batchSize: 16 });
+    model.setWeights(other.getWeights());
+    const after = model.predict(x, { batchSize: 16 });
+    expect(bits(after).equals(bits(before))).toBe(false);
+    for (const batchSize of [16, 100]) {
+      expect(bits(after).equals(bits(other.predict(x, { batchSize }))), `batch ${batchSize}`).toBe(true);
+      expect(model.evaluate(x, y, { batchSize, verbose: 0 })).toEqual(other.evaluate(x, y, { batchSize, verbose: 0 }));
+    }
   });
 
   it("xᵀ·dz as the rows of x's non-zero columns has the dense product's bits, and zeros elsewhere", () => {

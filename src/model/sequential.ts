@@ -11,7 +11,7 @@
  *
  * The layer list is the tape: backward is forward reversed, one line per layer.
  */
-import { Matrix, type MatrixLike, toMatrix, describe, rowsView } from "../tensor/matrix.js";
+import { Matrix, type MatrixLike, toMatrix, describe } from "../tensor/matrix.js";
 import { Layer, uniqueName } from "../layers/layer.js";
 import { getLoss, resolveMetric, type Loss, type LossName, type Metric, type MetricName } from "../losses/index.js";
 import { getOptimizer, type Optimizer, type OptimizerName } from "../optim/index.js";
@@ -21,7 +21,7 @@ import { ProgressBar } from "./progress.js";
 import { CallbackList } from "./callbacks.js";
 import { folderIO } from "./folder-io.js";
 import { checkFitOptions, FIT_OPTIONS, splitValidation, classWeightsFor, type FitOptions } from "./fit-options.js";
-import { train, measure } from "./trainer.js";
+import { train, measure, forEachBatch } from "./trainer.js";
 import { mustNotBeFitting, whileFitting } from "./fit-guard.js";
 import { summaryText } from "./summary.js";
 import * as check from "./checks.js";
@@ -43,7 +43,6 @@ export interface CompileOptions {
   /** Metric names reported during fit and evaluate, e.g. ["accuracy"]. */
   metrics?: MetricName[];
 }
-
 
 export interface EvaluateOptions {
   /** Samples per forward pass; default 32. */
@@ -189,11 +188,7 @@ export class Sequential {
     const xs = check.checkData(who, "x", x);
     checkInput(this, who, xs);
     const out = new Matrix(xs.rows, this.outputDim as number);
-    for (let start = 0; start < xs.rows; start += batchSize) {
-      const end = Math.min(start + batchSize, xs.rows);
-      const p = this.forward(rowsView(xs, start, end), false);
-      out.data.set(p.data, start * out.cols);
-    }
+    forEachBatch(this, xs, batchSize, (p, start) => out.data.set(p.data, start * out.cols));
     return out;
   }
 

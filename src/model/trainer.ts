@@ -19,6 +19,7 @@
  */
 import { Matrix, workspace, rowsView } from "../tensor/matrix.js";
 import { gatherRows } from "../tensor/ops.js";
+import { withFixedWeights } from "../tensor/backend.js";
 import { shuffle as shuffleInPlace } from "../tensor/random.js";
 import type { Param } from "../tensor/parameter.js";
 import type { Loss } from "../losses/index.js";
@@ -126,18 +127,25 @@ function trainStep(
 
 /** Mean loss and metrics over (x, y) in inference mode, batch by batch (evaluate, and fit's validation). */
 export function measure(model: Sequential, c: Compiled, xs: Matrix, ys: Matrix, batchSize: number, bar?: ProgressBar): number[] {
-  const steps = Math.ceil(xs.rows / batchSize);
   const penalty = model.regularizationLoss(); // Keras 3 adds it when evaluating too (TF.js only in fit)
   const sums = new Float64Array(1 + c.metrics.length);
-  for (let s = 0, start = 0; s < steps; s++, start += batchSize) {
-    const end = Math.min(start + batchSize, xs.rows);
-    const p = model.forward(rowsView(xs, start, end), false);
+  forEachBatch(model, xs, batchSize, (p, start, end) => {
     const t = rowsView(ys, start, end);
     sums[0] += (end - start) * (c.loss.forward(p, t) + penalty);
     for (let i = 0; i < c.metrics.length; i++) sums[i + 1] += (end - start) * c.metrics[i][1](p, t);
-    bar?.update(s + 1, () => logPairs(c, sums, end));
-  }
+    bar?.update(Math.ceil(end / batchSize), () => logPairs(c, sums, end));
+  });
   return Array.from(sums, (v) => v / xs.rows);
+}
+
+/** The model's outputs p for each batch [start, end) of xs in turn, in inference mode, the weights fixed meanwhile. */
+export function forEachBatch(model: Sequential, xs: Matrix, batchSize: number, use: (p: Matrix, start: number, end: number) => void): void {
+  withFixedWeights(() => {
+    for (let start = 0; start < xs.rows; start += batchSize) {
+      const end = Math.min(start + batchSize, xs.rows);
+      use(model.forward(rowsView(xs, start, end), false), start, end);
+    }
+  });
 }
 
 /** Each model's training buffers: the gathered batch and ∂L/∂p, sized on the first batch and kept across fits. */
@@ -148,9 +156,8 @@ interface BatchBuffers {
 }
 const buffers = new WeakMap<Sequential, BatchBuffers>();
 function buffersOf(model: Sequential): BatchBuffers {
-  let b = buffers.get(model);
-  if (b === undefined) buffers.set(model, (b = {}));
-  return b;
+  if (!buffers.has(model)) buffers.set(model, {});
+  return buffers.get(model)!;
 }
 
 /** The training rows in batches: a shuffled order of rows, gathered into the model's batch buffers. */
@@ -194,9 +201,7 @@ function weightedLoss(loss: Loss, p: Matrix, t: Matrix, w: Float32Array): number
 
 /** g_i ← w_i · g_i for each row i. */
 function scaleRows(g: Matrix, w: Float32Array): void {
-  for (let i = 0; i < g.rows; i++) {
-    for (let j = 0; j < g.cols; j++) g.data[i * g.cols + j] *= w[i];
-  }
+  for (let i = 0; i < g.rows; i++) for (let j = 0; j < g.cols; j++) g.data[i * g.cols + j] *= w[i];
 }
 
 /** [name, mean] pairs of the loss and each metric over the `seen` samples so far. */

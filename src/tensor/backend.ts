@@ -89,9 +89,22 @@ export interface Backend {
   // Data.
   /** Whether no value is NaN or ±Infinity */
   allFinite(a: Float32Array): boolean;
+
+  // Inference (optional: see withFixedWeights below).
+  /** Runs `run`, during which no weight changes, keeping what it derives from the weights meanwhile. */
+  withFixedWeights?<T>(run: () => T): T;
 }
 
 let current: Backend | undefined;
+
+/**
+ * Runs `run`, during which no weight changes (predict, evaluate): until it returns, the backend in
+ * use may keep forms it derives from the weights it is given (wasm: a Dense kernel in panels).
+ */
+export function withFixedWeights<T>(run: () => T): T {
+  const b = backend();
+  return b.withFixedWeights ? b.withFixedWeights(run) : run();
+}
 
 /** Makes the backend of that name; throws, saying why, where it cannot run. */
 function make(name: BackendName): Backend {

@@ -442,6 +442,7 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
     ctl[CONTROL.n] = p.width;
     ctl[CONTROL.lda] = p.ldc;
     ctl[CONTROL.ldb] = p.ldb;
+    ctl[CONTROL.k] = p.panelRows;
     this.split(Command.SparseProduct, pieces);
     return true;
   }
