@@ -285,7 +285,7 @@ for (const { name, make, skip } of FAST) {
                 // product, any other the dense one whole (no pass for all-zero columns: the entry scan has looked).
                 const sparse = simdExpected(where) && sparseInput;
                 expect(calls.sparseRows, `${what}: the SIMD entry scan`).toBe(simdExpected(where) ? 1 : 0);
-                expect(calls.sparseProduct, `${what}: the sparse product`).toBe(sparse ? 1 : 0);
+                expect(calls.sparseProduct > 0, `${what}: the sparse product (one call, or one a panel)`).toBe(sparse);
                 expect(calls.nonzeroColumns, `${what}: no SIMD column pass`).toBe(0);
                 expect(calls.gemm, `${what}: the SIMD product`).toBe(columns.length === 0 || sparse ? 0 : 1);
                 expect(calls.biasActivation, `${what}: the SIMD bias`).toBe(bias && simdExpected(where) ? 1 : 0);
@@ -312,7 +312,7 @@ for (const { name, make, skip } of FAST) {
             }
             if (calls) {
               expect(calls.sparseColumns, `${what}: x's entries column by column`).toBe(sparse ? 1 : 0);
-              expect(calls.sparseProduct, `${what}: the sparse product`).toBe(sparse ? 1 : 0);
+              expect(calls.sparseProduct > 0, `${what}: the sparse product (one call a panel of dz)`).toBe(sparse);
               expect(calls.nonzeroColumns, `${what}: the SIMD column pass`).toBe(simdExpected(where) && !sparse ? 1 : 0);
               expect(calls.gemm, `${what}: the SIMD product`).toBe(columns.length === 0 || sparse ? 0 : 1);
             }

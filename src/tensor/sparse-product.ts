@@ -8,18 +8,19 @@
  * has the same bits on any number of threads.
  *
  * B is read either in its own row-major layout or from a copy in panels
- * (packPanels), which moves values and changes no bit of C.
+ * (productColumns), which moves values and changes no bit of C.
  */
 import type { SimdModule } from "./wasm/module.js";
 import { SPARSE_BLOCK_COLUMNS } from "./wasm/sparse.js";
 
 /**
  * One sparse product, by byte offsets in the heap: C (rows x width, row stride ldc floats), the
- * entries, and B: row-major with row stride ldb when panelRows is 0, else in panels (packPanels).
+ * entries, and B (row stride ldb); `panels` (0: none), a copy of B's panelRows rows in panels
+ * (productColumns), which the product reads instead, packing them from B first when `pack` is set.
  */
 export interface SparseProduct {
   c: number; ldc: number; starts: number; idx: number; vals: number; rows: number; b: number; ldb: number; width: number;
-  panelRows: number;
+  panels: number; panelRows: number; pack: boolean;
 }
 
 /** Splits a sparse product between threads (threads.node.ts); false to run it on the caller. */
@@ -44,30 +45,24 @@ export function sparseProduct(simd: SimdModule, p: SparseProduct, entries: numbe
   productColumns(simd, p, 0, p.width);
 }
 
-/** C's columns [j0, j1) of the product (j0 a multiple of SPARSE_BLOCK_COLUMNS): one call, or one a panel of B. */
-export function productColumns(simd: SimdModule, p: SparseProduct, j0: number, j1: number): void {
-  if (p.panelRows === 0) return simd.sparseProduct(p.c, p.ldc, p.starts, p.idx, p.vals, p.rows, p.b, p.ldb, j0, j1);
-  for (let j = j0; j < j1; j += SPARSE_BLOCK_COLUMNS) {
-    const width = Math.min(SPARSE_BLOCK_COLUMNS, j1 - j);
-    simd.sparseProduct(p.c + 4 * j, p.ldc, p.starts, p.idx, p.vals, p.rows, p.b + 4 * j * p.panelRows, width, 0, width);
-  }
-}
-
 /**
- * B (rows x cols, row stride cols, at byte offset b) copied to `panels` as panels of
- * SPARSE_BLOCK_COLUMNS (24) columns, one after another: panel q holds columns [24q, 24q + w)
- * as rows x w, from byte 4·24q·rows. The product reads 24 floats of B's row idx[q] for each
- * entry: in a kernel's own layout (rows 1 KB apart for 256 units) one block's floats are spread
- * over hundreds of pages and few cache sets, in a panel they are one stretch of memory.
+ * C's columns [j0, j1) of the product (j0 a multiple of SPARSE_BLOCK_COLUMNS). With panels, B is
+ * read from a copy in panels of SPARSE_BLOCK_COLUMNS (24) columns, one after another: panel q
+ * holds columns [24q, 24q + w) as panelRows x w, from byte 4·24q·panelRows; each piece packs (when
+ * asked) and reads the panels of its own columns. The product reads 24 floats of B's row idx[q]
+ * for each entry: in a kernel's own layout (rows 1 KB apart for 256 units) one block's floats are
+ * spread over hundreds of pages and a few cache sets, in a panel they are one stretch of memory.
  * One thread, the tutorial's 784x256 kernel, MNIST test rows, µs a product in one run:
  *   rows          32    128    1000
  *   row-major     196   756    4377
  *   panels        165   613    3330
- * and packing takes ~80 µs: it pays where the kernel serves several products (predict).
+ * and packing the whole kernel takes ~80 µs. The copy moves values: C's bits are the same.
  */
-export function packPanels(simd: SimdModule, panels: number, b: number, rows: number, cols: number): void {
-  for (let j = 0; j < cols; j += SPARSE_BLOCK_COLUMNS) {
-    const width = Math.min(SPARSE_BLOCK_COLUMNS, cols - j);
-    simd.copyRows(panels + 4 * j * rows, b + 4 * j, width, rows, width, cols);
+export function productColumns(simd: SimdModule, p: SparseProduct, j0: number, j1: number): void {
+  if (p.panels === 0) return simd.sparseProduct(p.c, p.ldc, p.starts, p.idx, p.vals, p.rows, p.b, p.ldb, j0, j1);
+  for (let j = j0; j < j1; j += SPARSE_BLOCK_COLUMNS) {
+    const width = Math.min(SPARSE_BLOCK_COLUMNS, j1 - j), panel = p.panels + 4 * j * p.panelRows;
+    if (p.pack) simd.copyRows(panel, p.b + 4 * j, width, p.panelRows, width, p.ldb);
+    simd.sparseProduct(p.c + 4 * j, p.ldc, p.starts, p.idx, p.vals, p.rows, panel, width, 0, width);
   }
 }

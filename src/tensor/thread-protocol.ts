@@ -47,7 +47,8 @@ export const CONTROL = {
   simd: 23, // 1: the job runs on the WebAssembly module (a product's scratch offsets are then in bytes)
   count: 24, // a row update (row-update.ts): how many rows; `length` holds their width, `arrays` W, G, cols
   // A sparse product (sparse-product.ts) has its byte offsets in `arrays` (C, starts, idx, vals) and `b`,
-  // C's rows in `m`, its width in `n`, its row stride in `lda`, B's in `ldb`, and B's panel rows in `k`.
+  // C's rows in `m`, its width in `n`, its row stride in `lda`, B's in `ldb`; B's panels in `a` (0: none),
+  // their rows in `k`, and 1 in `transA` when the pieces pack them first.
   byColumns: 25, // a SIMD product: 1 if cut along C's columns, 0 along its rows (simdUnits)
   scratch: 26, // thread t packs into the heap from control[scratch + t], t < MAX_THREADS
   holding: 26 + 64, // thread t holds piece control[holding + t] − 1 (0: none); for the deadline's message
@@ -181,7 +182,8 @@ export function runPiece(x: ThreadContext, command: Command, p: number): void {
     const [j0, j1] = pieceRange(ctl[CONTROL.n], SPARSE_BLOCK_COLUMNS, p, pieces);
     const [c, starts, idx, vals] = [0, 1, 2, 3].map((i) => ctl[CONTROL.arrays + i]);
     productColumns(x.simd!, {
-      c, ldc: ctl[CONTROL.lda], starts, idx, vals, rows: ctl[CONTROL.m], b: ctl[CONTROL.b], ldb: ctl[CONTROL.ldb], width: ctl[CONTROL.n], panelRows: ctl[CONTROL.k],
+      c, ldc: ctl[CONTROL.lda], starts, idx, vals, rows: ctl[CONTROL.m], b: ctl[CONTROL.b], ldb: ctl[CONTROL.ldb], width: ctl[CONTROL.n],
+      panels: ctl[CONTROL.a], panelRows: ctl[CONTROL.k], pack: ctl[CONTROL.transA] === 1,
     }, j0, j1);
   }
 }
