@@ -1,12 +1,13 @@
 // Products with a mostly-zero input under the wasm backend (tensor/wasm/sparse.ts): the
 // first layer's x·W and xᵀ·dz taken over x's non-zero entries only give exactly the dense
 // SIMD product's bits, on every shape and on MNIST-like inputs; dense inputs keep the dense product.
-import { describe, it, expect, vi, afterEach } from "vitest";
-import { Matrix, Sequential, Dense, Activation, getBackend, setRandomSeed } from "../src/index.js";
+import { describe, it, expect, vi, afterEach, beforeAll, afterAll } from "vitest";
+import { Matrix, Sequential, Dense, Activation, getBackend, setRandomSeed, setThreads, getThreads } from "../src/index.js";
 import { backend, withFixedWeights } from "../src/tensor/backend.js";
 import { Gradient } from "../src/tensor/parameter.js";
 import { heapInt32 } from "../src/tensor/heap.js";
-import type { WasmBackend } from "../src/tensor/wasm-backend.js";
+import { PACK_ROWS, type WasmBackend } from "../src/tensor/wasm-backend.js";
+import { SPARSE_BLOCK_COLUMNS } from "../src/tensor/wasm/sparse.js";
 import { windowGeometry } from "../src/tensor/conv-geometry.js";
 import { conv2dWeightGradientsByProduct, conv2dInputGradientByProduct, conv2dByProduct, type Products } from "../src/tensor/conv-fast.js";
 import { bits, blobs, lcg } from "./helpers/data.js";
@@ -30,6 +31,13 @@ function denseMatrix(rows: number, cols: number, rand: () => number): Matrix {
 }
 
 describe.runIf(wasm)("sparse products (wasm backend)", () => {
+  // One thread: the spies below count calls on this thread, and a split product's pieces run on others.
+  let threads = 1;
+  beforeAll(() => {
+    threads = getThreads();
+    setThreads(1);
+  });
+  afterAll(() => setThreads(threads));
   afterEach(() => vi.restoreAllMocks());
   const b = () => backend() as WasmBackend;
   const shapes: [number, number, number][] = [
@@ -41,13 +49,13 @@ describe.runIf(wasm)("sparse products (wasm backend)", () => {
     const rand = lcg(7);
     for (const [n, c, dout] of shapes) {
       const x = sparseMatrix(n, c, 0.2, rand), W = denseMatrix(c, dout, rand), bias = denseMatrix(1, dout, rand);
-      const sparse = new Matrix(n, dout), dense = new Matrix(n, dout);
+      const sparse = new Matrix(n, dout);
+      product.mockClear();
       backend().affine(sparse, x, W, bias);
-      backend().matmul(dense, x, W); // the dense SIMD product, every term
-      for (let i = 0; i < n; i++) for (let j = 0; j < dout; j++) dense.data[i * dout + j] += bias.data[j];
-      expect(bits(sparse).equals(bits(dense)), `${n}x${c}x${dout}`).toBe(true);
+      expect(bits(sparse).equals(bits(denseAffine(x, W, bias))), `${n}x${c}x${dout}`).toBe(true);
+      // One call, or from PACK_ROWS rows one a panel of W (sparse-product.ts: productColumns).
+      expect(product, `${n}x${c}x${dout}`).toHaveBeenCalledTimes(n < PACK_ROWS ? 1 : Math.ceil(dout / SPARSE_BLOCK_COLUMNS));
     }
-    expect(product).toHaveBeenCalledTimes(shapes.length);
   });
 
   /** z = x·W + bias by the dense SIMD product, every term. */
@@ -84,7 +92,7 @@ describe.runIf(wasm)("sparse products (wasm backend)", () => {
     const copy = vi.spyOn(b().simd, "copyRows");
     const rand = lcg(29);
     const W = denseMatrix(300, 50, rand), bias = denseMatrix(1, 50, rand);
-    for (const [rows, packs] of [[128, 3], [127, 0], [300, 3]] as const) {
+    for (const [rows, packs] of [[PACK_ROWS, 3], [PACK_ROWS - 1, 0], [300, 3]] as const) {
       const x = sparseMatrix(rows, 300, 0.2, rand), z = new Matrix(rows, 50);
       copy.mockClear();
       backend().affine(z, x, W, bias);
@@ -120,18 +128,35 @@ describe.runIf(wasm)("sparse products (wasm backend)", () => {
     expect(bits(second).equals(bits(denseAffine(x, W, bias)))).toBe(true);
   });
 
-  it("a first product of 256 rows or more packs W at once", () => {
+  it("a withFixedWeights that throws, or one inside another, leaves no packed state behind", () => {
+    const copy = vi.spyOn(b().simd, "copyRows");
+    const rand = lcg(37);
+    const x = sparseMatrix(40, 300, 0.2, rand), W = denseMatrix(300, 50, rand), bias = denseMatrix(1, 50, rand);
+    const z = new Matrix(40, 50);
+    expect(() => withFixedWeights(() => {
+      backend().affine(z, x, W, bias);
+      withFixedWeights(() => backend().affine(z, x, W, bias)); // inside: still the outer call's state, so packed here
+      throw new Error("stop");
+    })).toThrow("stop");
+    expect(copy).toHaveBeenCalledTimes(3);
+    for (let i = 0; i < W.data.length; i += 5) W.data[i] += 1;
+    const [, second] = fixedAffines(x, W, bias);
+    expect(copy).toHaveBeenCalledTimes(6); // packed again
+    expect(bits(second).equals(bits(denseAffine(x, W, bias)))).toBe(true);
+  });
+
+  it("a first product of PACK_ROWS (128) rows or more packs W at once", () => {
     const copy = vi.spyOn(b().simd, "copyRows");
     const rand = lcg(19);
-    const x = sparseMatrix(256, 100, 0.2, rand), W = denseMatrix(100, 30, rand), bias = denseMatrix(1, 30, rand);
-    const z = new Matrix(256, 30);
+    const x = sparseMatrix(PACK_ROWS, 100, 0.2, rand), W = denseMatrix(100, 30, rand), bias = denseMatrix(1, 30, rand);
+    const z = new Matrix(PACK_ROWS, 30);
     withFixedWeights(() => backend().affine(z, x, W, bias));
     expect(copy).toHaveBeenCalledTimes(2);
     expect(bits(z).equals(bits(denseAffine(x, W, bias)))).toBe(true);
   });
 
   it("predict and evaluate after new weights use them: the same bits as a fresh model's, batch by batch and all at once", () => {
-    const { x, y } = blobs(100, 784, 10, 3);
+    const { x, y } = blobs(300, 784, 10, 3); // all at once: a first product of 300 rows packs at once
     const r = lcg(23);
     for (let i = 0; i < x.data.length; i++) if (r() < 0.8) x.data[i] = 0; // mostly zeros: the sparse product
     const build = (seed: number) => {
@@ -145,7 +170,7 @@ describe.runIf(wasm)("sparse products (wasm backend)", () => {
     model.setWeights(other.getWeights());
     const after = model.predict(x, { batchSize: 16 });
     expect(bits(after).equals(bits(before))).toBe(false);
-    for (const batchSize of [16, 100]) {
+    for (const batchSize of [16, 300]) {
       expect(bits(after).equals(bits(other.predict(x, { batchSize }))), `batch ${batchSize}`).toBe(true);
       expect(model.evaluate(x, y, { batchSize, verbose: 0 })).toEqual(other.evaluate(x, y, { batchSize, verbose: 0 }));
     }
@@ -230,7 +255,8 @@ describe.runIf(wasm)("sparse products (wasm backend)", () => {
       expect(bits(dx).equals(bits(dxDense)), `dx, ${image} ${kernel} ${padding}`).toBe(true);
     }
     expect(scatter).toHaveBeenCalledTimes(2);
-    expect(product.mock.calls.length).toBeGreaterThanOrEqual(2); // dy's entries, once a case (or once a panel of K: 484 rows pack it)
+    // dx = dy·Kᵀ by dy's entries: 484 and 288 rows, so Kᵀ in panels, 288 and 18 columns wide: 12 + 1 panels.
+    expect(product).toHaveBeenCalledTimes(13);
   });
 
   it("the entry scan stops in the row that passes its limit", () => {

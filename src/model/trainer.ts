@@ -129,21 +129,21 @@ function trainStep(
 export function measure(model: Sequential, c: Compiled, xs: Matrix, ys: Matrix, batchSize: number, bar?: ProgressBar): number[] {
   const penalty = model.regularizationLoss(); // Keras 3 adds it when evaluating too (TF.js only in fit)
   const sums = new Float64Array(1 + c.metrics.length);
-  forEachBatch(model, xs, batchSize, (p, start, end) => {
+  forEachBatch(model, xs, batchSize, (p, start, end, step) => {
     const t = rowsView(ys, start, end);
     sums[0] += (end - start) * (c.loss.forward(p, t) + penalty);
     for (let i = 0; i < c.metrics.length; i++) sums[i + 1] += (end - start) * c.metrics[i][1](p, t);
-    bar?.update(Math.ceil(end / batchSize), () => logPairs(c, sums, end));
+    bar?.update(step + 1, () => logPairs(c, sums, end));
   });
   return Array.from(sums, (v) => v / xs.rows);
 }
 
-/** The model's outputs p for each batch [start, end) of xs in turn, in inference mode, the weights fixed meanwhile. */
-export function forEachBatch(model: Sequential, xs: Matrix, batchSize: number, use: (p: Matrix, start: number, end: number) => void): void {
+/** The model's outputs p for each batch `step`, rows [start, end) of xs, in inference mode, the weights fixed meanwhile. */
+export function forEachBatch(model: Sequential, xs: Matrix, batchSize: number, use: (p: Matrix, start: number, end: number, step: number) => void): void {
   withFixedWeights(() => {
-    for (let start = 0; start < xs.rows; start += batchSize) {
+    for (let step = 0, start = 0; start < xs.rows; step++, start += batchSize) {
       const end = Math.min(start + batchSize, xs.rows);
-      use(model.forward(rowsView(xs, start, end), false), start, end);
+      use(model.forward(rowsView(xs, start, end), false), start, end, step);
     }
   });
 }

@@ -99,7 +99,8 @@ let current: Backend | undefined;
 
 /**
  * Runs `run`, during which no weight changes (predict, evaluate): until it returns, the backend in
- * use may keep forms it derives from the weights it is given (wasm: a Dense kernel in panels).
+ * use may keep forms it derives from the weights it is given (wasm: a Dense kernel in panels), so
+ * every array passed as a kernel (affine's W) must keep its values until then.
  */
 export function withFixedWeights<T>(run: () => T): T {
   const b = backend();

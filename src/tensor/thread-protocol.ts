@@ -47,13 +47,15 @@ export const CONTROL = {
   simd: 23, // 1: the job runs on the WebAssembly module (a product's scratch offsets are then in bytes)
   count: 24, // a row update (row-update.ts): how many rows; `length` holds their width, `arrays` W, G, cols
   // A sparse product (sparse-product.ts) has its byte offsets in `arrays` (C, starts, idx, vals) and `b`,
-  // C's rows in `m`, its width in `n`, its row stride in `lda`, B's in `ldb`; B's panels in `a` (0: none),
-  // their rows in `k`, and 1 in `transA` when the pieces pack them first.
-  byColumns: 25, // a SIMD product: 1 if cut along C's columns, 0 along its rows (simdUnits)
-  scratch: 26, // thread t packs into the heap from control[scratch + t], t < MAX_THREADS
-  holding: 26 + 64, // thread t holds piece control[holding + t] − 1 (0: none); for the deadline's message
-  pieces: 26 + 128, // how many pieces the job has
-  size: 26 + 129,
+  // C's rows in `m`, its width in `n`, its row stride in `lda` and B's in `ldb`, and:
+  panels: 25, // the byte offset of B's copy in panels (0: none),
+  panelRows: 26, // B's rows in them,
+  pack: 27, // 1: each piece packs its panels before it reads them
+  byColumns: 28, // a SIMD product: 1 if cut along C's columns, 0 along its rows (simdUnits)
+  scratch: 29, // thread t packs into the heap from control[scratch + t], t < MAX_THREADS
+  holding: 29 + 64, // thread t holds piece control[holding + t] − 1 (0: none); for the deadline's message
+  pieces: 29 + 128, // how many pieces the job has
+  size: 29 + 129,
 } as const;
 
 export const MAX_THREADS = 64;
@@ -183,7 +185,7 @@ export function runPiece(x: ThreadContext, command: Command, p: number): void {
     const [c, starts, idx, vals] = [0, 1, 2, 3].map((i) => ctl[CONTROL.arrays + i]);
     productColumns(x.simd!, {
       c, ldc: ctl[CONTROL.lda], starts, idx, vals, rows: ctl[CONTROL.m], b: ctl[CONTROL.b], ldb: ctl[CONTROL.ldb], width: ctl[CONTROL.n],
-      panels: ctl[CONTROL.a], panelRows: ctl[CONTROL.k], pack: ctl[CONTROL.transA] === 1,
+      panels: ctl[CONTROL.panels], panelRows: ctl[CONTROL.panelRows], pack: ctl[CONTROL.pack] === 1,
     }, j0, j1);
   }
 }

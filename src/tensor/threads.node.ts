@@ -442,9 +442,9 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
     ctl[CONTROL.n] = p.width;
     ctl[CONTROL.lda] = p.ldc;
     ctl[CONTROL.ldb] = p.ldb;
-    ctl[CONTROL.a] = p.panels;
-    ctl[CONTROL.k] = p.panelRows;
-    ctl[CONTROL.transA] = p.pack ? 1 : 0;
+    ctl[CONTROL.panels] = p.panels;
+    ctl[CONTROL.panelRows] = p.panelRows;
+    ctl[CONTROL.pack] = p.pack ? 1 : 0;
     this.split(Command.SparseProduct, pieces);
     return true;
   }

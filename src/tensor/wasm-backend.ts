@@ -40,10 +40,12 @@ const SPARSE_DENSITY = 0.5;
  */
 const DENSE_RESCAN = 64;
 
-/** While the weights are fixed, a first sparse product of this many rows pays for packing its kernel in panels (panelsOf). */
-const PACK_ROWS = 256;
-/** In training, a sparse product of this many rows pays for packing its kernel in panels each time (panelsOf). */
-const TRAIN_PACK_ROWS = 128;
+/**
+ * A sparse product of this many rows or more pays for packing its kernel in panels (panelsOf): the
+ * copy (~80 µs for 784 x 256) then costs less than it saves. While the weights are fixed, smaller
+ * products pack at the kernel's second product, once for all the products after.
+ */
+export const PACK_ROWS = 128;
 
 /** The non-zero entries of an input, row by row and column by column (wasm/sparse.ts), in the heap. */
 interface Entries {
@@ -71,6 +73,10 @@ export class WasmBackend extends JsBackend {
   private transposed: Matrix | undefined;
   /** The weight gradient's dz in panels (sparse-product.ts: productColumns), reused from batch to batch. */
   private dzPanels: Matrix | undefined;
+  /** Each kernel's copy in panels, kept while the kernel lives (only copies in the heap are kept). */
+  private readonly panels = new WeakMap<Float32Array, Float32Array>();
+  /** Inside withFixedWeights: each kernel a sparse product used so far, and whether its panels are packed. */
+  private fixed: Map<Float32Array, boolean> | undefined;
   private entries: Entries | undefined;
   /** Arrays last found dense, and how many calls they skip the scan for. */
   private readonly dense = new WeakMap<Float32Array, number>();
@@ -162,13 +168,15 @@ export class WasmBackend extends JsBackend {
       e.pos.byteOffset, columns.byteOffset, e.cStarts.byteOffset, e.cIdx.byteOffset, e.cVals.byteOffset,
     );
     const { rows, index } = this.rowsOf(dW, x.cols, u, dz.cols);
+    if (!this.simdFor(rows.data)) return super.weightGradient(dW, x, dz); // the heap is full
     // dz read from panels (sparse-product.ts: productColumns) that the product packs: one thread, 784 x 256,
     // MNIST rows, packing included: 481 → 406 µs at batch 128, 1385 → 1162 µs at 256, 120 → 115 µs at 32.
     const panels = (this.dzPanels = workspace(this.dzPanels, dz.rows, dz.cols));
-    if (!this.simdFor(rows.data, panels.data)) return super.weightGradient(dW, x, dz); // the heap is full
+    const inHeapPanels = this.simdFor(panels.data) !== undefined; // else dz is read in place
     sparseProduct(this.simd, {
       c: rows.data.byteOffset, ldc: dz.cols, starts: e.cStarts.byteOffset, idx: e.cIdx.byteOffset, vals: e.cVals.byteOffset,
-      rows: u, b: dz.data.byteOffset, ldb: dz.cols, width: dz.cols, panels: panels.data.byteOffset, panelRows: dz.rows, pack: true,
+      rows: u, b: dz.data.byteOffset, ldb: dz.cols, width: dz.cols,
+      panels: inHeapPanels ? panels.data.byteOffset : 0, panelRows: dz.rows, pack: inHeapPanels,
     }, e.count);
     dW.setRows(rows, index);
   }
@@ -191,11 +199,6 @@ export class WasmBackend extends JsBackend {
     transposeInto(out, t);
   }
 
-  /** Each kernel's copy in panels (sparse-product.ts: productColumns), kept while the kernel lives. */
-  private readonly panels = new WeakMap<Float32Array, Float32Array>();
-  /** Inside withFixedWeights: each kernel a sparse product used so far, and whether its panels are packed. */
-  private fixed: Map<Float32Array, boolean> | undefined;
-
   /** While `run` runs, a kernel packed in panels stays packed: the weights do not change. */
   withFixedWeights<T>(run: () => T): T {
     if (this.fixed !== undefined) return run(); // already inside
@@ -208,21 +211,26 @@ export class WasmBackend extends JsBackend {
   }
 
   /**
-   * Where a sparse product of `rows` rows reads W from (sparse-product.ts: productColumns): its
-   * panels, packed by this product, for a batch of TRAIN_PACK_ROWS or more (the copy then costs
-   * less than it saves); while the weights are fixed, panels packed once, at W's second product
-   * or at a first one of PACK_ROWS rows, and read by every product after; else W itself.
+   * Where a sparse product of `rows` rows reads W from (sparse-product.ts: productColumns). In
+   * training, from panels this product packs when it has PACK_ROWS rows or more, else from W itself.
+   * While the weights are fixed, from panels packed once: by W's first product if it has PACK_ROWS
+   * rows, else by its second, and read by every product after.
    */
   private panelsOf(W: Matrix, rows: number): Pick<SparseProduct, "panels" | "panelRows" | "pack"> {
-    const plain = { panels: 0, panelRows: 0, pack: false };
+    const inPlace = { panels: 0, panelRows: 0, pack: false };
     const packed = this.fixed?.get(W.data);
-    if (this.fixed === undefined ? rows < TRAIN_PACK_ROWS : packed === undefined && rows < PACK_ROWS) {
-      this.fixed?.set(W.data, false);
-      return plain;
+    if (this.fixed === undefined) {
+      if (rows < PACK_ROWS) return inPlace;
+    } else if (packed === undefined && rows < PACK_ROWS) {
+      this.fixed.set(W.data, false);
+      return inPlace;
     }
     let panels = this.panels.get(W.data);
-    if (panels === undefined) this.panels.set(W.data, (panels = allocFloat32(W.data.length)));
-    if (!this.simdFor(panels)) return plain;
+    if (panels === undefined) {
+      panels = allocFloat32(W.data.length);
+      if (!this.simdFor(panels)) return inPlace; // the heap is full: not kept, so a later product may try again
+      this.panels.set(W.data, panels);
+    }
     this.fixed?.set(W.data, true);
     return { panels: panels.byteOffset, panelRows: W.rows, pack: packed !== true };
   }
