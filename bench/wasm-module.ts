@@ -1,7 +1,8 @@
 // Question: how fast is the WebAssembly SIMD module (src/tensor/wasm/) against the
 // JavaScript kernel (gemm, src/tensor/gemm.ts: the js backend's products) on one thread,
-// at the tutorial's shapes?
-//   npx tsx bench/wasm-module.ts            (about 5 s)
+// at the tutorial's shapes? And the first layer's sparse products (sparse-product.ts) on
+// MNIST test images, x·W and xᵀ·dz, with W or dz read in place against read from panels?
+//   npx tsx bench/wasm-module.ts            (about 10 s)
 //
 // Both kernels read the same matrices in purenn's heap (one WebAssembly memory): the
 // wasm backend by byte offset, the JavaScript one through the Float32Array views.
@@ -15,6 +16,8 @@ import { Matrix } from "../src/core.js";
 import { gemm } from "../src/tensor/gemm.js";
 import { heapMemory, heapFloat32, heapInt32 } from "../src/tensor/heap.js";
 import { SimdModule, gemmScratchBytes, defaultOptions } from "../src/tensor/wasm/module.js";
+import { productColumns, type SparseProduct } from "../src/tensor/sparse-product.js";
+import { loadMnist } from "../src/data/mnist.js";
 
 type Form = "A·B" | "A·Bᵀ" | "Aᵀ·B";
 /** [label, form, m, k, n, select]: C is m x n, the sum runs over k. `select` ≈ 450 of 784 via ks / aRows. */
@@ -117,3 +120,68 @@ const empty = () => kernel.gemm(0, 10, 0, 128, false, 0, 10, false, 32, 10, 128,
 const [tSmall, tTiny, tEmpty] = timeRounds([small.wasm, tiny.wasm, empty], small.flops, 9, 100);
 console.log(`\nper call: ${(tEmpty * 1e3).toFixed(3)} µs for an empty block, ${(tTiny * 1e3).toFixed(3)} µs for 1x1x1; ` +
   `32x128x10 takes ${(tSmall * 1e3).toFixed(2)} µs (${gflops(small.flops, tSmall)} GFLOP/s)`);
+
+// The first layer's sparse product, z = x·W for MNIST test images x (by their lit pixels) and a
+// 784 x 256 kernel W: W read in place (rows 1 KB apart), from panels packed beforehand (as in
+// predict), and from panels each product packs (as in training from 128 rows).
+const mnist = await loadMnist();
+
+/** The first `rows` MNIST test images in the heap, and their lit pixels row by row (wasm/sparse.ts: sparseRows). */
+function litPixels(rows: number) {
+  const x = heapFloat32(rows * 784)!;
+  x.set(mnist.xTest.data.subarray(0, rows * 784));
+  const most = rows * 784 + 784;
+  const starts = heapInt32(rows + 1)!, idx = heapInt32(most)!, vals = heapFloat32(most)!;
+  const entries = kernel.sparseRows(x.byteOffset, rows, 784, starts.byteOffset, idx.byteOffset, vals.byteOffset, most);
+  return { starts, idx, vals, entries, most };
+}
+
+const W = filled(784, 256, 3);
+const panels = heapFloat32(784 * 256)!;
+console.log("\n| sparse product, MNIST rows x 784 x 256 | W in place | panels | panels, packed by the product | packing alone |");
+console.log("| ---: | ---: | ---: | ---: | ---: |");
+for (const rows of [32, 128, 1000]) {
+  const { starts, idx, vals, entries } = litPixels(rows);
+  const outs = [0, 1, 2].map(() => heapFloat32(rows * 256)!);
+  const product = (out: Float32Array, panelRows: number, pack: boolean): SparseProduct => ({
+    c: out.byteOffset, ldc: 256, starts: starts.byteOffset, idx: idx.byteOffset, vals: vals.byteOffset, rows,
+    b: W.data.byteOffset, ldb: 256, width: 256, panels: panelRows > 0 ? panels.byteOffset : 0, panelRows, pack,
+  });
+  const inPlace = () => productColumns(kernel, product(outs[0], 0, false), 0, 256);
+  const packing = () => productColumns(kernel, product(outs[2], 784, true), 0, 256);
+  const packed = () => productColumns(kernel, product(outs[1], 784, false), 0, 256);
+  const packOnly = () => { for (let j = 0; j < 256; j += 24) kernel.copyRows(panels.byteOffset + 4 * j * 784, W.data.byteOffset + 4 * j, Math.min(24, 256 - j), 784, Math.min(24, 256 - j), 256); };
+  packing();
+  packed();
+  inPlace();
+  for (const out of outs.slice(1)) {
+    if (!out.every((v, i) => Object.is(v, outs[0][i]))) throw new Error(`panels change the sparse product's bits at ${rows} rows`);
+  }
+  const flops = 2 * entries * 256;
+  const [tIn, tPanels, tPacking, tPack] = timeRounds([inPlace, packed, packing, packOnly], flops);
+  const us = (ms: number) => `${(ms * 1e3).toFixed(0)} µs`;
+  console.log(`| ${rows} | ${us(tIn)} | ${us(tPanels)} | ${us(tPacking)} | ${us(tPack)} |`);
+}
+
+// The weight gradient's sparse product, dW = xᵀ·dz by x's lit pixels column by column, for a
+// batch of MNIST test images and a dz of 256 units: dz read in place, or from panels the product packs.
+console.log("\n| weight gradient, batch x 784 x 256 | dz in place | panels, packed by the product |");
+console.log("| ---: | ---: | ---: |");
+for (const rows of [32, 128, 256]) {
+  const { starts, idx, vals, entries, most } = litPixels(rows);
+  const pos = heapInt32(784)!, cols = heapInt32(784)!, cStarts = heapInt32(785)!, cIdx = heapInt32(most)!, cVals = heapFloat32(most)!;
+  const u = kernel.sparseColumns(rows, 784, starts.byteOffset, idx.byteOffset, vals.byteOffset, pos.byteOffset, cols.byteOffset, cStarts.byteOffset, cIdx.byteOffset, cVals.byteOffset);
+  const dz = filled(rows, 256, 4), dzPanels = heapFloat32(rows * 256)!;
+  const outs = [0, 1].map(() => heapFloat32(u * 256)!);
+  const product = (out: Float32Array, inPanels: boolean): SparseProduct => ({
+    c: out.byteOffset, ldc: 256, starts: cStarts.byteOffset, idx: cIdx.byteOffset, vals: cVals.byteOffset, rows: u,
+    b: dz.data.byteOffset, ldb: 256, width: 256, panels: inPanels ? dzPanels.byteOffset : 0, panelRows: rows, pack: inPanels,
+  });
+  const inPlace = () => productColumns(kernel, product(outs[0], false), 0, 256);
+  const packing = () => productColumns(kernel, product(outs[1], true), 0, 256);
+  inPlace();
+  packing();
+  if (!outs[1].every((v, i) => Object.is(v, outs[0][i]))) throw new Error(`panels change the weight gradient's bits at batch ${rows}`);
+  const [tIn, tPacking] = timeRounds([inPlace, packing], 2 * entries * 256);
+  console.log(`| ${rows} | ${(tIn * 1e3).toFixed(0)} µs | ${(tPacking * 1e3).toFixed(0)} µs |`);
+}

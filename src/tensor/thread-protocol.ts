@@ -12,7 +12,7 @@
  *   product, js backend     a chunk of the big operand's panels (the caller packs the small one first)
  *   element-wise loop      a range of elements, cut at multiples of 16
  *   row update             a block of W's columns, a multiple of 16 wide
- *   sparse product         a block of C's columns, a multiple of 32 wide (the SIMD block)
+ *   sparse product         a block of C's columns, a multiple of 24 wide (SPARSE_BLOCK_COLUMNS), packing its panels of B first when asked
  *
  * A piece's values do not depend on who computes it or on how the job is cut:
  * each C element is summed in the same order whatever block it falls in

@@ -42,10 +42,12 @@ const DENSE_RESCAN = 64;
 
 /**
  * A sparse product of this many rows or more pays for packing its kernel in panels (panelsOf): the
- * copy (~80 µs for 784 x 256) then costs less than it saves. While the weights are fixed, smaller
- * products pack at the kernel's second product, once for all the products after.
+ * copy (50–90 µs for 784 x 256, sparse-product.ts) then costs less than it saves. While the weights
+ * are fixed, smaller products pack at the kernel's second product, once for all the products after.
  */
 export const PACK_ROWS = 128;
+/** A sparse product that reads its kernel in place (panelsOf): made once, not per product. */
+const IN_PLACE = { panels: 0, panelRows: 0, pack: false } as const;
 
 /** The non-zero entries of an input, row by row and column by column (wasm/sparse.ts), in the heap. */
 interface Entries {
@@ -170,7 +172,8 @@ export class WasmBackend extends JsBackend {
     const { rows, index } = this.rowsOf(dW, x.cols, u, dz.cols);
     if (!this.simdFor(rows.data)) return super.weightGradient(dW, x, dz); // the heap is full
     // dz read from panels (sparse-product.ts: productColumns) that the product packs: one thread, 784 x 256,
-    // MNIST rows, packing included: 481 → 406 µs at batch 128, 1385 → 1162 µs at 256, 120 → 115 µs at 32.
+    // MNIST rows, packing included, fused module (bench/wasm-module.ts, one run): 117 → 111 µs at batch 32,
+    // 446 → 385 at 128, 950 → 745 at 256.
     const panels = (this.dzPanels = workspace(this.dzPanels, dz.rows, dz.cols));
     const inHeapPanels = this.simdFor(panels.data) !== undefined; // else dz is read in place
     sparseProduct(this.simd, {
@@ -217,18 +220,17 @@ export class WasmBackend extends JsBackend {
    * rows, else by its second, and read by every product after.
    */
   private panelsOf(W: Matrix, rows: number): Pick<SparseProduct, "panels" | "panelRows" | "pack"> {
-    const inPlace = { panels: 0, panelRows: 0, pack: false };
     const packed = this.fixed?.get(W.data);
     if (this.fixed === undefined) {
-      if (rows < PACK_ROWS) return inPlace;
+      if (rows < PACK_ROWS) return IN_PLACE;
     } else if (packed === undefined && rows < PACK_ROWS) {
       this.fixed.set(W.data, false);
-      return inPlace;
+      return IN_PLACE;
     }
     let panels = this.panels.get(W.data);
     if (panels === undefined) {
       panels = allocFloat32(W.data.length);
-      if (!this.simdFor(panels)) return inPlace; // the heap is full: not kept, so a later product may try again
+      if (!this.simdFor(panels)) return IN_PLACE; // the heap is full: not kept, so a later product may try again
       this.panels.set(W.data, panels);
     }
     this.fixed?.set(W.data, true);
