@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { Matrix, argmax, setRandomSeed } from "../src/core.js";
-import { uniform, normal, shuffle } from "../src/tensor/random.js";
+import { uniform, normal, shuffle, fillUniform, nextUint32 } from "../src/tensor/random.js";
 
 describe("Matrix", () => {
   it("is row-major: (i, j) at data[i·cols + j]", () => {
@@ -69,6 +69,19 @@ describe("seeded random generator", () => {
     expect(hi).toBeLessThan(2);
     expect(sum / n).toBeCloseTo(1, 1); // standard error 3/√n ≈ 0.01
     expect(Math.sqrt(sq / n)).toBeCloseTo(3, 1);
+  });
+
+  it("fillUniform gives the floats uniform gives one by one, in a heap matrix and in a plain array", () => {
+    for (const out of [new Matrix(7, 11).data, new Float32Array(77)]) {
+      setRandomSeed(6);
+      nextUint32();
+      fillUniform(out, -0.3, 0.7);
+      const next = nextUint32();
+      setRandomSeed(6);
+      nextUint32();
+      for (let i = 0; i < out.length; i++) expect(out[i], `value ${i}`).toBe(Math.fround(uniform(-0.3, 0.7)));
+      expect(nextUint32()).toBe(next);
+    }
   });
 
   it("rejects a seed that is not an integer", () => {

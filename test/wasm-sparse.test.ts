@@ -259,6 +259,31 @@ describe.runIf(wasm)("sparse products (wasm backend)", () => {
     expect(product).toHaveBeenCalledTimes(13);
   });
 
+  it("the entry scan finds what a loop over x finds: each row's non-zeros (NaN kept, ±0 left out), in order", () => {
+    const rand = lcg(23);
+    for (const [rows, cols, density] of [[37, 43, 0.2], [9, 784, 0.19], [5, 6, 0.9], [3, 3, 0.5], [4, 8, 0]] as const) {
+      const x = sparseMatrix(rows, cols, density, rand);
+      x.data[rand() * x.data.length | 0] = NaN;
+      const starts = heapInt32(rows + 1)!, idx = heapInt32(rows * cols + cols)!, vals = heapInt32(rows * cols + cols)!;
+      const count = b().simd.sparseRows(x.data.byteOffset, rows, cols, starts.byteOffset, idx.byteOffset, vals.byteOffset, rows * cols);
+      const bitsOf = new Int32Array(x.data.buffer, x.data.byteOffset, x.data.length);
+      const expected = { starts: [0], idx: [] as number[], vals: [] as number[] };
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          if ((bitsOf[i * cols + j] & 0x7fffffff) === 0) continue;
+          expected.idx.push(j);
+          expected.vals.push(bitsOf[i * cols + j]);
+        }
+        expected.starts.push(expected.idx.length);
+      }
+      const what = `${rows}x${cols} at density ${density}`;
+      expect(count, what).toBe(expected.idx.length);
+      expect(Array.from(starts), what).toEqual(expected.starts);
+      expect(Array.from(idx.subarray(0, count)), what).toEqual(expected.idx);
+      expect(Array.from(vals.subarray(0, count)), what).toEqual(expected.vals);
+    }
+  });
+
   it("the entry scan stops in the row that passes its limit", () => {
     const rand = lcg(19);
     const x = sparseMatrix(50, 40, 0.6, rand); // ~24 entries a row
