@@ -55,7 +55,8 @@ export const CONTROL = {
   scratch: 29, // thread t packs into the heap from control[scratch + t], t < MAX_THREADS
   holding: 29 + 64, // thread t holds piece control[holding + t] − 1 (0: none); for the deadline's message
   pieces: 29 + 128, // how many pieces the job has
-  size: 29 + 129,
+  published: 29 + 129, // the latest job's seq mod 2³¹: workers re-load it and sleep on it (an int32 load allocates nothing; a BigInt64Array's does)
+  size: 29 + 130,
 } as const;
 
 export const MAX_THREADS = 64;
@@ -73,7 +74,7 @@ export const enum Command {
 /*
  * The claim words: one 64-bit word per thread, so that a claim names its job.
  *
- *   words[0]      = seq                                the latest job: workers sleep on it
+ *   words[0]      = seq                                the latest job (control[published]: its low 31 bits)
  *   words[1 + t]  = seq · 2²⁴ + hi · 2¹² + lo          thread t's pieces of job seq not yet
  *                                                      taken: [lo, hi)   (lo ≤ hi < 2¹²)
  *
@@ -92,6 +93,20 @@ export const enum Command {
  * jobs, days of training, between one thread's load and its swap.)
  */
 const SEQ = 2n ** 24n;
+/** control[published] holds seq mod PUBLISHED_RANGE (a positive int32). */
+export const PUBLISHED_RANGE = 2n ** 31n;
+
+/**
+ * Re-loads between two looks at the clock while a thread spins (a worker
+ * waiting for a job, the caller for the workers' pieces). performance.now()
+ * allocates its result, as a load from a BigInt64Array does: a worker that
+ * spun on words[0] and read the clock at every re-load allocated ~180 MB/s,
+ * and its scavenges (each a pause of the worker, with V8's helper threads
+ * taking the cores) slowed the first seconds of a 2-thread fit. So workers
+ * spin on control[published] (int32), and the clock is read every SPIN_CHECK
+ * re-loads (a few microseconds).
+ */
+export const SPIN_CHECK = 256;
 const HI = 2n ** 12n;
 export const MAX_PIECES = 4095;
 

@@ -10,12 +10,13 @@
  * marked "atomic" is a sequentially consistent Atomics operation):
  *
  *   caller                                        worker
- *   1. (the last job has done = P)                a. S ← load(words[0]) (atomic). If S is a job
- *   2. writes the job's words (plain stores),        newer than the last it looked at: c.
- *      done ← 0 (atomic)                          b. re-loads for a while (spin); then
- *   3. words[1 + t] ← (seq, its range), for          wait(words[0], S): sleeps only if words[0]
- *      every thread t (atomic)                       still equals S; back to a.
- *   4. words[0] ← seq (atomic); notify(words[0])  c. claims a piece: a swap on a range word that
+ *   1. (the last job has done = P)                a. S ← load(published) (atomic). If S differs
+ *   2. writes the job's words (plain stores),        from the last it looked at: seq ←
+ *      done ← 0 (atomic)                             load(words[0]) (atomic), then c.
+ *   3. words[1 + t] ← (seq, its range), for       b. re-loads for a while (spin); then
+ *      every thread t (atomic)                       wait(published, S): sleeps only if
+ *   4. words[0] ← seq, then published ← seq          published still equals S; back to a.
+ *      mod 2³¹ (atomic); notify(published)        c. claims a piece: a swap on a range word that
  *   5. claims and computes pieces, as c              names seq (atomic), then reads the job's words,
  *   6. waits until done = P: re-loads about          computes it, done += 1 (atomic), notify(done);
  *      a piece's time, then wait(done, D)            again until no range has a piece left: a.
@@ -25,6 +26,10 @@
  * comes before the worker's compare (b), the worker sees a new job and does
  * not sleep; otherwise it is asleep by the time of the notify, which wakes
  * it. The same holds for done between c and 6. Neither side needs a timeout.
+ * A worker that sees published change sees words[0] at that job's seq or a
+ * later one (stored before it), so it claims from that job or a newer one.
+ * (Spinning reads the int32 published, not words[0]: a load from a
+ * BigInt64Array allocates, thread-protocol.ts: SPIN_CHECK.)
  *
  * A worker reads the right job. The job's words are written before the store
  * (3) of the range word that a successful swap (c) read; the atomics order the
@@ -57,7 +62,7 @@ import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { setGemmExecutor, indexListsInHeap, packA, packB, panelCounts, MR, NR, type GemmExecutor, type GemmProblem } from "./gemm.js";
 import {
-  CONTROL, Command, MAX_THREADS, chunkCount, chunkPanels, claim, cut, describeJob, rangeWord, pieceCount, problemFrom, runPiece,
+  CONTROL, Command, MAX_THREADS, PUBLISHED_RANGE, SPIN_CHECK, chunkCount, chunkPanels, claim, cut, describeJob, rangeWord, pieceCount, problemFrom, runPiece,
   simdUnits, splitsColumns, type ThreadContext,
 } from "./thread-protocol.js";
 import { SplitPolicy } from "./split-policy.js";
@@ -497,7 +502,8 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
   private publish(seq: bigint, pieces: number): void {
     for (let t = 0; t < this.size; t++) Atomics.store(this.words, 1 + t, rangeWord(seq, cut(pieces, t, this.size), cut(pieces, t + 1, this.size)));
     Atomics.store(this.words, 0, seq);
-    Atomics.notify(this.words, 0);
+    Atomics.store(this.control, CONTROL.published, Number(seq % PUBLISHED_RANGE));
+    Atomics.notify(this.control, CONTROL.published);
   }
 
   /** Waits until all `pieces` are done: re-loads `done` a while (see SPIN_MIN_MS), then sleeps on it, waking at each finished piece. */
@@ -507,7 +513,8 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
     // About as long again as the caller has worked on the job (the workers started with it), at least SPIN_MIN_MS.
     const spinUntil = start + Math.min(SPIN_MAX_MS, Math.max(SPIN_MIN_MS, start - t0, SPIN_PIECES * pieceMs));
     const deadline = start + JOB_DEADLINE_MS + 10 * (start - t0);
-    for (let done = Atomics.load(ctl, CONTROL.done); done < pieces; done = Atomics.load(ctl, CONTROL.done)) {
+    for (let done = Atomics.load(ctl, CONTROL.done), spins = 1; done < pieces; done = Atomics.load(ctl, CONTROL.done), spins++) {
+      if (spins % SPIN_CHECK !== 0) continue; // the clock every SPIN_CHECK re-loads: it allocates (worker-loop.ts)
       const now = performance.now();
       if (now < spinUntil) continue;
       if (now > deadline) this.fail(`did not finish ${this.held()} within ${((now - t0) / 1000).toFixed(1)} s`);

@@ -5,13 +5,13 @@
  * top of threads.node.ts; the pieces themselves in thread-protocol.ts.
  */
 import type { WasmMemory } from "./webassembly.js";
-import { CONTROL, Command, claim, runPiece, type ThreadContext } from "./thread-protocol.js";
+import { CONTROL, Command, SPIN_CHECK, claim, runPiece, type ThreadContext } from "./thread-protocol.js";
 import { SimdModule, adoptSharedModule } from "./wasm/module.js";
 
 /** What the pool hands each worker at start. */
 export interface WorkerData {
   control: Int32Array;
-  /** The claim words (thread-protocol.ts): [0] the latest job, [1 + t] thread t's pieces. */
+  /** The claim words (thread-protocol.ts): [0] the latest job, [1 + t] thread t's pieces; control[published] announces a job. */
   words: BigInt64Array;
   scalars: Float64Array;
   index: number;
@@ -46,10 +46,11 @@ export function serveJobs(data: WorkerData, beforePiece?: (piece: number) => voi
     ctl, scalars: data.scalars, heap: new Float32Array(memory.buffer), heapInt: new Int32Array(memory.buffer), simd, t: data.index,
   };
   // Jobs published before this worker is counted ready are the caller's alone; from here on, any job counts.
-  let seen = Atomics.load(words, 0);
+  let seen = Atomics.load(ctl, CONTROL.published);
   Atomics.add(ctl, CONTROL.ready, 1);
   for (;;) {
-    const seq = (seen = awaitJob(words, seen));
+    seen = awaitJob(ctl, seen);
+    const seq = Atomics.load(words, 0); // this job's, or a later one's
     for (let p = claim(words, seq, t, threads), first = true; p >= 0; p = claim(words, seq, t, threads), first = false) {
       const command = ctl[CONTROL.command] as Command;
       if (command === Command.Exit) return;
@@ -76,12 +77,12 @@ export function serveJobs(data: WorkerData, beforePiece?: (piece: number) => voi
   }
 }
 
-/** Waits for a job newer than `seen`: spins SPIN_MS, then sleeps on words[0] until it changes. */
-function awaitJob(words: BigInt64Array, seen: bigint): bigint {
+/** Waits for control[published] to differ from `seen`, and returns it: spins SPIN_MS, then sleeps on it until it changes. */
+function awaitJob(ctl: Int32Array, seen: number): number {
   const until = performance.now() + SPIN_MS;
-  for (;;) {
-    const seq = Atomics.load(words, 0);
-    if (seq !== seen) return seq;
-    if (performance.now() > until) Atomics.wait(words, 0, seen);
+  for (let spins = 1; ; spins++) {
+    const published = Atomics.load(ctl, CONTROL.published);
+    if (published !== seen) return published;
+    if (spins % SPIN_CHECK === 0 && performance.now() > until) Atomics.wait(ctl, CONTROL.published, seen);
   }
 }
