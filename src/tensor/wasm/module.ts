@@ -168,9 +168,21 @@ export function simdModuleBytes(shared: boolean, options: DriverOptions = defaul
   let bytes = emitted.get(key);
   if (bytes === undefined) {
     const stored = STORED.get(key);
-    bytes = stored !== undefined ? Uint8Array.from(atob(stored), (ch) => ch.charCodeAt(0)) : writeSimdModule(shared, options);
+    bytes = stored !== undefined ? fromBase64(stored) : writeSimdModule(shared, options);
     emitted.set(key, bytes);
   }
+  return bytes;
+}
+
+/**
+ * Base64 to bytes, in a plain loop: at a process's first fit, 1.3–1.6 ms for the
+ * fused module against 4.7–4.9 for Uint8Array.from(text, callback), whose callback
+ * runs unoptimized 20,000 times.
+ */
+function fromBase64(base64: string): Uint8Array {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
 }
 
