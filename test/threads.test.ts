@@ -4,6 +4,8 @@ import { Matrix, Sequential, Dense, Activation, SGD, setRandomSeed, getBackend, 
 import { parallelRunCount, getThreads, workerThreads, setWorkerFile, adaptToLoad } from "../src/tensor/threads.node.js";
 import { bits, blobs, lcg, randomMatrix } from "./helpers/data.js";
 import { withFaultyWorker } from "./helpers/threads.js";
+import { gatherRows, rowOrder } from "../src/tensor/ops.js";
+import { shuffle } from "../src/tensor/random.js";
 
 afterAll(() => {
   setThreads(1);
@@ -87,6 +89,25 @@ describe.skipIf(getBackend() === "reference")("worker threads", () => {
       predictions.set(threads, Buffer.from(bits(p)));
     }
     for (const threads of [2, 4]) expect(predictions.get(threads)!.equals(predictions.get(1)!), `${threads} threads`).toBe(true);
+  });
+
+  it("a batch's rows gathered by index list: the same rows as a loop copies, split between 2 and 4 threads", async () => {
+    const src = randomMatrix(500, 784, lcg(12));
+    const index = rowOrder(500);
+    shuffle(index);
+    for (const threads of [2, 4]) {
+      await useThreads(threads);
+      for (const [rows, from] of [[256, 0], [128, 372], [21, 479]]) { // the last: under the split size, on the caller
+        const out = new Matrix(rows, 784);
+        const before = parallelRunCount();
+        gatherRows(out, src, index, from);
+        expect(parallelRunCount() - before, `${rows} rows on ${threads} threads: split`).toBe(rows * 784 >= 1 << 14 ? 1 : 0);
+        for (let r = 0; r < rows; r++) {
+          const row = index[from + r];
+          expect(bits(out.data.subarray(r * 784, (r + 1) * 784)).equals(bits(src.data.subarray(row * 784, (row + 1) * 784))), `row ${r}`).toBe(true);
+        }
+      }
+    }
   });
 
   it("training is bit-identical on 1, 2 and 4 threads", async () => {

@@ -18,7 +18,7 @@
  * mean over all samples, as Keras reports it.
  */
 import { Matrix, workspace, rowsView } from "../tensor/matrix.js";
-import { gatherRows } from "../tensor/ops.js";
+import { gatherRows, rowOrder } from "../tensor/ops.js";
 import { withFixedWeights } from "../tensor/backend.js";
 import { shuffle as shuffleInPlace } from "../tensor/random.js";
 import type { Param } from "../tensor/parameter.js";
@@ -169,7 +169,7 @@ class Batches {
     private readonly buffers: BatchBuffers, private readonly data: FitData, private readonly size: number,
     private readonly sampleWeights?: Float32Array,
   ) {
-    this.order = Int32Array.from({ length: data.x.rows }, (_, i) => i);
+    this.order = rowOrder(data.x.rows);
     this.weights = sampleWeights && new Float32Array(size);
   }
 

@@ -46,6 +46,7 @@ export const CONTROL = {
   arrays: 19, // and the heap offsets of its (up to 4) arrays; its scalars are in a Float64Array beside
   simd: 23, // 1: the job runs on the WebAssembly module (a product's scratch offsets are then in bytes)
   count: 24, // a row update (row-update.ts): how many rows; `length` holds their width, `arrays` W, G, cols
+  // (a gather: `count` rows of `length` floats, `arrays` out, src and the index list, read from index[m])
   // A sparse product (sparse-product.ts) has its byte offsets in `arrays` (C, starts, idx, vals) and `b`,
   // C's rows in `m`, its width in `n`, its row stride in `lda` and B's in `ldb`, and:
   panels: 25, // the byte offset of B's copy in panels (0: none),
@@ -69,6 +70,8 @@ export const enum Command {
   SgdRows = 4,
   /** A product with a sparse left operand, by blocks of C's columns (sparse-product.ts) */
   SparseProduct = 5,
+  /** Rows gathered by an index list (ops.ts: gatherRows), by blocks of rows */
+  Gather = 6,
 }
 
 /*
@@ -195,6 +198,15 @@ export function runPiece(x: ThreadContext, command: Command, p: number): void {
     const [j0, j1] = pieceRange(width, 16, p, pieces);
     const w = ctl[CONTROL.arrays] * 4, g = ctl[CONTROL.arrays + 1] * 4, cols = ctl[CONTROL.arrays + 2] * 4; // bytes
     x.simd!.sgdRows(w, g, cols, ctl[CONTROL.count], width, j0, j1, x.scalars[0]);
+  } else if (command === Command.Gather) {
+    // out's row r ← src's row index[from + r]; offsets in float32 (int32) units. copyWithin: no view made per row.
+    const width = ctl[CONTROL.length], from = ctl[CONTROL.m];
+    const [out, src, index] = [ctl[CONTROL.arrays], ctl[CONTROL.arrays + 1], ctl[CONTROL.arrays + 2]];
+    const [r0, r1] = pieceRange(ctl[CONTROL.count], 1, p, pieces);
+    for (let r = r0; r < r1; r++) {
+      const s = src + x.heapInt[index + from + r] * width;
+      x.heap.copyWithin(out + r * width, s, s + width);
+    }
   } else if (command === Command.SparseProduct) {
     const [j0, j1] = pieceRange(ctl[CONTROL.n], SPARSE_BLOCK_COLUMNS, p, pieces);
     const [c, starts, idx, vals] = [0, 1, 2, 3].map((i) => ctl[CONTROL.arrays + i]);

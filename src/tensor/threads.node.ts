@@ -68,6 +68,7 @@ import {
 import { SplitPolicy } from "./split-policy.js";
 import { setRowUpdateExecutor, type RowUpdateExecutor } from "./row-update.js";
 import { setSparseExecutor, type SparseExecutor, type SparseProduct } from "./sparse-product.js";
+import { setGatherExecutor, type GatherExecutor } from "./ops.js";
 import { SimdModule, gemmScratchBytes, wasmSimdAvailable, sharedModule, WARM_UP_BYTES } from "./wasm/module.js";
 import { SPARSE_BLOCK_COLUMNS } from "./wasm/sparse.js";
 import { heapMemory, inHeap } from "./heap.js";
@@ -148,6 +149,7 @@ export function setThreads(n: number): void {
   setLoopExecutor(executor);
   setRowUpdateExecutor(executor);
   setSparseExecutor(executor);
+  setGatherExecutor(executor);
 }
 
 /** The number of threads jobs may use now. */
@@ -233,7 +235,7 @@ function startWorker(make: (execArgv: string[]) => Worker): Worker {
   }
 }
 
-class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecutor {
+class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecutor, GatherExecutor {
   readonly minFlops = MIN_FLOPS;
   readonly policy = new SplitPolicy();
   readonly stats = { jobs: 0, workerPieces: 0, stalls: 0 };
@@ -433,6 +435,20 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
     ctl[CONTROL.count] = cols.length;
     this.scalars[0] = lr;
     this.split(Command.SgdRows, pieceCount(Math.ceil(width / 16), this.size, PIECES_PER_THREAD));
+    return true;
+  }
+
+  /** A gather of rows (ops.ts: gatherRows), cut into blocks of rows. */
+  runGather(out: Float32Array, src: Float32Array, index: Int32Array, from: number, rows: number, width: number): boolean {
+    if (!this.open(rows * width) || !inHeap(out) || !inHeap(src) || !inHeap(index)) return false;
+    const ctl = this.control;
+    ctl[CONTROL.arrays] = out.byteOffset / 4;
+    ctl[CONTROL.arrays + 1] = src.byteOffset / 4;
+    ctl[CONTROL.arrays + 2] = index.byteOffset / 4;
+    ctl[CONTROL.m] = from;
+    ctl[CONTROL.count] = rows;
+    ctl[CONTROL.length] = width;
+    this.split(Command.Gather, pieceCount(rows, this.size, PIECES_PER_THREAD));
     return true;
   }
 
