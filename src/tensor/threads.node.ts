@@ -1,5 +1,5 @@
 /**
- * Products, loops and row updates on several cores: worker threads over
+ * Products, loops, row updates and gathers on several cores: worker threads over
  * shared memory (Node only).
  *
  * A job is cut into pieces, more pieces than threads, dealt out in ranges,
