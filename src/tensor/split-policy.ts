@@ -8,7 +8,7 @@
  * the caller and from the other work alike: splitting can then be slower
  * than running alone. No single job shows that; the rate of work does.
  *
- *   work      the flops of the jobs offered (2·m·n·k for a product; loops count their length)
+ *   work      the flops of the jobs offered (2·m·n·k for a product; loops count their length, gathers the floats they copy)
  *   rate      work / wall time over a phase, everything the caller did between jobs included
  *
  *   trial:    TRIAL_MS splitting, then TRIAL_MS alone          (rateSplit, rateAlone)

@@ -3,7 +3,7 @@
  * gemm-worker.node.ts): the control block that describes one job, the word
  * through which pieces of it are claimed, and what computing one piece means.
  *
- * A job is a product, an element-wise loop or a row update, cut into P pieces
+ * A job is a product (dense or sparse), an element-wise loop, a row update or a gather, cut into P pieces
  * (more pieces than threads), dealt out in ranges, one a thread. Each thread —
  * the caller included — claims its own pieces, then whatever the others have
  * not started, each with an atomic compare-and-swap, and computes them:
@@ -13,6 +13,7 @@
  *   element-wise loop      a range of elements, cut at multiples of 16
  *   row update             a block of W's columns, a multiple of 16 wide
  *   sparse product         a block of C's columns, a multiple of 24 wide (SPARSE_BLOCK_COLUMNS), packing its panels of B first when asked
+ *   gather                 a block of the batch's rows, each copied from the row the index list names
  *
  * A piece's values do not depend on who computes it or on how the job is cut:
  * each C element is summed in the same order whatever block it falls in
@@ -96,7 +97,7 @@ export const enum Command {
  * jobs, days of training, between one thread's load and its swap.)
  */
 const SEQ = 2n ** 24n;
-/** control[published] holds seq mod PUBLISHED_RANGE (a positive int32). */
+/** control[published] holds seq mod PUBLISHED_RANGE (a non-negative int32). */
 export const PUBLISHED_RANGE = 2n ** 31n;
 
 /**
@@ -308,6 +309,7 @@ export function describeJob(ctl: Int32Array): string {
     case Command.Loop: return `element-wise loop ${ctl[CONTROL.loop]} over ${ctl[CONTROL.length]} elements`;
     case Command.SgdRows: return `the row update of ${ctl[CONTROL.count]} rows of ${ctl[CONTROL.length]}`;
     case Command.SparseProduct: return `the sparse product of ${ctl[CONTROL.m]} rows by ${ctl[CONTROL.n]} columns`;
+    case Command.Gather: return `the gather of ${ctl[CONTROL.count]} rows of ${ctl[CONTROL.length]}`;
     default: return `command ${ctl[CONTROL.command]}`;
   }
 }

@@ -440,7 +440,12 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
 
   /** A gather of rows (ops.ts: gatherRows), cut into blocks of rows. */
   runGather(out: Float32Array, src: Float32Array, index: Int32Array, from: number, rows: number, width: number): boolean {
-    if (!this.open(rows * width) || !inHeap(out) || !inHeap(src) || !inHeap(index)) return false;
+    // The pieces copy within the whole heap: only a gather that stays inside its arrays, from a src
+    // that out does not overlap (the copies would then depend on their order), leaves the caller.
+    let inside = rows >= 2 && from >= 0 && from + rows <= index.length && out.length >= rows * width;
+    for (let r = 0; inside && r < rows; r++) inside = index[from + r] >= 0 && (index[from + r] + 1) * width <= src.length;
+    const apart = out.byteOffset + out.byteLength <= src.byteOffset || src.byteOffset + src.byteLength <= out.byteOffset;
+    if (!inside || !apart || !inHeap(out) || !inHeap(src) || !inHeap(index) || !this.open(rows * width)) return false;
     const ctl = this.control;
     ctl[CONTROL.arrays] = out.byteOffset / 4;
     ctl[CONTROL.arrays + 1] = src.byteOffset / 4;
