@@ -46,7 +46,14 @@
  * takes their pieces itself (nothing is owned), and waits for nothing; but
  * each job still wakes a worker that then spins against the caller. When the
  * other threads computed less than MIN_HELP of the pieces, on average over
- * the last ~HELP_JOBS split jobs, splitting ends too.
+ * the last ~HELP_MS of split jobs (and HELP_JOBS of them at least), splitting
+ * ends too. The average is over time, not over a count of jobs: a quiet
+ * virtual machine stops a worker for a few milliseconds now and then, which
+ * at batch 128 is ~30 jobs and at batch 32 ~100, and an average over the last
+ * 32 jobs ended the splitting at such a stop in most processes (fits of
+ * 30,000 samples at batch 128 in fresh processes, 4 each: every process ran
+ * alone for most of its fits, 0.52–0.59 s, where the ones that kept splitting
+ * took 0.37–0.39 s; with ~100 ms, 2 of 4 never stopped).
  *
  * A trial costs at most TRIAL_MS in the slower way, every MAX_USE_MS at the
  * most once things are steady (about 1%). A pause of more than GAP_MS between
@@ -66,6 +73,7 @@ const STALL_MS = 1;
 const STALL_SHARE = 0.25;
 const STALL_WINDOW_MS = 100;
 const MIN_HELP = 0.15;
+const HELP_MS = 100;
 const HELP_JOBS = 32;
 
 type Phase = "trial: split" | "trial: alone" | "use";
@@ -86,9 +94,10 @@ export class SplitPolicy {
   private stalls: { at: number; waited: number }[] = [];
   /** Their waits, summed (ms). */
   private stalledMs = 0;
-  /** The share of split jobs' pieces the other threads computed: a moving average, and over how many jobs. */
+  /** The share of split jobs' pieces the other threads computed: a moving average over ~HELP_MS, over how many jobs, and when the last ended. */
   private help = 0.5;
   private helpJobs = 0;
+  private helpAt = -Infinity;
   /** Periods spent running alone so far (tests and benchmarks read it). */
   backoffs = 0;
 
@@ -98,7 +107,9 @@ export class SplitPolicy {
    * pieces. Returns whether that was a stall.
    */
   splitEnded(waitedMs: number, pieceMs: number, helped: number, now: number): boolean {
-    this.help += (helped - this.help) / HELP_JOBS;
+    // Each job weighs as much as the time since the split job before it, up to GAP_MS (as a trial leaves longer pauses out).
+    this.help += (helped - this.help) * (Math.min(GAP_MS, Math.max(0, now - this.helpAt)) / HELP_MS);
+    this.helpAt = now;
     this.helpJobs++;
     const stalled = waitedMs >= Math.max(STALL_MS, STALL_PIECES * pieceMs);
     if (stalled) {
