@@ -30,9 +30,11 @@ export const enum Loop {
 
 /**
  * Shortest length worth splitting, per loop: a sigmoid costs several times an update per element
- * (in WebAssembly 2.4 ns against ~0.15; 8192 of them took 19.4 µs on one thread, 13.5 on two).
+ * (in WebAssembly 2.4 ns against ~0.15; 8192 of them took 19.4 µs on one thread, 13.5 on two,
+ * alone). From 2¹⁴: at batch 32 (8192) the product before it stays on the caller
+ * (threads.node.ts: MIN_SIMD_FLOPS), and a worker would read rows from the caller's cache.
  */
-const MIN_LENGTH: Record<Loop, number> = { [Loop.Sgd]: 1 << 15, [Loop.Momentum]: 1 << 15, [Loop.Nesterov]: 1 << 15, [Loop.Sigmoid]: 1 << 11 };
+const MIN_LENGTH: Record<Loop, number> = { [Loop.Sgd]: 1 << 15, [Loop.Momentum]: 1 << 15, [Loop.Nesterov]: 1 << 15, [Loop.Sigmoid]: 1 << 14 };
 
 /** The SIMD module's name for each update rule (wasm/loops.ts). */
 const RULES = { [Loop.Sgd]: "sgd", [Loop.Momentum]: "momentum", [Loop.Nesterov]: "nesterov" } as const;

@@ -28,8 +28,8 @@ export interface SparseExecutor {
   runSparseProduct(p: SparseProduct, flops: number): boolean;
 }
 
-/** Below this many flops a sparse product stays on the calling thread. */
-const MIN_SPLIT_FLOPS = 1 << 21;
+/** Below this many flops a sparse product stays on the calling thread (a batch of 32 MNIST rows times 784x256: ~2.5 MFLOP; see threads.node.ts: MIN_SIMD_FLOPS). */
+const MIN_SPLIT_FLOPS = 1 << 22;
 
 let executor: SparseExecutor | undefined;
 

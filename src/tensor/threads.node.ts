@@ -77,10 +77,15 @@ import { setLoopExecutor, type Loop, type LoopExecutor } from "./elementwise.js"
 
 /**
  * Smallest product (flops, 2·m·n·k) worth splitting, per backend (js, wasm), timed on 1 and
- * 2 threads (npm run bench -- matmul): below it the hand-off costs more.
+ * 2 threads (npm run bench -- matmul): below it the hand-off costs more. The wasm one is 2²²,
+ * so that a batch of 32's products (the tutorial's layer 2: 2.1 MFLOP) stay on the caller
+ * with the sparse ones (sparse-product.ts): split, each thread computes part of a layer's
+ * output, and the next product or sigmoid reads rows the other core wrote. Predict at batch
+ * 32 took ~100 ms with them split (the split policy found out only after several trials),
+ * 75–80 ms on one thread; now the default takes what one thread takes.
  */
 const MIN_FLOPS = 1 << 19;
-const MIN_SIMD_FLOPS = 1 << 21;
+const MIN_SIMD_FLOPS = 1 << 22;
 /**
  * A product this large (about 1.5 ms on one core) is split whatever the split
  * policy says. Its pieces are large, so a worker the OS deschedules with one
