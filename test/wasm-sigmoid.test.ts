@@ -123,10 +123,10 @@ describe("WebAssembly SIMD sigmoid", () => {
     setBackend("wasm");
     const spy = vi.spyOn(SimdModule.prototype, "sigmoid");
     const r = lcg(9);
-    const x = heapCopy(Array.from({ length: 32 * 256 }, () => 8 * (r() - 0.5)));
+    const x = heapCopy(Array.from({ length: 64 * 256 }, () => 8 * (r() - 0.5)));
     const y = allocFloat32(x.length);
     const sigmoid = getActivation("sigmoid");
-    sigmoid.forward(y, x, 32, 256);
+    sigmoid.forward(y, x, 64, 256);
     expect(spy).toHaveBeenCalled();
     const oneThread = Float32Array.from(y);
     expect(Array.from(bitsOf(oneThread))).toEqual(Array.from(bitsOf(wasmSigmoid(x))));
@@ -136,7 +136,7 @@ describe("WebAssembly SIMD sigmoid", () => {
     y.fill(0);
     spy.mockClear();
     const before = parallelRunCount();
-    backend().sigmoid(y, x); // 8192 elements: cut into pieces that the caller and the worker claim
+    backend().sigmoid(y, x); // 16384 elements (a batch of 64): cut into pieces that the caller and the worker claim
     expect(parallelRunCount(), "split between threads").toBeGreaterThan(before);
     expect(spy.mock.calls.every(([, , start, end]) => end - start < x.length), "the caller ran pieces, not the whole").toBe(true);
     expect(Array.from(bitsOf(y))).toEqual(Array.from(bitsOf(oneThread)));
