@@ -65,9 +65,10 @@ export function setGatherExecutor(e: GatherExecutor | undefined): void {
  * Below this many floats a gather stays on the calling thread. A batch's rows come from all over
  * a training set of 188 MB, so each row is a wait on memory, and two threads wait side by side:
  * MNIST rows in a shuffled order, µs a gather (medians of 4 rounds, one process): 256 rows 106–148
- * split on 2 threads against 197–220 on one; 128 rows 59–113 against 92–126; 32 rows no faster.
+ * split on 2 threads against 197–220 on one; 128 rows 59–113 against 92–126; 32 rows no faster
+ * (so from 2¹⁵ floats: 42 MNIST rows).
  */
-const MIN_SPLIT_FLOATS = 1 << 14;
+const MIN_SPLIT_FLOATS = 1 << 15;
 
 /** Copies the rows of `src` listed in `index[from .. from+n)` into `out` (n rows): the same values on any number of threads. */
 export function gatherRows(out: Matrix, src: Matrix, index: Int32Array, from: number): void {
