@@ -1,5 +1,7 @@
 /**
- * Element-wise and row-wise helpers. Each writes into `out` and returns nothing.
+ * Element-wise and row-wise helpers. Each writes into `out` and returns nothing
+ * (argmax and rowOrder return what they make). A batch's gather may be split
+ * between threads (setGatherExecutor, threads.node.ts), with the same values.
  *
  * Legend: x, y, out are (n, c) matrices, one sample per row; b is (1, c).
  */

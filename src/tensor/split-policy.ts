@@ -50,10 +50,10 @@
  * ends too. The average is over time, not over a count of jobs: a quiet
  * virtual machine stops a worker for a few milliseconds now and then, which
  * at batch 128 is ~30 jobs and at batch 32 ~100, and an average over the last
- * 32 jobs ended the splitting at such a stop in most processes (fits of
- * 30,000 samples at batch 128 in fresh processes, 4 each: every process ran
- * alone for most of its fits, 0.52–0.59 s, where the ones that kept splitting
- * took 0.37–0.39 s; with ~100 ms, 2 of 4 never stopped).
+ * 32 jobs ended the splitting at such a stop. Fits of 30,000 samples at batch
+ * 128 in fresh processes after a warm-up (a throwaway script, 5 processes
+ * each): averaged over 32 jobs, 5 of 5 processes stopped splitting, and their
+ * fits took 0.45–0.77 s; over ~100 ms, 1 of 5, 0.39–0.67 s.
  *
  * A trial costs at most TRIAL_MS in the slower way, every MAX_USE_MS at the
  * most once things are steady (about 1%). A pause of more than GAP_MS between

@@ -97,6 +97,9 @@ export const enum Command {
  * jobs, days of training, between one thread's load and its swap.)
  */
 const SEQ = 2n ** 24n;
+const HI = 2n ** 12n;
+export const MAX_PIECES = 4095;
+
 /** control[published] holds seq mod PUBLISHED_RANGE (a non-negative int32). */
 export const PUBLISHED_RANGE = 2n ** 31n;
 
@@ -104,15 +107,14 @@ export const PUBLISHED_RANGE = 2n ** 31n;
  * Re-loads between two looks at the clock while a thread spins (a worker
  * waiting for a job, the caller for the workers' pieces). performance.now()
  * allocates its result, as a load from a BigInt64Array does: a worker that
- * spun on words[0] and read the clock at every re-load allocated ~180 MB/s,
- * and its scavenges (each a pause of the worker, with V8's helper threads
- * taking the cores) slowed the first seconds of a 2-thread fit. So workers
+ * spun on words[0] and read the clock at every re-load collected its heap 234
+ * times in 5 fits of 30,000 samples at batch 128 (node --trace-gc; 11 times
+ * now), each a pause of the worker, with V8's helper threads taking the
+ * cores, and the first seconds of a 2-thread fit were slower for it. So workers
  * spin on control[published] (int32), and the clock is read every SPIN_CHECK
  * re-loads (a few microseconds).
  */
 export const SPIN_CHECK = 256;
-const HI = 2n ** 12n;
-export const MAX_PIECES = 4095;
 
 /** The word that gives a thread pieces [lo, hi) of job `seq`. */
 export function rangeWord(seq: bigint, lo: number, hi: number): bigint {
@@ -202,7 +204,7 @@ export function runPiece(x: ThreadContext, command: Command, p: number): void {
   } else if (command === Command.Gather) {
     // out's row r ← src's row index[from + r]; offsets in float32 (int32) units. copyWithin: no view made per row.
     const width = ctl[CONTROL.length], from = ctl[CONTROL.m];
-    const [out, src, index] = [ctl[CONTROL.arrays], ctl[CONTROL.arrays + 1], ctl[CONTROL.arrays + 2]];
+    const out = ctl[CONTROL.arrays], src = ctl[CONTROL.arrays + 1], index = ctl[CONTROL.arrays + 2];
     const [r0, r1] = pieceRange(ctl[CONTROL.count], 1, p, pieces);
     for (let r = r0; r < r1; r++) {
       const s = src + x.heapInt[index + from + r] * width;

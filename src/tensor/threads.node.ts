@@ -81,8 +81,9 @@ import { setLoopExecutor, type Loop, type LoopExecutor } from "./elementwise.js"
  * so that a batch of 32's products (the tutorial's layer 2: 2.1 MFLOP) stay on the caller
  * with the sparse ones (sparse-product.ts): split, each thread computes part of a layer's
  * output, and the next product or sigmoid reads rows the other core wrote. Predict at batch
- * 32 took ~100 ms with them split (the split policy found out only after several trials),
- * 75–80 ms on one thread; now the default takes what one thread takes.
+ * 32 took 80–140 ms with them split (the split policy found out only after several trials),
+ * 75–85 ms on one thread; now the default takes what one thread takes (tsx bench/rows-child.ts
+ * --data=DIR --job=predict --batch=32 --repeats=5, with and without --threads=1).
  */
 const MIN_FLOPS = 1 << 19;
 const MIN_SIMD_FLOPS = 1 << 22;
@@ -540,7 +541,7 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
     const spinUntil = start + Math.min(SPIN_MAX_MS, Math.max(SPIN_MIN_MS, start - t0, SPIN_PIECES * pieceMs));
     const deadline = start + JOB_DEADLINE_MS + 10 * (start - t0);
     for (let done = Atomics.load(ctl, CONTROL.done), spins = 1; done < pieces; done = Atomics.load(ctl, CONTROL.done), spins++) {
-      if (spins % SPIN_CHECK !== 0) continue; // the clock every SPIN_CHECK re-loads: it allocates (worker-loop.ts)
+      if (spins % SPIN_CHECK !== 0) continue; // the clock every SPIN_CHECK re-loads: it allocates (thread-protocol.ts)
       const now = performance.now();
       if (now < spinUntil) continue;
       if (now > deadline) this.fail(`did not finish ${this.held()} within ${((now - t0) / 1000).toFixed(1)} s`);
