@@ -105,14 +105,14 @@ describe(`gradients held as rows (${getBackend()} backend)`, () => {
     }
   });
 
-  it("a large row update is split between threads, with the bits of the whole update", async () => {
+  it("a large row update (2¹⁸ weights and more) is split between threads, with the bits of the whole update", async () => {
     setThreads(1);
     // In the heap, where the worker reads it (Dense keeps its row numbers there too).
-    const cols = heapInt32(300) ?? new Int32Array(300);
-    cols.set(Array.from({ length: 300 }, (_, q) => q * 2 + (q % 3 === 0 ? 1 : 0)));
+    const cols = heapInt32(1100) ?? new Int32Array(1100);
+    cols.set(Array.from({ length: 1100 }, (_, q) => q * 2 + (q % 3 === 0 ? 1 : 0)));
     const rand = lcg(9);
-    const w0 = randomMatrix(620, 256, rand);
-    const rows = randomMatrix(300, 256, rand);
+    const w0 = randomMatrix(2200, 256, rand);
+    const rows = randomMatrix(1100, 256, rand);
     const one = copy(w0);
     sgdRows(one.data, rows.data, cols, 256, 0.01, simdKernel());
     setThreads(2);
@@ -121,11 +121,11 @@ describe(`gradients held as rows (${getBackend()} backend)`, () => {
     const two = copy(w0);
     sgdRows(two.data, rows.data, cols, 256, 0.01, simdKernel());
     expect(bits(two).equals(bits(one))).toBe(true);
-    const viaBackend = copy(w0), asRows = new Gradient(620, 256); // as SGD calls it, on two threads
+    const viaBackend = copy(w0), asRows = new Gradient(2200, 256); // as SGD calls it, on two threads
     asRows.setRows(rows, cols);
     backend().sgd(viaBackend, asRows, 0.01);
     expect(bits(viaBackend).equals(bits(one)), "backend().sgd on the rows").toBe(true);
-    const dense = new Matrix(620, 256), whole = copy(w0);
+    const dense = new Matrix(2200, 256), whole = copy(w0);
     cols.forEach((c, q) => dense.data.set(rows.data.subarray(q * 256, (q + 1) * 256), c * 256));
     elementwise(Loop.Sgd, [whole.data, dense.data], [0.01]);
     expect(bits(one).equals(bits(whole)), "the whole update on the scattered gradient").toBe(true);

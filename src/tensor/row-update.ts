@@ -14,8 +14,12 @@
 import { sgdStep } from "./reference.js";
 import type { SimdModule } from "./wasm/module.js";
 
-/** Below this many weights a row update stays on the calling thread. */
-const MIN_SPLIT = 1 << 15;
+/**
+ * Below this many weights a row update stays on the calling thread: bound by memory, as an
+ * update loop is (elementwise.ts: MIN_UPDATE, measured there), and the tutorial's (~500 rows
+ * of 256 at batch 32) was slower split.
+ */
+const MIN_SPLIT = 1 << 18;
 
 /** Splits a row update between threads (threads.node.ts); false to run it on the caller. */
 export interface RowUpdateExecutor {
