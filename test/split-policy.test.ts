@@ -202,6 +202,28 @@ describe("SplitPolicy", () => {
     now = quiet.now;
   });
 
+  it("keeps splitting when a trial is lost while the process had its cores (its own work, such as V8 compiling, slowed it); not when other work took them", () => {
+    // Splitting 3x slower, as in a fit's first trials while V8 compiles on helper threads. The
+    // process's CPU time grows by `share` ms per ms of wall time, on 2 threads.
+    const run = (share: number) => {
+      let now = 0;
+      const p = new SplitPolicy({ usedMs: () => share * now, threads: 2 });
+      let split = 0;
+      for (let i = 0; i < 20_000; i++) {
+        const s = p.offer(1e6, now);
+        if (s) split++;
+        now += s ? 0.3 : 0.1;
+      }
+      return { backoffs: p.backoffs, split: split / 20_000 };
+    };
+    const own = run(1.9); // 0.95 of 2 cores: nobody else ran
+    expect(own.backoffs).toBe(0);
+    expect(own.split).toBeGreaterThan(0.9);
+    const others = run(1.1); // beside two busy processes: 0.6–1.3 of 2 cores
+    expect(others.backoffs).toBeGreaterThan(0);
+    expect(others.split).toBeLessThan(0.3);
+  });
+
   it("compares only time spent on jobs: a pause between jobs is left out of a trial's time", () => {
     const p = new SplitPolicy();
     // Quiet, but with a 50 ms pause after every 30 jobs (the caller doing something else).

@@ -55,6 +55,20 @@
  * each): averaged over 32 jobs, 5 of 5 processes stopped splitting, and their
  * fits took 0.45–0.77 s; over ~100 ms, 1 of 5, 0.39–0.67 s.
  *
+ * Whose work slowed a split trial: a verdict for running alone counts only
+ * when, over the trial's split half, this process used less than FULL_SHARE
+ * of its threads' cores in CPU time (all its threads together; Node tells,
+ * threads.node.ts). Other work that takes the cores shows as a smaller
+ * share: beside two busy processes the fits' split trials had 0.6–1.3 of 2
+ * cores. A process that had its cores was slowed by its own work instead:
+ * in the first second or two V8 compiles the workers' and the caller's code
+ * on helper threads, and a fit at batch 128 then found splitting 2–5x slower
+ * in its first trial and ran alone, though splitting was faster even there
+ * (a first fit of 30,000 samples 0.83 s split, 0.96 s alone); once alone, a
+ * trial of splitting seldom won by MARGIN twice in a row (the worker, woken
+ * from sleep, starts slower), and every fit after ran alone, 0.55–0.70 s
+ * against 0.43–0.47 s split. Those trials had 1.6–1.9 of 2 cores.
+ *
  * A trial costs at most TRIAL_MS in the slower way, every MAX_USE_MS at the
  * most once things are steady (about 1%). A pause of more than GAP_MS between
  * jobs (the caller doing something else, or descheduled) is left out of a
@@ -75,8 +89,15 @@ const STALL_WINDOW_MS = 100;
 const MIN_HELP = 0.15;
 const HELP_MS = 100;
 const HELP_JOBS = 32;
+const FULL_SHARE = 0.75;
 
 type Phase = "trial: split" | "trial: alone" | "use";
+
+/** What the process's CPU time was (ms, all its threads together), and how many threads split jobs. */
+export interface CpuClock {
+  usedMs(): number;
+  threads: number;
+}
 
 export class SplitPolicy {
   private phase: Phase = "use";
@@ -98,8 +119,15 @@ export class SplitPolicy {
   private help = 0.5;
   private helpJobs = 0;
   private helpAt = -Infinity;
+  /** The process's CPU time and the wall time when the split half of a trial began (ms), and whether the process had its cores in it. */
+  private cpuAt = 0;
+  private wallAt = 0;
+  private hadCores = false;
   /** Periods spent running alone so far (tests and benchmarks read it). */
   backoffs = 0;
+
+  /** `cpu`: the process's CPU time, to tell other work from its own; without it, every lost trial counts. */
+  constructor(private readonly cpu?: CpuClock) {}
 
   /**
    * A split job has ended at `now`: its caller waited `waitedMs` for the other threads after its
@@ -150,13 +178,16 @@ export class SplitPolicy {
     const step = now - this.lastJob;
     this.lastJob = now;
     if (this.phase !== "use" && step <= GAP_MS) this.active += step;
-    if (this.phase === "use" && now >= this.phaseEnd) this.startPhase("trial: split", now);
-    else if (this.phase === "trial: split" && this.active >= TRIAL_MS) {
+    if (this.phase === "use" && now >= this.phaseEnd) {
+      this.startPhase("trial: split", now);
+      if (this.cpu) [this.cpuAt, this.wallAt] = [this.cpu.usedMs(), now];
+    } else if (this.phase === "trial: split" && this.active >= TRIAL_MS) {
       this.rateSplit = this.work / this.active;
+      this.hadCores = this.cpu !== undefined && this.cpu.usedMs() - this.cpuAt >= FULL_SHARE * this.cpu.threads * (now - this.wallAt);
       this.startPhase("trial: alone", now);
     } else if (this.phase === "trial: alone" && this.active >= TRIAL_MS) {
       const rateAlone = this.work / this.active;
-      this.decide(this.split ? rateAlone > MARGIN * this.rateSplit : this.rateSplit > MARGIN * rateAlone, now);
+      this.decide(this.split ? rateAlone > MARGIN * this.rateSplit && !this.hadCores : this.rateSplit > MARGIN * rateAlone, now);
     }
     this.work += work;
     return this.phase === "trial: split" || (this.phase === "use" && this.split);

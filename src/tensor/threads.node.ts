@@ -241,9 +241,14 @@ function startWorker(make: (execArgv: string[]) => Worker): Worker {
   }
 }
 
+/** Microseconds of user and system time, in milliseconds. */
+function cpuMs(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1000;
+}
+
 class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecutor, GatherExecutor {
   readonly minFlops = MIN_FLOPS;
-  readonly policy = new SplitPolicy();
+  readonly policy: SplitPolicy;
   readonly stats = { jobs: 0, workerPieces: 0, stalls: 0 };
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL.size * 4));
   /** The claim words (thread-protocol.ts): [0] the latest job, [1 + t] thread t's pieces of it. */
@@ -264,6 +269,8 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
   private outsidePolicy = false;
 
   constructor(private readonly size: number) {
+    // The process's CPU time tells the policy whether a slow trial had the cores (split-policy.ts).
+    this.policy = new SplitPolicy({ usedMs: () => cpuMs(process.cpuUsage()), threads: size });
     for (let t = 0; t < size; t++) this.scratch.push(new Float32Array(0));
     this.self = { ctl: this.control, scalars: this.scalars, heap: new Float32Array(0), heapInt: new Int32Array(0), simd: undefined, t: 0 };
   }
