@@ -120,7 +120,13 @@ describe(`gradients held as rows (${getBackend()} backend)`, () => {
     const before = parallelRunCount();
     const two = copy(w0);
     sgdRows(two.data, rows.data, cols, 256, 0.01, simdKernel());
+    // Only the SIMD module splits row updates (the js backend's stays on the caller).
+    if (getBackend() === "wasm") expect(parallelRunCount(), "split between threads").toBeGreaterThan(before);
     expect(bits(two).equals(bits(one))).toBe(true);
+    // Below 2¹⁸ weights (1000 rows of 256) the update stays on the caller.
+    const fewer = parallelRunCount();
+    sgdRows(copy(w0).data, rows.data, cols.subarray(0, 1000), 256, 0.01, simdKernel());
+    expect(parallelRunCount(), "1000 rows of 256: on the caller").toBe(fewer);
     const viaBackend = copy(w0), asRows = new Gradient(2200, 256); // as SGD calls it, on two threads
     asRows.setRows(rows, cols);
     backend().sgd(viaBackend, asRows, 0.01);
@@ -130,8 +136,6 @@ describe(`gradients held as rows (${getBackend()} backend)`, () => {
     elementwise(Loop.Sgd, [whole.data, dense.data], [0.01]);
     expect(bits(one).equals(bits(whole)), "the whole update on the scattered gradient").toBe(true);
     expect(one.data.some((v, i) => v !== w0.data[i]), "the update changed W").toBe(true);
-    // Only the SIMD module splits row updates (the js backend's stays on the caller).
-    if (getBackend() === "wasm") expect(parallelRunCount(), "split between threads").toBeGreaterThan(before);
   });
 
   it("SGD with clipnorm steps from the clipped whole gradient, not the unclipped rows", () => {

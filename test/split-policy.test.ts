@@ -202,26 +202,48 @@ describe("SplitPolicy", () => {
     now = quiet.now;
   });
 
-  it("keeps splitting when a trial is lost while the process had its cores (its own work, such as V8 compiling, slowed it); not when other work took them", () => {
-    // Splitting 3x slower, as in a fit's first trials while V8 compiles on helper threads. The
-    // process's CPU time grows by `share` ms per ms of wall time, on 2 threads.
-    const run = (share: number) => {
-      let now = 0;
-      const p = new SplitPolicy({ usedMs: () => share * now, threads: 2 });
-      let split = 0;
-      for (let i = 0; i < 20_000; i++) {
-        const s = p.offer(1e6, now);
-        if (s) split++;
-        now += s ? 0.3 : 0.1;
-      }
-      return { backoffs: p.backoffs, split: split / 20_000 };
+  /**
+   * Jobs of 1 MFLOP back to back for `ms` ms: each takes 0.1 ms alone and `split(now)` split; the
+   * process's CPU time grows by `cores(split)` ms per ms (on 2 threads). Returns the policy and
+   * which jobs it split, with when each came.
+   */
+  function withCpu(ms: number, split: (now: number) => number, cores: (split: boolean) => number, clock = true) {
+    let now = 0, cpu = 0;
+    const p = new SplitPolicy(clock ? { usedMs: () => cpu, threads: 2 } : undefined);
+    const jobs: { at: number; split: boolean }[] = [];
+    while (now < ms) {
+      const s = p.offer(1e6, now);
+      jobs.push({ at: now, split: s });
+      const took = s ? split(now) : 0.1;
+      cpu += took * cores(s);
+      now += took;
+    }
+    const splitShare = (from: number, to: number) => {
+      const some = jobs.filter((j) => j.at >= from && j.at < to);
+      return some.filter((j) => j.split).length / some.length;
     };
-    const own = run(1.9); // 0.95 of 2 cores: nobody else ran
-    expect(own.backoffs).toBe(0);
-    expect(own.split).toBeGreaterThan(0.9);
-    const others = run(1.1); // beside two busy processes: 0.6–1.3 of 2 cores
-    expect(others.backoffs).toBeGreaterThan(0);
-    expect(others.split).toBeLessThan(0.3);
+    return { p, splitShare };
+  }
+
+  it("in its first 3 s, leaves out a lost trial in which the process had its cores (V8 compiling at the start, not other work)", () => {
+    // Splitting 3x slower for the first 2 s, then 0.6 of the time; while splitting the process
+    // uses 1.9 of its 2 cores, alone 1.0 (so a share taken over the whole trial, 1.45, would not do).
+    const startUp = (now: number) => (now < 2000 ? 0.3 : 0.06);
+    const own = withCpu(6000, startUp, (s) => (s ? 1.9 : 1.0));
+    expect(own.p.backoffs).toBe(0);
+    expect(own.splitShare(0, 6000)).toBeGreaterThan(0.8);
+    // Without the CPU clock the first trials send it to one thread.
+    expect(withCpu(6000, startUp, (s) => (s ? 1.9 : 1.0), false).p.backoffs).toBeGreaterThan(0);
+    // Other work taking the cores: 1.1 of 2 while splitting. Those trials count, from the start.
+    const others = withCpu(6000, () => 0.3, (s) => (s ? 1.1 : 0.9));
+    expect(others.p.backoffs).toBeGreaterThan(0);
+    expect(others.splitShare(1000, 6000)).toBeLessThan(0.3);
+  });
+
+  it("after its first 3 s, counts every trial: splitting that loses for good ends though the threads spin on both cores", () => {
+    const slow = withCpu(20_000, () => 0.3, () => 1.9);
+    expect(slow.p.backoffs).toBeGreaterThan(0);
+    expect(slow.splitShare(4000, 20_000)).toBeLessThan(0.1);
   });
 
   it("compares only time spent on jobs: a pause between jobs is left out of a trial's time", () => {

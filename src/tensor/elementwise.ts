@@ -38,7 +38,10 @@ export const enum Loop {
  * weights), so the tutorial's (the second layer's 2¹⁵) stay on the caller: split, fits of
  * 30,000 samples at batch 32 with every job split took 0.72–0.92 s, against 0.63–0.65 s
  * with the updates on the caller (as on one thread); alone, a loop of 2¹⁵ took 11.0 µs on
- * one thread and 11.2 on two, of 2¹⁷ 27.4 and 20.7 (bench: a throwaway loop, warm caches).
+ * one thread and 11.2 on two, of 2¹⁷ 27.4 and 20.7, of 2¹⁸ 42.3 and 39.2 (a throwaway loop,
+ * repeated: each thread's half stays warm in its own cache, which a fit's fresh gradient is
+ * not, so the gain at 2¹⁷ is the most splitting could give). Not from 2¹⁷: at batch 128,
+ * with updates split from 2¹⁵ or not at all, the fastest of 15 fits were within 2% (349–354 ms).
  */
 const MIN_UPDATE = 1 << 18;
 const MIN_LENGTH: Record<Loop, number> = { [Loop.Sgd]: MIN_UPDATE, [Loop.Momentum]: MIN_UPDATE, [Loop.Nesterov]: MIN_UPDATE, [Loop.Sigmoid]: 1 << 14 };

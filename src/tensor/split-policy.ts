@@ -15,7 +15,8 @@
  *   verdict:  the other way when it was more than MARGIN times faster, in two
  *             trials in a row (a pause in the middle of one trial, a collection
  *             of garbage, a time slice lost to another process must not decide);
- *             else the way it is
+ *             else the way it is; in the first WARM_MS, a trial that found
+ *             running alone faster while the process had its cores is left out
  *   use:      the verdict for useMs; then a trial again. useMs doubles (up to
  *             MAX_USE_MS) while the verdict stays the same, and goes back to
  *             MIN_USE_MS when it changes or a first strike calls for a retrial
@@ -55,19 +56,24 @@
  * each): averaged over 32 jobs, 5 of 5 processes stopped splitting, and their
  * fits took 0.45–0.77 s; over ~100 ms, 1 of 5, 0.39–0.67 s.
  *
- * Whose work slowed a split trial: a verdict for running alone counts only
- * when, over the trial's split half, this process used less than FULL_SHARE
- * of its threads' cores in CPU time (all its threads together; Node tells,
- * threads.node.ts). Other work that takes the cores shows as a smaller
- * share: beside two busy processes the fits' split trials had 0.6–1.3 of 2
- * cores. A process that had its cores was slowed by its own work instead:
- * in the first second or two V8 compiles the workers' and the caller's code
- * on helper threads, and a fit at batch 128 then found splitting 2–5x slower
- * in its first trial and ran alone, though splitting was faster even there
- * (a first fit of 30,000 samples 0.83 s split, 0.96 s alone); once alone, a
- * trial of splitting seldom won by MARGIN twice in a row (the worker, woken
- * from sleep, starts slower), and every fit after ran alone, 0.55–0.70 s
- * against 0.43–0.47 s split. Those trials had 1.6–1.9 of 2 cores.
+ * Whose work slowed a split trial, at the start: in its first second or two
+ * a process's V8 compiles the workers' and the caller's code on helper
+ * threads, and a fit at batch 128 then found splitting 2–5x slower in its
+ * first trials and ran alone, though splitting was faster even there (a first
+ * fit of 30,000 samples 0.83 s split, 0.96 s alone); once alone, a trial of
+ * splitting seldom won by MARGIN twice in a row (the worker, woken from
+ * sleep, starts slower), and every fit after ran alone, 0.55–0.70 s against
+ * 0.43–0.47 s split. So for WARM_MS from the first job offered, a trial that
+ * found running alone faster is left out (no strike, none taken back; the
+ * next trial after MIN_USE_MS) when over its split half this process used
+ * FULL_SHARE of its threads' cores or more in CPU time (all its threads
+ * together; Node tells, threads.node.ts): those trials had 1.6–1.9 of 2
+ * cores. Other work that takes the cores shows as a smaller share: beside
+ * two busy processes the split trials had 0.6–1.3. Only at the start: the
+ * threads spin while they wait (a worker SPIN_MS after each job), so on a
+ * quiet machine the share is near full whether splitting pays or not, and
+ * without an end the rule would keep splitting where it loses for good
+ * (memory-bound jobs, two threads of one core).
  *
  * A trial costs at most TRIAL_MS in the slower way, every MAX_USE_MS at the
  * most once things are steady (about 1%). A pause of more than GAP_MS between
@@ -90,6 +96,7 @@ const MIN_HELP = 0.15;
 const HELP_MS = 100;
 const HELP_JOBS = 32;
 const FULL_SHARE = 0.75;
+const WARM_MS = 3000;
 
 type Phase = "trial: split" | "trial: alone" | "use";
 
@@ -123,6 +130,8 @@ export class SplitPolicy {
   private cpuAt = 0;
   private wallAt = 0;
   private hadCores = false;
+  /** When the first job was offered (ms): WARM_MS counts from there. */
+  private firstOffer: number | undefined;
   /** Periods spent running alone so far (tests and benchmarks read it). */
   backoffs = 0;
 
@@ -177,17 +186,21 @@ export class SplitPolicy {
     // milliseconds, and a trial that started afresh at each one never ended).
     const step = now - this.lastJob;
     this.lastJob = now;
+    this.firstOffer ??= now;
     if (this.phase !== "use" && step <= GAP_MS) this.active += step;
     if (this.phase === "use" && now >= this.phaseEnd) {
       this.startPhase("trial: split", now);
       if (this.cpu) [this.cpuAt, this.wallAt] = [this.cpu.usedMs(), now];
     } else if (this.phase === "trial: split" && this.active >= TRIAL_MS) {
       this.rateSplit = this.work / this.active;
-      this.hadCores = this.cpu !== undefined && this.cpu.usedMs() - this.cpuAt >= FULL_SHARE * this.cpu.threads * (now - this.wallAt);
+      const warm = now - this.firstOffer! < WARM_MS;
+      this.hadCores = warm && this.cpu !== undefined && this.cpu.usedMs() - this.cpuAt >= FULL_SHARE * this.cpu.threads * (now - this.wallAt);
       this.startPhase("trial: alone", now);
     } else if (this.phase === "trial: alone" && this.active >= TRIAL_MS) {
       const rateAlone = this.work / this.active;
-      this.decide(this.split ? rateAlone > MARGIN * this.rateSplit && !this.hadCores : this.rateSplit > MARGIN * rateAlone, now);
+      const otherWay = this.split ? rateAlone > MARGIN * this.rateSplit : this.rateSplit > MARGIN * rateAlone;
+      if (otherWay && this.split && this.hadCores) this.leaveTrialOut(now);
+      else this.decide(otherWay, now);
     }
     this.work += work;
     return this.phase === "trial: split" || (this.phase === "use" && this.split);
@@ -205,6 +218,13 @@ export class SplitPolicy {
     this.phase = phase;
     this.active = 0;
     this.work = 0;
+  }
+
+  /** After a trial slowed by the process's own start-up: as if it had not been, but the next one soon. */
+  private leaveTrialOut(now: number): void {
+    this.useMs = MIN_USE_MS;
+    this.startPhase("use", now);
+    this.phaseEnd = now + this.useMs;
   }
 
   /** After a trial: `otherWay` if the way not in use was clearly faster. */
