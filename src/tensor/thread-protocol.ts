@@ -212,7 +212,7 @@ export function runPiece(x: ThreadContext, command: Command, p: number): void {
     }
   } else if (command === Command.SparseProduct) {
     const [j0, j1] = pieceRange(ctl[CONTROL.n], SPARSE_BLOCK_COLUMNS, p, pieces);
-    const [c, starts, idx, vals] = [0, 1, 2, 3].map((i) => ctl[CONTROL.arrays + i]);
+    const c = ctl[CONTROL.arrays], starts = ctl[CONTROL.arrays + 1], idx = ctl[CONTROL.arrays + 2], vals = ctl[CONTROL.arrays + 3];
     productColumns(x.simd!, {
       c, ldc: ctl[CONTROL.lda], starts, idx, vals, rows: ctl[CONTROL.m], b: ctl[CONTROL.b], ldb: ctl[CONTROL.ldb], width: ctl[CONTROL.n],
       panels: ctl[CONTROL.panels], panelRows: ctl[CONTROL.panelRows], pack: ctl[CONTROL.pack] === 1,
