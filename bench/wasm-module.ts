@@ -16,7 +16,7 @@ import { Matrix } from "../src/core.js";
 import { gemm } from "../src/tensor/gemm.js";
 import { heapMemory, heapFloat32, heapInt32 } from "../src/tensor/heap.js";
 import { SimdModule, gemmScratchBytes, defaultOptions } from "../src/tensor/wasm/module.js";
-import { productColumns, type SparseProduct } from "../src/tensor/sparse-product.js";
+import { productColumns, packPanels, type SparseProduct } from "../src/tensor/sparse-product.js";
 import { loadMnist } from "../src/data/mnist.js";
 
 type Form = "A·B" | "A·Bᵀ" | "Aᵀ·B";
@@ -150,7 +150,7 @@ for (const rows of [32, 128, 1000]) {
   const inPlace = () => productColumns(kernel, product(outs[0], 0, false), 0, 256);
   const packing = () => productColumns(kernel, product(outs[2], 784, true), 0, 256);
   const packed = () => productColumns(kernel, product(outs[1], 784, false), 0, 256);
-  const packOnly = () => { for (let j = 0; j < 256; j += 24) kernel.copyRows(panels.byteOffset + 4 * j * 784, W.data.byteOffset + 4 * j, Math.min(24, 256 - j), 784, Math.min(24, 256 - j), 256); };
+  const packOnly = () => packPanels(kernel, product(outs[1], 784, true));
   packing();
   packed();
   inPlace();

@@ -63,8 +63,23 @@ export function sparseProduct(simd: SimdModule, p: SparseProduct, entries: numbe
 export function productColumns(simd: SimdModule, p: SparseProduct, j0: number, j1: number): void {
   if (p.panels === 0) return simd.sparseProduct(p.c, p.ldc, p.starts, p.idx, p.vals, p.rows, p.b, p.ldb, j0, j1);
   for (let j = j0; j < j1; j += SPARSE_BLOCK_COLUMNS) {
-    const width = Math.min(SPARSE_BLOCK_COLUMNS, j1 - j), panel = p.panels + 4 * j * p.panelRows;
-    if (p.pack) simd.copyRows(panel, p.b + 4 * j, width, p.panelRows, width, p.ldb);
+    const width = Math.min(SPARSE_BLOCK_COLUMNS, j1 - j), panel = panelAt(p, j);
+    if (p.pack) packPanel(simd, p, j, width);
     simd.sparseProduct(p.c + 4 * j, p.ldc, p.starts, p.idx, p.vals, p.rows, panel, width, 0, width);
   }
+}
+
+/** Packs all of B's panels (productColumns's layout) without a product: what `pack` adds to one. */
+export function packPanels(simd: SimdModule, p: SparseProduct): void {
+  for (let j = 0; j < p.width; j += SPARSE_BLOCK_COLUMNS) packPanel(simd, p, j, Math.min(SPARSE_BLOCK_COLUMNS, p.width - j));
+}
+
+/** The byte offset of the panel of B's columns from j (a multiple of SPARSE_BLOCK_COLUMNS): 4·j·panelRows. */
+function panelAt(p: SparseProduct, j: number): number {
+  return p.panels + 4 * j * p.panelRows;
+}
+
+/** B's columns [j, j + width) copied into their panel: panelRows rows of `width` floats. */
+function packPanel(simd: SimdModule, p: SparseProduct, j: number, width: number): void {
+  simd.copyRows(panelAt(p, j), p.b + 4 * j, width, p.panelRows, width, p.ldb);
 }

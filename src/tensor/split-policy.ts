@@ -174,9 +174,7 @@ export class SplitPolicy {
     this.strikes = 0;
     this.backoffs++;
     this.split = false;
-    this.useMs = MIN_USE_MS;
-    this.startPhase("use", now);
-    this.phaseEnd = now + this.useMs;
+    this.use(MIN_USE_MS, now);
   }
 
   /** A job of `work` flops arrives at time `now` (ms): whether to split it. */
@@ -190,7 +188,8 @@ export class SplitPolicy {
     if (this.phase !== "use" && step <= GAP_MS) this.active += step;
     if (this.phase === "use" && now >= this.phaseEnd) {
       this.startPhase("trial: split", now);
-      if (this.cpu) [this.cpuAt, this.wallAt] = [this.cpu.usedMs(), now];
+      this.cpuAt = this.cpu?.usedMs() ?? 0;
+      this.wallAt = now;
     } else if (this.phase === "trial: split" && this.active >= TRIAL_MS) {
       this.rateSplit = this.work / this.active;
       const warm = now - this.firstOffer! < WARM_MS;
@@ -220,27 +219,30 @@ export class SplitPolicy {
     this.work = 0;
   }
 
+  /** Keeps to the way it is in for `ms` from `now`, then tries again. */
+  private use(ms: number, now: number): void {
+    this.useMs = ms;
+    this.startPhase("use", now);
+    this.phaseEnd = now + ms;
+  }
+
   /** After a trial slowed by the process's own start-up: as if it had not been, but the next one soon. */
   private leaveTrialOut(now: number): void {
-    this.useMs = MIN_USE_MS;
-    this.startPhase("use", now);
-    this.phaseEnd = now + this.useMs;
+    this.use(MIN_USE_MS, now);
   }
 
   /** After a trial: `otherWay` if the way not in use was clearly faster. */
   private decide(otherWay: boolean, now: number): void {
     if (!otherWay) {
       this.strikes = 0;
-      this.useMs = Math.min(2 * this.useMs, MAX_USE_MS);
+      this.use(Math.min(2 * this.useMs, MAX_USE_MS), now);
     } else if (++this.strikes < 2) {
-      this.useMs = MIN_USE_MS; // one strike: keep to this way, try again soon
+      this.use(MIN_USE_MS, now); // one strike: keep to this way, try again soon
     } else {
       this.strikes = 0;
       if (this.split) this.backoffs++;
       this.split = !this.split;
-      this.useMs = MIN_USE_MS;
+      this.use(MIN_USE_MS, now);
     }
-    this.startPhase("use", now);
-    this.phaseEnd = now + this.useMs;
   }
 }
