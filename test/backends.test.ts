@@ -15,6 +15,7 @@
  *     the same bits. They compute the reference's expression, element by element, in the same order.
  *   sigmoid: js the same bits (the same loop); wasm within 1 ulp (its own float64 exp: wasm/sigmoid.ts).
  *   allFinite: the same answer.
+ *   uniform, shuffle (wasm has its own loops): random.ts's bits, and its stream goes on from the same place.
  *
  * Each operation runs on arrays in the heap (the wasm backend's SIMD path; spies on its kernel
  * prove that path ran), in the heap one float past an aligned block, outside the heap (the wasm
@@ -27,13 +28,14 @@ import { Gradient } from "../src/tensor/parameter.js";
 import type { Backend } from "../src/tensor/backend.js";
 import { ReferenceBackend, matmulLoops } from "../src/tensor/reference.js";
 import { JsBackend } from "../src/tensor/js-backend.js";
-import { WasmBackend, wasmBackendProblem, PACK_ROWS } from "../src/tensor/wasm-backend.js";
+import { WasmBackend, wasmBackendProblem, PACK_ROWS, DRAW_CHUNK } from "../src/tensor/wasm-backend.js";
 import { SPARSE_BLOCK_COLUMNS } from "../src/tensor/wasm/sparse.js";
 import type { SimdModule } from "../src/tensor/wasm/module.js";
 import { nonzeroColumns } from "../src/tensor/ops.js";
 import { allocFloat32 } from "../src/tensor/alloc.js";
 import { heapInt32, inHeap } from "../src/tensor/heap.js";
 import { lcg } from "./helpers/data.js";
+import { setRandomSeed, nextUint32, fillUniform, shuffle } from "../src/tensor/random.js";
 import { bitDifference, largestRelative, largestUlps } from "./helpers/compare.js";
 
 const reference = new ReferenceBackend();
@@ -91,7 +93,8 @@ function int32(values: ArrayLike<number>, where: Placement): Int32Array {
 const simdExpected = (where: Placement) => where === "heap" || where === "unaligned";
 
 type KernelMethod = "gemm" | "nonzeroColumns" | "biasActivation" | "sumRows" | "sigmoid" | "sigmoidBackward" |
-  "reluForward" | "reluBackward" | "update" | "sgdRows" | "allFinite" | "sparseRows" | "sparseColumns" | "sparseProduct" | "dropout";
+  "reluForward" | "reluBackward" | "update" | "sgdRows" | "allFinite" | "sparseRows" | "sparseColumns" | "sparseProduct" | "dropout" |
+  "uniform" | "shuffle";
 
 /** Runs `run`, counting the calls into each kernel method under the wasm backend (undefined under js). */
 function simdCalls(b: Backend, methods: KernelMethod[], run: () => void): Record<string, number> | undefined {
@@ -544,6 +547,60 @@ for (const { name, make, skip } of FAST) {
             }
           }
           if (fast instanceof WasmBackend) expect(simd, `${where}: the SIMD pass`).toBe(simdExpected(where) ? 68 + 3 * (67 * 68) / 2 : 0);
+        }
+      });
+    });
+
+    describe("random draws from the seeded generator: random.ts's loops' bits", () => {
+      // The backend's own loop where it has one (wasm), else random.ts's, as uniformDraws and shuffleOrder choose.
+      const b: Backend = fast;
+      const uniform = (out: Float32Array, lo: number, hi: number) => (b.uniform ? b.uniform(out, lo, hi) : fillUniform(out, lo, hi));
+      const shuffleThis = (a: Int32Array) => (b.shuffle ? b.shuffle(a) : shuffle(a));
+      // Draws from the state a seed gives, then one draw more: the stream must go on from where random.ts's loop left it.
+      const drawn = (seed: number, draw: () => void): number => {
+        setRandomSeed(seed);
+        nextUint32();
+        draw();
+        return nextUint32();
+      };
+      const lengths = [0, 1, 2, 3, 4, 5, 7, 8, 67, 1031, 784 * 3, 2 * DRAW_CHUNK + 5];
+
+      it("uniform: every length, bounds of both signs and a wide range, and the stream after", () => {
+        for (const where of ["heap", "unaligned", "plain"] as const) {
+          let simd = 0;
+          for (const n of lengths) {
+            for (const [lo, hi] of [[-0.0873, 0.0873], [0, 1], [-3e5, 7], [2.5, 2.5]]) {
+              const ours = array(new Float32Array(n), where, "out"), theirs = new Float32Array(n);
+              const calls = simdCalls(fast, ["uniform"], () => void drawn(n + 1, () => uniform(ours, lo, hi)));
+              simd += calls?.uniform ?? 0;
+              const nextOurs = drawn(n + 1, () => uniform(ours, lo, hi));
+              const nextTheirs = drawn(n + 1, () => fillUniform(theirs, lo, hi));
+              expect(bitDifference(ours, theirs), `n ${n}, [${lo}, ${hi}), ${where}`).toBeUndefined();
+              expect(nextOurs, `n ${n}, ${where}: the next draw`).toBe(nextTheirs);
+            }
+          }
+          // uniform draws in calls of DRAW_CHUNK at most
+          const calls = lengths.reduce((sum, n) => sum + Math.ceil(n / DRAW_CHUNK), 0);
+          if (fast instanceof WasmBackend) expect(simd, `${where}: the SIMD pass`).toBe(simdExpected(where) ? 4 * calls : 0);
+        }
+      });
+
+      it("shuffle: every length, the same permutation, and the stream after", () => {
+        for (const where of ["heap", "unaligned", "plain"] as const) {
+          let simd = 0;
+          for (const n of [...lengths, 60000]) {
+            const start = Int32Array.from({ length: n }, (_, i) => (i * 7919) % 100003);
+            const ours = int32(start, where), theirs = Int32Array.from(start);
+            const calls = simdCalls(fast, ["shuffle"], () => void drawn(n + 2, () => shuffleThis(ours)));
+            simd += calls?.shuffle ?? 0;
+            ours.set(start);
+            const nextOurs = drawn(n + 2, () => shuffleThis(ours));
+            const nextTheirs = drawn(n + 2, () => shuffle(theirs));
+            expect(Array.from(ours), `n ${n}, ${where}`).toEqual(Array.from(theirs));
+            expect(nextOurs, `n ${n}, ${where}: the next draw`).toBe(nextTheirs);
+            if (n > 8) expect(Array.from(theirs), `n ${n}: shuffled`).not.toEqual(Array.from(start));
+          }
+          if (fast instanceof WasmBackend) expect(simd, `${where}: the SIMD pass`).toBe(simdExpected(where) ? lengths.length + 1 : 0); // one call each
         }
       });
     });

@@ -31,7 +31,8 @@
  * Names are taken in either spelling ("he_normal", "heNormal", "HeNormal").
  */
 import type { Matrix } from "../tensor/matrix.js";
-import { fillUniform, normal } from "../tensor/random.js";
+import { normal } from "../tensor/random.js";
+import { uniformDraws } from "../tensor/backend.js";
 import { lookupName, type Spelled } from "../tensor/names.js";
 
 export type Initializer = (w: Matrix, fanIn: number, fanOut: number) => void;
@@ -57,7 +58,7 @@ function fanOf(mode: Fan, fanIn: number, fanOut: number): number {
 function varianceScalingUniform(scale: number, mode: Fan): Initializer {
   return (w, fanIn, fanOut) => {
     const limit = Math.sqrt((3 * scale) / fanOf(mode, fanIn, fanOut));
-    fillUniform(w.data, -limit, limit);
+    uniformDraws(w.data, -limit, limit);
   };
 }
 
@@ -82,7 +83,7 @@ const initializers = {
   truncated_normal: (w) => {
     for (let i = 0; i < w.data.length; i++) w.data[i] = 0.05 * truncatedStandardNormal();
   },
-  random_uniform: (w) => fillUniform(w.data, -0.05, 0.05),
+  random_uniform: (w) => uniformDraws(w.data, -0.05, 0.05),
   zeros: (w) => {
     w.data.fill(0);
   },

@@ -19,8 +19,7 @@
  */
 import { Matrix, workspace, rowsView } from "../tensor/matrix.js";
 import { gatherRows, rowOrder } from "../tensor/ops.js";
-import { withFixedWeights } from "../tensor/backend.js";
-import { shuffle as shuffleInPlace } from "../tensor/random.js";
+import { shuffleOrder, withFixedWeights } from "../tensor/backend.js";
 import type { Param } from "../tensor/parameter.js";
 import type { Loss } from "../losses/index.js";
 import type { Sequential, Compiled } from "./sequential.js";
@@ -174,7 +173,7 @@ class Batches {
   }
 
   shuffle(): void {
-    shuffleInPlace(this.order);
+    shuffleOrder(this.order);
   }
 
   /** Batch `step`: its rows of x and y, in the model's reused buffers, and their sample weights if any. */

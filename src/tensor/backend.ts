@@ -19,6 +19,7 @@ import type { Matrix } from "./matrix.js";
 import type { Gradient } from "./parameter.js";
 import type { WindowGeometry } from "./conv-geometry.js";
 import { ReferenceBackend } from "./reference.js";
+import { fillUniform, shuffle } from "./random.js";
 import { JsBackend } from "./js-backend.js";
 import { WasmBackend, wasmBackendProblem } from "./wasm-backend.js";
 
@@ -90,6 +91,12 @@ export interface Backend {
   /** Whether no value is NaN or ±Infinity */
   allFinite(a: Float32Array): boolean;
 
+  // Random draws (optional: see uniformDraws and shuffleOrder below).
+  /** out[i] = lo + (hi − lo) · u_i, u_i the generator's next draws / 2³², rounded to float32 (random.ts: fillUniform) */
+  uniform?(out: Float32Array, lo: number, hi: number): void;
+  /** a shuffled in place with the generator's next draws, as random.ts's shuffle (Fisher–Yates) */
+  shuffle?(a: Int32Array): void;
+
   // Inference (optional: see withFixedWeights below).
   /** Runs `run`, during which no weight changes, keeping what it derives from the weights meanwhile. */
   withFixedWeights?<T>(run: () => T): T;
@@ -105,6 +112,23 @@ let current: Backend | undefined;
 export function withFixedWeights<T>(run: () => T): T {
   const b = backend();
   return b.withFixedWeights ? b.withFixedWeights(run) : run();
+}
+
+/**
+ * out filled with draws from [lo, hi) by the seeded generator (random.ts: fillUniform, whose loop
+ * defines them): by the backend in use where it has its own loop, with the same bits.
+ */
+export function uniformDraws(out: Float32Array, lo: number, hi: number): void {
+  const b = backend();
+  if (b.uniform) b.uniform(out, lo, hi);
+  else fillUniform(out, lo, hi);
+}
+
+/** a shuffled in place by the seeded generator (random.ts: shuffle), by the backend in use where it has its own loop. */
+export function shuffleOrder(a: Int32Array): void {
+  const b = backend();
+  if (b.shuffle) b.shuffle(a);
+  else shuffle(a);
 }
 
 /** Makes the backend of that name; throws, saying why, where it cannot run. */

@@ -173,6 +173,10 @@ export class FunctionWriter {
   i32DivU(): this { return this.op(0x6e); }
   i32And(): this { return this.op(0x71); }
   i32Or(): this { return this.op(0x72); }
+  i32Xor(): this { return this.op(0x73); }
+  i32Shl(): this { return this.op(0x74); }
+  /** Rotates left by the popped count (mod 32). */
+  i32Rotl(): this { return this.op(0x77); }
   i32Eqz(): this { return this.op(0x45); }
   i32Eq(): this { return this.op(0x46); }
   i32Ne(): this { return this.op(0x47); }
@@ -204,6 +208,10 @@ export class FunctionWriter {
   f64Neg(): this { return this.op(0x9a); }
   f32DemoteF64(): this { return this.op(0xb6); }
   f64PromoteF32(): this { return this.op(0xbb); }
+  /** The popped i32 read as unsigned, to float64 (exact). */
+  f64ConvertI32U(): this { return this.op(0xb8); }
+  /** The popped float64 truncated toward 0 to an unsigned i32 (traps outside [0, 2³²)). */
+  i32TruncF64U(): this { return this.op(0xab); }
 
   // i64, and the reinterpretations that read a float's bits as an integer and back (no conversion).
   i64Add(): this { return this.op(0x7c); }

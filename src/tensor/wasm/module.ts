@@ -62,6 +62,7 @@ import { emitSparse } from "./sparse.js";
 import { emitPointwise } from "./pointwise.js";
 import { emitSigmoid } from "./sigmoid.js";
 import { emitAllFinite } from "./finite.js";
+import { emitDraws } from "./draws.js";
 import { emitConvLoops } from "./conv-loops.js";
 import { wasm, type WasmMemory } from "../webassembly.js";
 import { SHARED_MODULE_BASE64, SHARED_FUSED_MODULE_BASE64 } from "./module-bytes.js";
@@ -205,6 +206,7 @@ export function writeSimdModule(shared: boolean, options: DriverOptions = defaul
   emitPointwise(mod);
   emitSigmoid(mod);
   emitAllFinite(mod);
+  emitDraws(mod);
   emitConvLoops(mod);
   return mod.encode();
 }
@@ -236,6 +238,7 @@ export function gemmScratchBytes(m: number, n: number, k: number): number {
 }
 
 type Exported = (...args: number[]) => void;
+type UniformFn = (out: number, count: number, state: number, lo: number, hi: number) => void;
 const compiled = new Map<string, object>();
 
 /**
@@ -270,6 +273,7 @@ export class SimdModule {
   private readonly pointwiseFns: Record<"reluForward" | "reluBackward" | "sigmoidBackward" | "sumRows" | "dropout", Exported>;
   private readonly sigmoidFn: Exported;
   private readonly allFiniteFn: (ptr: number, count: number) => number;
+  private readonly drawFns: { uniform: UniformFn; shuffle: Exported };
   private readonly convFns: Record<"copyRows" | "addRows" | "maxPool" | "scatterAdd" | "zero", Exported>;
 
   /** Instantiates the emitted module (synchronously) against `memory`, imported as env.memory. */
@@ -305,6 +309,7 @@ export class SimdModule {
       zero: exports.zero as Exported,
     };
     this.allFiniteFn = exports.allFinite as (ptr: number, count: number) => number;
+    this.drawFns = { uniform: exports.uniform as UniformFn, shuffle: exports.shuffle as Exported };
   }
 
   /**
@@ -489,6 +494,21 @@ export class SimdModule {
     this.maxPool(v, scratch, a, 1, 2, 2, 4, 2, 2, 2, 2, 0, 0, 1, 1); // one 2x2 window of 4 channels
     this.scatterAdd(c, a, ints, 8); // ints hold 0 … 7: indices into c
     this.zero(scratch, 8);
+    this.uniform(c, 4, ints + 768, 0, 1); // after the lists above: it writes a state there
+    this.shuffle(ints, 8, ints + 768);
+  }
+
+  /**
+   * out[i] = lo + (hi − lo) · u for i < count, u the next draws / 2³² of the generator whose four
+   * state words are at byte offset `state` (written back after): random.ts's fillUniform (draws.ts)
+   */
+  uniform(out: number, count: number, state: number, lo: number, hi: number): void {
+    this.drawFns.uniform(out, count, state, lo, hi);
+  }
+
+  /** The n int32 values at byte offset a shuffled (Fisher–Yates) with that generator's draws: random.ts's shuffle (draws.ts) */
+  shuffle(a: number, n: number, state: number): void {
+    this.drawFns.shuffle(a, n, state);
   }
 
   /** Whether the `count` float32 values at byte offset ptr are all finite (no NaN, no ±Infinity); finite.ts. */
