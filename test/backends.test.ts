@@ -326,6 +326,32 @@ for (const { name, make, skip } of FAST) {
         });
       }
 
+      it.skipIf(name !== "wasm")("weightGradient reuses the entries of the affine of the same x (a step's forward and backward), and only those", () => {
+        const rand = lcg(91);
+        const W = matrix(random(784, 16, rand), "heap", "in"), dz = matrix(random(32, 16, rand), "heap", "in");
+        const z = matrix(new Matrix(32, 16), "heap", "out");
+        const x = matrix(mnistBatch(32, rand), "heap", "in"), other = matrix(mnistBatch(32, rand), "heap", "in");
+        const dense = matrix(random(32, 784, rand), "heap", "in");
+        // dW for x as it is now, by the wasm backend and by the reference; how many scans the wasm one made for it.
+        const check = (what: string, scans: number) => {
+          const g = new Gradient(784, 16), want = new Gradient(784, 16);
+          const calls = simdCalls(fast, ["sparseRows"], () => fast.weightGradient(g, x, dz));
+          reference.weightGradient(want, x, dz);
+          expectProduct(g.whole().data, want.whole().data, referenceProduct("matmulTransA", x, dz, 784, 16).scale, 16, what);
+          expect(calls!.sparseRows, `${what}: scans of x`).toBe(scans);
+        };
+        fast.affine(z, x, W, undefined);
+        check("right after x's affine", 0);
+        x.data.set(mnistBatch(32, rand).data); // the next batch, in the same buffer
+        fast.affine(z, x, W, undefined);
+        check("after the next batch's affine", 0);
+        fast.affine(z, other, W, undefined);
+        check("after another input's affine", 1);
+        fast.affine(z, x, W, undefined);
+        fast.affine(z, dense, W, undefined); // a scan that stops part way, over the entries
+        check("after a dense input's scan", 1);
+      });
+
       it("one Gradient, batch after batch: rows, then whole, then other rows, each time the reference's dW", () => {
         const rand = lcg(77);
         const g = new Gradient(784, 16);

@@ -59,8 +59,10 @@ export const DRAW_CHUNK = 16384;
 
 /** The non-zero entries of an input, row by row and column by column (wasm/sparse.ts), in the heap. */
 interface Entries {
-  /** How many there are now. */
+  /** How many there are now, and the shape of the array scanned. */
   count: number;
+  rows: number;
+  cols: number;
   starts: Int32Array; idx: Int32Array; vals: Float32Array;
   pos: Int32Array; cStarts: Int32Array; cIdx: Int32Array; cVals: Float32Array;
 }
@@ -88,6 +90,8 @@ export class WasmBackend extends JsBackend {
   /** Inside withFixedWeights: each kernel a sparse product used so far, and whether its panels are packed. */
   private fixed: Map<Float32Array, boolean> | undefined;
   private entries: Entries | undefined;
+  /** The array whose entries `entries` holds (the last scan that found it sparse), or undefined. */
+  private scanned: Float32Array | undefined;
   /** Arrays last found dense, and how many calls they skip the scan for. */
   private readonly dense = new WeakMap<Float32Array, number>();
   /** A heap copy of the random generator's four state words (uniform, shuffle). */
@@ -169,9 +173,13 @@ export class WasmBackend extends JsBackend {
     if (b !== undefined) this.addBias(z, b);
   }
 
-  /** dW = xᵀ·dz; for a mostly-zero x, the rows of its non-zero columns from its entries column by column */
+  /**
+   * dW = xᵀ·dz; for a mostly-zero x, the rows of its non-zero columns from its entries column by
+   * column. The entries are the last scan's when it was of x (the layer's affine of this step: x
+   * is the input it saved, unchanged since), else x is scanned again.
+   */
   override weightGradient(dW: Gradient, x: Matrix, dz: Matrix): void {
-    const e = this.simdFor(dz.data) && this.sparseEntries(x);
+    const e = this.simdFor(dz.data) && (this.scanned === x.data && this.entries?.rows === x.rows && this.entries.cols === x.cols ? this.entries : this.sparseEntries(x));
     if (!e) return super.weightGradient(dW, x, dz);
     const columns = this.rowIndex(dW, x.cols); // room for every column's row number
     if (!this.simdFor(columns)) return super.weightGradient(dW, x, dz);
@@ -263,11 +271,17 @@ export class WasmBackend extends JsBackend {
       const most = Math.max(room, e?.idx.length ?? 0), cols = Math.max(x.cols, e?.pos.length ?? 0), rows = Math.max(x.rows, (e?.starts.length ?? 1) - 1);
       const starts = heapInt32(rows + 1), idx = heapInt32(most), pos = heapInt32(cols), cStarts = heapInt32(cols + 1), cIdx = heapInt32(most);
       if (!starts || !idx || !pos || !cStarts || !cIdx) return undefined;
-      e = this.entries = { count: 0, starts, idx, vals: allocFloat32(most), pos, cStarts, cIdx, cVals: allocFloat32(most) };
+      e = this.entries = { count: 0, rows: 0, cols: 0, starts, idx, vals: allocFloat32(most), pos, cStarts, cIdx, cVals: allocFloat32(most) };
       if (!inHeap(e.vals) || !inHeap(e.cVals)) return (this.entries = undefined);
     }
+    this.scanned = undefined;
     e.count = this.simd.sparseRows(x.data.byteOffset, x.rows, x.cols, e.starts.byteOffset, e.idx.byteOffset, e.vals.byteOffset, limit);
-    if (e.count <= limit) return e;
+    e.rows = x.rows;
+    e.cols = x.cols;
+    if (e.count <= limit) {
+      this.scanned = x.data;
+      return e;
+    }
     this.dense.set(x.data, DENSE_RESCAN);
     return undefined;
   }
