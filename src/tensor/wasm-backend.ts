@@ -20,7 +20,8 @@
  * (within one ulp of the reference, and equal on all 268M inputs swept:
  * wasm/sigmoid.ts); every other operation has the reference's bits.
  */
-import { UINT32_RANGE, generatorState, fillUniform, shuffle } from "./random.js";
+import { UINT32_RANGE } from "./random.js";
+import { HeapDraws } from "./heap-draws.js";
 import { JsBackend } from "./js-backend.js";
 import { getGemmExecutor, indexListsInHeap, type GemmProblem, type Selection } from "./gemm.js";
 import { heapInt32, heapMemory, inHeap } from "./heap.js";
@@ -48,14 +49,6 @@ const DENSE_RESCAN = 64;
 export const PACK_ROWS = 128;
 /** A sparse product that reads its kernel in place (panelsOf): made once, not per product. */
 const IN_PLACE = { panels: 0, panelRows: 0, pack: false } as const;
-
-/**
- * Draws a uniform call makes at a time. V8 runs a WebAssembly function's first calls in its
- * baseline code and swaps in the optimized code between calls, never inside one: the tutorial's
- * 784x256 kernel drawn in one call took 3.6–4.1 ms in a fresh process, in calls of 16,384 1.8–1.9
- * (65,536: 2.3–3.2; 4,096: 1.7–2.6); 0.5–0.8 once optimized.
- */
-export const DRAW_CHUNK = 16384;
 
 /** The non-zero entries of an input, row by row and column by column (wasm/sparse.ts), in the heap. */
 interface Entries {
@@ -94,14 +87,14 @@ export class WasmBackend extends JsBackend {
   private scanned: Float32Array | undefined;
   /** Arrays last found dense, and how many calls they skip the scan for. */
   private readonly dense = new WeakMap<Float32Array, number>();
-  /** A heap copy of the random generator's four state words (uniform, shuffle). */
-  private drawState: Int32Array | undefined;
+  private readonly draws: HeapDraws;
 
   constructor() {
     super();
     const problem = wasmBackendProblem();
     if (problem !== undefined) throw new Error(`the wasm backend cannot run here: ${problem}`);
     this.simd = new SimdModule(heapMemory()!);
+    this.draws = new HeapDraws(this.simd);
   }
 
   /** The SIMD module when every array lives in the heap (it reaches them by offset), else undefined. */
@@ -327,28 +320,13 @@ export class WasmBackend extends JsBackend {
     this.simd.reluBackward(dx.byteOffset, dy.byteOffset, y.byteOffset, dy.length);
   }
 
-  /** The generator's draws as WebAssembly (wasm/draws.ts), on a copy of its state in the heap */
+  /** The seeded generator's draws as WebAssembly (heap-draws.ts), with random.ts's bits */
   uniform(out: Float32Array, lo: number, hi: number): void {
-    const state = this.stateInHeap();
-    if (!state || !this.simdFor(out)) return fillUniform(out, lo, hi);
-    for (let at = 0; at < out.length; at += DRAW_CHUNK) {
-      this.simd.uniform(out.byteOffset + 4 * at, Math.min(DRAW_CHUNK, out.length - at), state.byteOffset, lo, hi);
-    }
-    generatorState().set(state);
+    this.draws.uniform(out, lo, hi);
   }
 
   shuffle(a: Int32Array): void {
-    const state = this.stateInHeap();
-    if (!state || !this.simdFor(a)) return shuffle(a);
-    this.simd.shuffle(a.byteOffset, a.length, state.byteOffset);
-    generatorState().set(state);
-  }
-
-  /** The generator's state words, copied into the heap for the module to draw from (then copied back). */
-  private stateInHeap(): Int32Array | undefined {
-    this.drawState ??= heapInt32(4);
-    this.drawState?.set(generatorState());
-    return this.drawState;
+    this.draws.shuffle(a);
   }
 
   /** x − x is 0 exactly when x is finite: one SIMD pass (wasm/finite.ts) */

@@ -17,10 +17,7 @@
  * Float32Array rounds once to float32. ⌊·⌋ of a value in [0, i + 1) is its
  * truncation (i32.trunc_f64_u).
  *
- * Why: at a program's first fit its JavaScript is not compiled yet. V8's
- * interpreter took 7–11 ms to draw the tutorial's 784x256 kernel (200,000
- * draws), and 3–7 ms to shuffle 6,000 rows; V8 compiles these functions at
- * their first call, and they take a fraction of a millisecond.
+ * (Why as WebAssembly: ../heap-draws.ts.)
  * a, out and state are byte offsets (int32, float32 and uint32 arrays); lo, hi float64.
  */
 import type { FunctionWriter, ModuleWriter } from "./binary.js";
