@@ -6,7 +6,7 @@
  *
  * Why: at a program's first fit V8 has compiled none of its JavaScript yet,
  * and the interpreter took 7–11 ms to draw the tutorial's 784x256 kernel and
- * 3–7 ms to shuffle 6,000 rows; the module's functions are compiled at their
+ * 4–7 ms to shuffle 6,000 rows; the module's functions are compiled at their
  * first call and take a fraction of that.
  */
 import { generatorState, fillUniform, shuffle } from "./random.js";

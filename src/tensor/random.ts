@@ -17,7 +17,7 @@
 
 const state = new Uint32Array(4);
 
-/** The generator's four state words, live: a backend that draws in bulk (wasm-backend.ts: uniform) reads them and writes them back. */
+/** The generator's four state words, live: a backend that draws in bulk (heap-draws.ts) reads them and writes them back. */
 export function generatorState(): Uint32Array {
   return state;
 }
@@ -103,7 +103,7 @@ export function uniform(lo = 0, hi = 1): number {
  * rounded to float32 as `out[i] = uniform(lo, hi)` would. The raw draws go into out's own bytes
  * first (fillUint32's locals-only loop), then each becomes its float in place: for a 784x256
  * kernel in a fresh process (as at a first fit), 6–7 ms against 8–10 for the draw-by-draw loop.
- * The backends' `uniform` is this loop (the wasm one has it as WebAssembly: wasm/uniform.ts).
+ * The wasm backend draws the same floats as WebAssembly (heap-draws.ts), as it shuffles (below).
  */
 export function fillUniform(out: Float32Array, lo: number, hi: number): void {
   const draws = new Uint32Array(out.buffer, out.byteOffset, out.length);
@@ -120,26 +120,13 @@ export function normal(mean = 0, sd = 1): number {
 
 /** An integer uniformly drawn from [0, n). */
 export function randomInt(n: number): number {
-  return below(nextUint32(), n);
+  return Math.floor((nextUint32() / UINT32_RANGE) * n);
 }
 
-/** The integer in [0, n) that a 32-bit draw picks: ⌊draw / 2³² · n⌋. */
-function below(draw: number, n: number): number {
-  return Math.floor((draw / UINT32_RANGE) * n);
-}
-
-/**
- * Shuffles `a` in place (Fisher–Yates): every permutation equally likely. Index i, from the last
- * down, swaps with randomInt(i + 1); the draws are taken in bulk first (fillUint32), the same
- * numbers in the same order. At a first fit, whose code V8 has not compiled yet, shuffling 6,000
- * rows took 4–7 ms draw by draw, through three calls each.
- */
+/** Shuffles `a` in place (Fisher–Yates): every permutation equally likely. */
 export function shuffle(a: { length: number; [i: number]: number }): void {
-  if (a.length < 2) return;
-  const draws = new Uint32Array(a.length - 1);
-  fillUint32(draws);
   for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor((draws[a.length - 1 - i] / UINT32_RANGE) * (i + 1));
+    const j = randomInt(i + 1);
     const t = a[i];
     a[i] = a[j];
     a[j] = t;
