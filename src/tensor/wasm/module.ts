@@ -35,6 +35,7 @@
  *   sparse.ts       products that take a mostly-zero input by its non-zero entries
  *   multiply-add.ts a sum's step, s + a·b, fused or not: the same in every product
  *   conv-loops.ts   a convolution's im2col copies, col2im sums, max pooling and its gradient, zeroing
+ *   draws.ts        the seeded generator's bulk draws (initial weights, fit's shuffle), with JavaScript's bits
  *
  * Numbers: every C element is a float32 sum in increasing q, each term
  * `s = s + a·b` taken the same way in every product of a module, so its bits
