@@ -1,7 +1,7 @@
 // The WebAssembly SIMD module (src/tensor/wasm/): its binary writer, its products against a
 // float64 triple loop, its blocks and splits between threads (bit for bit), its epilogue,
 // and the memories it runs on (shared, unshared, grown).
-import { describe, it, expect } from "vitest";
+import { describe, it, expect, vi } from "vitest";
 import { signedLEB128, unsignedLEB128 } from "../src/tensor/wasm/binary.js";
 import {
   SimdModule, wasmSimdAvailable, gemmScratchBytes, simdModuleBytes, writeSimdModule, defaultOptions, relaxedSimdAvailable,
@@ -162,6 +162,21 @@ describe("binary writer", () => {
       const stored = simdModuleBytes(true, options);
       expect(stored).not.toBe(written);
       expect(Buffer.from(stored).equals(Buffer.from(written)), "module-bytes.ts is out of date").toBe(true);
+    }
+  });
+
+  it("decodes the kept bytes with Node's Buffer, and the same without it (a browser: its own loop)", async () => {
+    const withBuffer = simdModuleBytes(true, FUSED_OPTIONS);
+    expect(withBuffer.constructor).toBe(Uint8Array);
+    vi.resetModules();
+    vi.stubGlobal("Buffer", undefined);
+    try {
+      const fresh = await import("../src/tensor/wasm/module.js");
+      const decoded = fresh.simdModuleBytes(true, FUSED_OPTIONS);
+      expect(decoded).not.toBe(withBuffer);
+      expect(Array.from(decoded)).toEqual(Array.from(writeSimdModule(true, FUSED_OPTIONS)));
+    } finally {
+      vi.unstubAllGlobals();
     }
   });
 
