@@ -2,7 +2,8 @@
  * The seeded generator's bulk draws (random.ts: fillUniform, shuffle) on the
  * WebAssembly module (wasm/draws.ts), for the wasm backend: the same numbers
  * in the same order, from a copy of the generator's four state words in the
- * heap that goes back to random.ts after each call.
+ * heap that goes back to random.ts after each call (the formulas, and how
+ * the WebAssembly keeps JavaScript's bits: wasm/draws.ts).
  *
  * Why: at a program's first fit V8 has compiled none of its JavaScript yet,
  * and the interpreter took 7–11 ms to draw the tutorial's 784x256 kernel and

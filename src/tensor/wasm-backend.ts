@@ -9,7 +9,8 @@
  * arrays are not in the heap falls back to the js backend's.
  *
  * Inputs that are mostly zeros (MNIST's pixels) are multiplied by their
- * non-zero entries only (wasm/sparse.ts), with the dense product's bits.
+ * non-zero entries only (wasm/sparse.ts), with the dense product's bits; the
+ * weight gradient reuses the entries its affine found, one scan a step.
  * Such a product reads its other operand from a copy in panels
  * (sparse-product.ts): the weight gradient's dz and, from 128 rows on, the
  * kernel, packed by the product itself; while the weights are fixed
@@ -166,13 +167,9 @@ export class WasmBackend extends JsBackend {
     if (b !== undefined) this.addBias(z, b);
   }
 
-  /**
-   * dW = xᵀ·dz; for a mostly-zero x, the rows of its non-zero columns from its entries column by
-   * column. The entries are the last scan's when it was of x (the layer's affine of this step: x
-   * is the input it saved, unchanged since), else x is scanned again.
-   */
+  /** dW = xᵀ·dz; for a mostly-zero x, the rows of its non-zero columns from its entries column by column */
   override weightGradient(dW: Gradient, x: Matrix, dz: Matrix): void {
-    const e = this.simdFor(dz.data) && (this.scanned === x.data && this.entries?.rows === x.rows && this.entries.cols === x.cols ? this.entries : this.sparseEntries(x));
+    const e = this.simdFor(dz.data) && this.entriesAgain(x);
     if (!e) return super.weightGradient(dW, x, dz);
     const columns = this.rowIndex(dW, x.cols); // room for every column's row number
     if (!this.simdFor(columns)) return super.weightGradient(dW, x, dz);
@@ -246,6 +243,16 @@ export class WasmBackend extends JsBackend {
     }
     this.fixed?.set(W.data, true);
     return { panels: panels.byteOffset, panelRows: W.rows, pack: packed !== true };
+  }
+
+  /**
+   * x's entries for its weight gradient: the last scan's when that scan was of x (the layer's affine
+   * of this step; x is the input the layer saved, unchanged since), so a step scans its batch once;
+   * else x is scanned again.
+   */
+  private entriesAgain(x: Matrix): Entries | undefined {
+    const e = this.entries;
+    return this.scanned === x.data && e?.rows === x.rows && e.cols === x.cols ? e : this.sparseEntries(x);
   }
 
   /** x's non-zero entries row by row when they are few enough to pay for a sparse product, else undefined. */
