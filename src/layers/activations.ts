@@ -18,7 +18,7 @@
  */
 import { lookupName, type Spelled } from "../tensor/names.js";
 import { backend } from "../tensor/backend.js";
-import { rowMax } from "../tensor/ops.js";
+import { softmaxRows } from "../tensor/ops.js";
 import { MORE_ACTIVATIONS } from "./more-activations.js";
 
 export interface ActivationFunction {
@@ -89,19 +89,7 @@ const tanh: ActivationFunction = {
  */
 const softmax: ActivationFunction = {
   name: "softmax",
-  forward(y, x, n, c) {
-    for (let i = 0; i < n; i++) {
-      const row = i * c;
-      const max = rowMax(x, row, c);
-      let sum = 0;
-      for (let j = 0; j < c; j++) {
-        const e = Math.exp(x[row + j] - max);
-        y[row + j] = e;
-        sum += e;
-      }
-      for (let j = 0; j < c; j++) y[row + j] /= sum;
-    }
-  },
+  forward: softmaxRows, // ops.ts: the formula above, row by row
   backward(dx, dy, _x, y, n, c) {
     for (let i = 0; i < n; i++) {
       const row = i * c;

@@ -22,6 +22,7 @@ import { CallbackList } from "./callbacks.js";
 import { folderIO } from "./folder-io.js";
 import { checkFitOptions, FIT_OPTIONS, splitValidation, classWeightsFor, type FitOptions } from "./fit-options.js";
 import { train, measure, forEachBatch } from "./trainer.js";
+import { predictByStack } from "./predict-stack.js";
 import { mustNotBeFitting, whileFitting } from "./fit-guard.js";
 import { summaryText } from "./summary.js";
 import * as check from "./checks.js";
@@ -188,7 +189,7 @@ export class Sequential {
     const xs = check.checkData(who, "x", x);
     checkInput(this, who, xs);
     const out = new Matrix(xs.rows, this.outputDim as number);
-    forEachBatch(this, xs, batchSize, (p, start) => out.data.set(p.data, start * out.cols));
+    if (!predictByStack(this.layers, xs, out, batchSize)) forEachBatch(this, xs, batchSize, (p, start) => out.data.set(p.data, start * out.cols));
     return out;
   }
 

@@ -18,6 +18,7 @@
 import type { Matrix } from "./matrix.js";
 import type { Gradient } from "./parameter.js";
 import type { WindowGeometry } from "./conv-geometry.js";
+import type { DenseStep } from "./dense-stack.js";
 import { ReferenceBackend } from "./reference.js";
 import { fillUniform, shuffle } from "./random.js";
 import { JsBackend } from "./js-backend.js";
@@ -100,6 +101,11 @@ export interface Backend {
   // Inference (optional: see withFixedWeights below).
   /** Runs `run`, during which no weight changes, keeping what it derives from the weights meanwhile. */
   withFixedWeights?<T>(run: () => T): T;
+  /**
+   * out = a stack of Dense layers' outputs for x, batchSize rows at a time (dense-stack.ts: with the
+   * bits of the layers' own forward); false when this backend leaves it to the layers.
+   */
+  predictStack?(out: Matrix, x: Matrix, steps: readonly DenseStep[], batchSize: number): boolean;
 }
 
 let current: Backend | undefined;

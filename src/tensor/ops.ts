@@ -142,3 +142,21 @@ export function rowMax(x: Float32Array, row: number, c: number): number {
   for (let j = 0; j < c; j++) if (x[row + j] > max) max = x[row + j];
   return max;
 }
+
+/**
+ * softmax over each of n rows of c values: y_j = exp(x_j − m) / Σ_k exp(x_k − m), m = max_k x_k
+ * (layers/activations.ts: softmax). y may be x: each row's max is found before the row is written.
+ */
+export function softmaxRows(y: Float32Array, x: Float32Array, n: number, c: number): void {
+  for (let i = 0; i < n; i++) {
+    const row = i * c;
+    const max = rowMax(x, row, c);
+    let sum = 0;
+    for (let j = 0; j < c; j++) {
+      const e = Math.exp(x[row + j] - max);
+      y[row + j] = e;
+      sum += e;
+    }
+    for (let j = 0; j < c; j++) y[row + j] /= sum;
+  }
+}

@@ -69,6 +69,7 @@ import { SplitPolicy } from "./split-policy.js";
 import { setRowUpdateExecutor, type RowUpdateExecutor } from "./row-update.js";
 import { setSparseExecutor, type SparseExecutor, type SparseProduct } from "./sparse-product.js";
 import { setGatherExecutor, type GatherExecutor } from "./ops.js";
+import { setStackExecutor, type StackExecutor } from "./dense-stack.js";
 import { SimdModule, gemmScratchBytes, wasmSimdAvailable, sharedModule, WARM_UP_BYTES } from "./wasm/module.js";
 import { SPARSE_BLOCK_COLUMNS } from "./wasm/sparse.js";
 import { heapMemory, inHeap } from "./heap.js";
@@ -156,6 +157,7 @@ export function setThreads(n: number): void {
   setRowUpdateExecutor(executor);
   setSparseExecutor(executor);
   setGatherExecutor(executor);
+  setStackExecutor(executor);
 }
 
 /** The number of threads jobs may use now. */
@@ -246,7 +248,7 @@ function cpuMs(usage: NodeJS.CpuUsage): number {
   return (usage.user + usage.system) / 1000;
 }
 
-class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecutor, GatherExecutor {
+class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecutor, GatherExecutor, StackExecutor {
   readonly minFlops = MIN_FLOPS;
   readonly policy: SplitPolicy;
   readonly stats = { jobs: 0, workerPieces: 0, stalls: 0 };
@@ -268,7 +270,7 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
   /** The job being split was not offered to the policy (ALWAYS_SPLIT_FLOPS): its time is not the policy's to count. */
   private outsidePolicy = false;
 
-  constructor(private readonly size: number) {
+  constructor(readonly size: number) {
     // The process's CPU time tells the policy whether a slow trial had the cores (split-policy.ts).
     this.policy = new SplitPolicy({ usedMs: () => cpuMs(process.cpuUsage()), threads: size });
     for (let t = 0; t < size; t++) this.scratch.push(new Float32Array(0));
@@ -485,6 +487,18 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
     ctl[CONTROL.panelRows] = p.panelRows;
     ctl[CONTROL.pack] = p.pack ? 1 : 0;
     this.split(Command.SparseProduct, pieces);
+    return true;
+  }
+
+  /**
+   * Whole batches through a stack of Dense layers (dense-stack.ts), a batch a piece: each thread
+   * runs its batches start to end on its own buffers, so the threads meet once, at the end.
+   */
+  runStack(program: number, first: number, count: number, flops: number): boolean {
+    if (count < 2 || !this.open(flops, true) || this.self.simd === undefined) return false;
+    this.control[CONTROL.arrays] = program;
+    this.control[CONTROL.m] = first;
+    this.split(Command.Stack, count);
     return true;
   }
 

@@ -30,7 +30,9 @@ import { allocFloat32 } from "./alloc.js";
 import { SimdModule, gemmScratchBytes, wasmSimdAvailable } from "./wasm/module.js";
 import { workspace, type Matrix } from "./matrix.js";
 import type { Gradient } from "./parameter.js";
-import { sparseProduct, type SparseProduct } from "./sparse-product.js";
+import { packPanels, sparseProduct, type SparseProduct } from "./sparse-product.js";
+import { HEADER, STEP, THREAD, entryLimit, programWords, stackBatch, stackExecutor, type DenseStep } from "./dense-stack.js";
+import { MAX_PIECES } from "./thread-protocol.js";
 import { transposeInto } from "./ops.js";
 
 /** Below this fraction of non-zero values, an input's products take only its non-zero entries. */
@@ -89,6 +91,8 @@ export class WasmBackend extends JsBackend {
   /** Arrays last found dense, and how many calls they skip the scan for. */
   private readonly dense = new WeakMap<Float32Array, number>();
   private readonly draws: HeapDraws;
+  /** predictStack's program and the buffers it names, kept for the next predict of the same shapes. */
+  private stack: { key: string; program: Int32Array; buffers: ArrayBufferView[] } | undefined;
 
   constructor() {
     super();
@@ -208,6 +212,75 @@ export class WasmBackend extends JsBackend {
     // and two threads were no faster (9–15 ms a batch of mnist_convnet against 9–10 on one).
     this.simd.sparseScatter(t.data.byteOffset, a.cols, b.cols, e.starts.byteOffset, e.idx.byteOffset, e.vals.byteOffset, b.rows, a.data.byteOffset, a.cols, 0, a.cols);
     transposeInto(out, t);
+  }
+
+  /**
+   * out = the stack's outputs for x, `batchSize` rows at a time (dense-stack.ts): each batch through
+   * every layer on one thread, whole batches shared out between threads. false (nothing done) for a
+   * single batch, whose products are better split, or when an array is outside the heap or the heap is full.
+   */
+  predictStack(out: Matrix, x: Matrix, steps: readonly DenseStep[], batchSize: number): boolean {
+    const batches = Math.ceil(x.rows / batchSize);
+    const weights = steps.flatMap((s) => (s.b ? [s.W, s.b] : [s.W]));
+    if (batches < 2 || !this.simdFor(out.data, x.data, ...weights)) return false;
+    const executor = stackExecutor();
+    const program = this.stackProgram(steps, batchSize, executor?.size ?? 1);
+    if (program === undefined) return false;
+    const at = program.byteOffset / 4;
+    program[HEADER.rows] = x.rows;
+    program[HEADER.x] = x.data.byteOffset;
+    program[HEADER.out] = out.data.byteOffset;
+    // The first layer's kernel in panels (sparse-product.ts: productColumns), packed again at every predict: weights change between.
+    const first = HEADER.size + program[HEADER.threads] * THREAD.size, W = steps[0];
+    const panels = program[first + STEP.panels];
+    if (panels !== 0) packPanels(this.simd, { c: 0, ldc: 0, starts: 0, idx: 0, vals: 0, rows: 0, b: W.W.byteOffset, ldb: W.dout, width: W.dout, panels, panelRows: W.din, pack: true });
+    const flops = 2 * batchSize * steps.reduce((sum, s) => sum + s.din * s.dout, 0); // a batch's
+    const buffer = heapMemory()!.buffer, heap = new Float32Array(buffer), heapInt = new Int32Array(buffer);
+    for (let from = 0; from < batches; from += MAX_PIECES) {
+      const count = Math.min(MAX_PIECES, batches - from);
+      if (executor?.runStack(at, from, count, count * flops)) continue;
+      for (let i = from; i < from + count; i++) stackBatch(this.simd, heap, heapInt, at, 0, i);
+    }
+    return true;
+  }
+
+  /** The program for these steps, batch size and threads (its header's rows, x and out still to fill), on buffers kept between predicts. */
+  private stackProgram(steps: readonly DenseStep[], batch: number, threads: number): Int32Array | undefined {
+    const din = steps[0].din;
+    const hidden = Math.max(1, ...steps.slice(0, -1).map((s) => s.dout));
+    const entries = entryLimit(batch, din) + din;
+    const scratch = Math.ceil(gemmScratchBytes(batch, Math.max(...steps.map((s) => s.dout)), Math.max(...steps.map((s) => s.din))) / 4);
+    const key = [steps.length, threads, batch, din, hidden, scratch].join(" ");
+    if (this.stack?.key !== key) {
+      const buffers: ArrayBufferView[] = [];
+      const program = heapInt32(programWords(steps.length, threads));
+      if (program === undefined) return undefined;
+      for (let t = 0; t < threads; t++) {
+        const own = [allocFloat32(batch * hidden), allocFloat32(batch * hidden), heapInt32(batch + 1), heapInt32(entries), allocFloat32(entries), allocFloat32(scratch)];
+        if (!own.every((a) => a !== undefined && inHeap(a))) return undefined;
+        own.forEach((a, i) => (program[HEADER.size + t * THREAD.size + i] = a!.byteOffset));
+        buffers.push(...(own as ArrayBufferView[]));
+      }
+      program[HEADER.steps] = steps.length;
+      program[HEADER.batch] = batch;
+      program[HEADER.threads] = threads;
+      this.stack = { key, program, buffers };
+    }
+    const program = this.stack.program;
+    steps.forEach((s, l) => {
+      const at = HEADER.size + threads * THREAD.size + l * STEP.size;
+      program[at + STEP.W] = s.W.byteOffset;
+      program[at + STEP.din] = s.din;
+      program[at + STEP.dout] = s.dout;
+      program[at + STEP.bias] = s.b ? s.b.byteOffset : -1;
+      program[at + STEP.activation] = s.activation;
+      program[at + STEP.panels] = 0;
+    });
+    const W = steps[0].W;
+    let panels = this.panels.get(W);
+    if (panels === undefined && inHeap((panels = allocFloat32(W.length)))) this.panels.set(W, panels);
+    if (inHeap(panels)) program[HEADER.size + threads * THREAD.size + STEP.panels] = panels.byteOffset;
+    return program;
   }
 
   /** While `run` runs, a kernel packed in panels stays packed: the weights do not change. */

@@ -1,0 +1,44 @@
+/**
+ * predict's short way: a model whose layers are Dense, Activation and Dropout
+ * (which passes its input through at inference) is a stack of steps
+ * a = f(a·W + b), f linear, sigmoid, relu or softmax, which the backend may run
+ * whole batches at a time, several batches at once (tensor/dense-stack.ts).
+ * Any other model, or a backend without that way, runs its layers batch by
+ * batch as evaluate does (trainer.ts: forEachBatch), with the same outputs.
+ */
+import { backend } from "../tensor/backend.js";
+import { StackActivation, type DenseStep } from "../tensor/dense-stack.js";
+import type { Matrix } from "../tensor/matrix.js";
+import type { Layer } from "../layers/layer.js";
+import { Dense } from "../layers/dense.js";
+import { Activation } from "../layers/activation.js";
+import { Dropout } from "../layers/dropout.js";
+
+const ACTIVATIONS: Record<string, StackActivation> = {
+  linear: StackActivation.Linear, sigmoid: StackActivation.Sigmoid, relu: StackActivation.Relu, softmax: StackActivation.Softmax,
+};
+
+/** The layers as Dense steps, an Activation joined to the Dense before it; undefined when they are not such a stack. */
+export function denseSteps(layers: readonly Layer[]): DenseStep[] | undefined {
+  const steps: DenseStep[] = [];
+  for (const layer of layers) {
+    if (layer instanceof Dropout) continue;
+    const last = steps.at(-1);
+    if (layer instanceof Activation && last?.activation === StackActivation.Linear && layer.activation.name in ACTIVATIONS) {
+      last.activation = ACTIVATIONS[layer.activation.name];
+    } else if (layer instanceof Dense && layer.activation.name in ACTIVATIONS) {
+      const [kernel, bias] = layer.params();
+      if (kernel === undefined) return undefined;
+      steps.push({ W: kernel.value.data, din: kernel.value.rows, dout: kernel.value.cols, b: bias?.value.data, activation: ACTIVATIONS[layer.activation.name] });
+    } else {
+      return undefined;
+    }
+  }
+  return steps.length > 0 ? steps : undefined;
+}
+
+/** out = the model's outputs for x by the backend's stack (see above); false, with nothing done, when it has none for these layers. */
+export function predictByStack(layers: readonly Layer[], x: Matrix, out: Matrix, batchSize: number): boolean {
+  const steps = backend().predictStack && denseSteps(layers);
+  return steps !== undefined && backend().predictStack!(out, x, steps, batchSize);
+}
