@@ -1,4 +1,4 @@
-// predict's short way (tensor/dense-stack.ts): whole batches through a stack of Dense layers, on one
+// predict's short way (tensor/dense-stack.ts): blocks of rows through a stack of Dense layers, on one
 // thread or shared out between threads, with the bits of the layers' own forward, batch by batch.
 import { describe, it, expect, afterAll, vi } from "vitest";
 import { Matrix, Sequential, Dense, Activation, Dropout, setRandomSeed, getBackend, setThreads, threadsReady } from "../src/index.js";
@@ -43,7 +43,7 @@ const MODELS: Record<string, () => Layer[]> = {
 };
 
 describe.skipIf(getBackend() !== "wasm")("predict by a stack of Dense layers", () => {
-  it("gives the bits of the layers' own forward, on 1 and 2 threads, sparse and dense inputs, partial last batches", async () => {
+  it("gives the bits of the layers' own forward, on 1 and 2 threads, sparse and dense inputs, partial last batches, batches cut into blocks", async () => {
     const spy = vi.spyOn(backend() as Required<ReturnType<typeof backend>>, "predictStack");
     for (const threads of [1, 2]) {
       adaptToLoad(false);
@@ -54,7 +54,7 @@ describe.skipIf(getBackend() !== "wasm")("predict by a stack of Dense layers", (
         const model = new Sequential(layers());
         // The bias away from zero, so that a step that forgot it would show.
         for (const layer of model.layers) for (const p of layer.params()) if (p.name === "bias") p.value.data.fill(0.25);
-        for (const [x, batchSize] of [[images(100, 0.8, 1), 32], [images(77, 0, 2), 7], [images(90, 0.8, 3), 45]] as const) {
+        for (const [x, batchSize] of [[images(100, 0.8, 1), 32], [images(77, 0, 2), 7], [images(90, 0.8, 3), 45], [images(300, 0.8, 4), 300], [images(260, 0.3, 5), 1000]] as const) {
           const calls = spy.mock.results.length;
           const out = model.predict(x, { batchSize });
           expect(spy.mock.results.slice(calls).map((r) => r.value), `${name}: the stack ran`).toEqual([true]);
@@ -65,7 +65,7 @@ describe.skipIf(getBackend() !== "wasm")("predict by a stack of Dense layers", (
     spy.mockRestore();
   });
 
-  it("shares whole batches out between threads: the worker computes some, and the outputs are the caller's alone", async () => {
+  it("shares blocks out between threads: the worker computes some, and the outputs are the caller's alone", async () => {
     setRandomSeed(6);
     const model = new Sequential(MODELS.tutorial());
     const x = images(3200, 0.8, 4);
@@ -82,7 +82,7 @@ describe.skipIf(getBackend() !== "wasm")("predict by a stack of Dense layers", (
     expect(bits(split).equals(bits(alone))).toBe(true);
   });
 
-  it("a single batch, and models that are not such a stack, go the layers' way", async () => {
+  it("a single block, and models that are not such a stack, go the layers' way", async () => {
     setThreads(1);
     const spy = vi.spyOn(backend() as Required<ReturnType<typeof backend>>, "predictStack");
     setRandomSeed(7);
@@ -97,7 +97,7 @@ describe.skipIf(getBackend() !== "wasm")("predict by a stack of Dense layers", (
     expect(spy).not.toHaveBeenCalled();
     const tutorial = new Sequential(MODELS.tutorial());
     expect(bits(tutorial.predict(x, { batchSize: 50 })).equals(bits(layerByLayer(tutorial, x, 50)))).toBe(true);
-    expect(spy.mock.results.map((r) => r.value), "one batch: declined").toEqual([false]);
+    expect(spy.mock.results.map((r) => r.value), "one block: declined").toEqual([false]);
     spy.mockRestore();
   });
 

@@ -2,7 +2,7 @@
  * predict's short way: a model whose layers are Dense, Activation and Dropout
  * (which passes its input through at inference) is a stack of steps
  * a = f(a·W + b), f linear, sigmoid, relu or softmax, which the backend may run
- * whole batches at a time, several batches at once (tensor/dense-stack.ts).
+ * a block of rows at a time, several blocks at once (tensor/dense-stack.ts).
  * Any other model, or a backend without that way, runs its layers batch by
  * batch as evaluate does (trainer.ts: forEachBatch), with the same outputs.
  */

@@ -102,8 +102,8 @@ export interface Backend {
   /** Runs `run`, during which no weight changes, keeping what it derives from the weights meanwhile. */
   withFixedWeights?<T>(run: () => T): T;
   /**
-   * out = a stack of Dense layers' outputs for x, batchSize rows at a time (dense-stack.ts: with the
-   * bits of the layers' own forward); false when this backend leaves it to the layers.
+   * out = a stack of Dense layers' outputs for x, batchSize rows at a time or fewer (dense-stack.ts:
+   * with the bits of the layers' own forward); false when this backend leaves it to the layers.
    */
   predictStack?(out: Matrix, x: Matrix, steps: readonly DenseStep[], batchSize: number): boolean;
 }

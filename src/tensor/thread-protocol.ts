@@ -14,7 +14,7 @@
  *   row update             a block of W's columns, a multiple of 16 wide
  *   sparse product         a block of C's columns, a multiple of 24 wide (SPARSE_BLOCK_COLUMNS), packing its panels of B first when asked
  *   gather                 a block of the batch's rows, each copied from the row the index list names
- *   stack of Dense layers  one batch through every layer, on the thread's own buffers (dense-stack.ts)
+ *   stack of Dense layers  a block of rows through every layer, on the thread's own buffers (dense-stack.ts)
  *
  * A piece's values do not depend on who computes it or on how the job is cut:
  * each C element is summed in the same order whatever block it falls in
@@ -31,7 +31,7 @@ import { loopElements } from "./elementwise.js";
 import type { SimdModule } from "./wasm/module.js";
 import { SPARSE_BLOCK_COLUMNS } from "./wasm/sparse.js";
 import { productColumns } from "./sparse-product.js";
-import { stackBatch } from "./dense-stack.js";
+import { stackBlock } from "./dense-stack.js";
 
 /** Int32 slots of the control block. */
 export const CONTROL = {
@@ -50,7 +50,7 @@ export const CONTROL = {
   simd: 23, // 1: the job runs on the WebAssembly module (a product's scratch offsets are then in bytes)
   count: 24, // a row update (row-update.ts): how many rows; `length` holds their width, `arrays` W, G, cols
   // (a gather: `count` rows of `length` floats, `arrays` out, src and the index list, read from index[m])
-  // (a stack of Dense layers: its program's int32 offset in `arrays`, its first batch in `m`)
+  // (a stack of Dense layers: its program's int32 offset in `arrays`, its first block in `m`)
   // A sparse product (sparse-product.ts) has its byte offsets in `arrays` (C, starts, idx, vals) and `b`,
   // C's rows in `m`, its width in `n`, its row stride in `lda` and B's in `ldb`, and:
   panels: 25, // the byte offset of B's copy in panels (0: none),
@@ -76,7 +76,7 @@ export const enum Command {
   SparseProduct = 5,
   /** Rows gathered by an index list (ops.ts: gatherRows), by blocks of rows */
   Gather = 6,
-  /** Whole batches through a stack of Dense layers (dense-stack.ts), a batch a piece */
+  /** Blocks of rows through a stack of Dense layers (dense-stack.ts), a block a piece */
   Stack = 7,
 }
 
@@ -216,7 +216,7 @@ export function runPiece(x: ThreadContext, command: Command, p: number): void {
       x.heap.copyWithin(out + r * width, s, s + width);
     }
   } else if (command === Command.Stack) {
-    stackBatch(x.simd!, x.heap, x.heapInt, ctl[CONTROL.arrays], x.t, ctl[CONTROL.m] + p);
+    stackBlock(x.simd!, x.heap, x.heapInt, ctl[CONTROL.arrays], x.t, ctl[CONTROL.m] + p);
   } else if (command === Command.SparseProduct) {
     const [j0, j1] = pieceRange(ctl[CONTROL.n], SPARSE_BLOCK_COLUMNS, p, pieces);
     const c = ctl[CONTROL.arrays], starts = ctl[CONTROL.arrays + 1], idx = ctl[CONTROL.arrays + 2], vals = ctl[CONTROL.arrays + 3];
@@ -319,7 +319,7 @@ export function describeJob(ctl: Int32Array): string {
     case Command.SgdRows: return `the row update of ${ctl[CONTROL.count]} rows of ${ctl[CONTROL.length]}`;
     case Command.SparseProduct: return `the sparse product of ${ctl[CONTROL.m]} rows by ${ctl[CONTROL.n]} columns`;
     case Command.Gather: return `the gather of ${ctl[CONTROL.count]} rows of ${ctl[CONTROL.length]}`;
-    case Command.Stack: return `batches ${ctl[CONTROL.m]} to ${ctl[CONTROL.m] + ctl[CONTROL.pieces] - 1} through a stack of Dense layers`;
+    case Command.Stack: return `blocks ${ctl[CONTROL.m]} to ${ctl[CONTROL.m] + ctl[CONTROL.pieces] - 1} through a stack of Dense layers`;
     default: return `command ${ctl[CONTROL.command]}`;
   }
 }

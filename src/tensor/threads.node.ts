@@ -491,8 +491,8 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
   }
 
   /**
-   * Whole batches through a stack of Dense layers (dense-stack.ts), a batch a piece: each thread
-   * runs its batches start to end on its own buffers, so the threads meet once, at the end.
+   * Blocks of rows through a stack of Dense layers (dense-stack.ts), a block a piece: each thread
+   * runs its blocks start to end on its own buffers, so the threads meet once, at the end.
    */
   runStack(program: number, first: number, count: number, flops: number): boolean {
     if (count < 2 || !this.open(flops, true) || this.self.simd === undefined) return false;

@@ -31,7 +31,7 @@ import { SimdModule, gemmScratchBytes, wasmSimdAvailable } from "./wasm/module.j
 import { workspace, type Matrix } from "./matrix.js";
 import type { Gradient } from "./parameter.js";
 import { packPanels, sparseProduct, type SparseProduct } from "./sparse-product.js";
-import { HEADER, STEP, THREAD, entryLimit, programWords, stackBatch, stackExecutor, type DenseStep } from "./dense-stack.js";
+import { HEADER, STACK_ROWS, STEP, THREAD, entryLimit, programWords, stackBlock, stackExecutor, type DenseStep } from "./dense-stack.js";
 import { MAX_PIECES } from "./thread-protocol.js";
 import { transposeInto } from "./ops.js";
 
@@ -215,16 +215,16 @@ export class WasmBackend extends JsBackend {
   }
 
   /**
-   * out = the stack's outputs for x, `batchSize` rows at a time (dense-stack.ts): each batch through
-   * every layer on one thread, whole batches shared out between threads. false (nothing done) for a
-   * single batch, whose products are better split, or when an array is outside the heap or the heap is full.
+   * out = the stack's outputs for x (dense-stack.ts): blocks of rows (a batch, or STACK_ROWS of a
+   * larger one) each through every layer on one thread, the blocks shared out between threads.
+   * false (nothing done) for a single block, or when an array is outside the heap or the heap is full.
    */
   predictStack(out: Matrix, x: Matrix, steps: readonly DenseStep[], batchSize: number): boolean {
-    const batches = Math.ceil(x.rows / batchSize);
+    const block = Math.min(batchSize, STACK_ROWS), blocks = Math.ceil(x.rows / block);
     const weights = steps.flatMap((s) => (s.b ? [s.W, s.b] : [s.W]));
-    if (batches < 2 || !this.simdFor(out.data, x.data, ...weights)) return false;
+    if (blocks < 2 || !this.simdFor(out.data, x.data, ...weights)) return false;
     const executor = stackExecutor();
-    const program = this.stackProgram(steps, batchSize, executor?.size ?? 1);
+    const program = this.stackProgram(steps, block, executor?.size ?? 1);
     if (program === undefined) return false;
     const at = program.byteOffset / 4;
     program[HEADER.rows] = x.rows;
@@ -234,35 +234,35 @@ export class WasmBackend extends JsBackend {
     const first = HEADER.size + program[HEADER.threads] * THREAD.size, W = steps[0];
     const panels = program[first + STEP.panels];
     if (panels !== 0) packPanels(this.simd, { c: 0, ldc: 0, starts: 0, idx: 0, vals: 0, rows: 0, b: W.W.byteOffset, ldb: W.dout, width: W.dout, panels, panelRows: W.din, pack: true });
-    const flops = 2 * batchSize * steps.reduce((sum, s) => sum + s.din * s.dout, 0); // a batch's
+    const flops = 2 * block * steps.reduce((sum, s) => sum + s.din * s.dout, 0); // a block's
     const buffer = heapMemory()!.buffer, heap = new Float32Array(buffer), heapInt = new Int32Array(buffer);
-    for (let from = 0; from < batches; from += MAX_PIECES) {
-      const count = Math.min(MAX_PIECES, batches - from);
+    for (let from = 0; from < blocks; from += MAX_PIECES) {
+      const count = Math.min(MAX_PIECES, blocks - from);
       if (executor?.runStack(at, from, count, count * flops)) continue;
-      for (let i = from; i < from + count; i++) stackBatch(this.simd, heap, heapInt, at, 0, i);
+      for (let i = from; i < from + count; i++) stackBlock(this.simd, heap, heapInt, at, 0, i);
     }
     return true;
   }
 
-  /** The program for these steps, batch size and threads (its header's rows, x and out still to fill), on buffers kept between predicts. */
-  private stackProgram(steps: readonly DenseStep[], batch: number, threads: number): Int32Array | undefined {
+  /** The program for these steps, rows a block and threads (its header's rows, x and out still to fill), on buffers kept between predicts. */
+  private stackProgram(steps: readonly DenseStep[], block: number, threads: number): Int32Array | undefined {
     const din = steps[0].din;
     const hidden = Math.max(1, ...steps.slice(0, -1).map((s) => s.dout));
-    const entries = entryLimit(batch, din) + din;
-    const scratch = Math.ceil(gemmScratchBytes(batch, Math.max(...steps.map((s) => s.dout)), Math.max(...steps.map((s) => s.din))) / 4);
-    const key = [steps.length, threads, batch, din, hidden, scratch].join(" ");
+    const entries = entryLimit(block, din) + din;
+    const scratch = Math.ceil(gemmScratchBytes(block, Math.max(...steps.map((s) => s.dout)), Math.max(...steps.map((s) => s.din))) / 4);
+    const key = [steps.length, threads, block, din, hidden, scratch].join(" ");
     if (this.stack?.key !== key) {
       const buffers: ArrayBufferView[] = [];
       const program = heapInt32(programWords(steps.length, threads));
       if (program === undefined) return undefined;
       for (let t = 0; t < threads; t++) {
-        const own = [allocFloat32(batch * hidden), allocFloat32(batch * hidden), heapInt32(batch + 1), heapInt32(entries), allocFloat32(entries), allocFloat32(scratch)];
+        const own = [allocFloat32(block * hidden), allocFloat32(block * hidden), heapInt32(block + 1), heapInt32(entries), allocFloat32(entries), allocFloat32(scratch)];
         if (!own.every((a) => a !== undefined && inHeap(a))) return undefined;
         own.forEach((a, i) => (program[HEADER.size + t * THREAD.size + i] = a!.byteOffset));
         buffers.push(...(own as ArrayBufferView[]));
       }
       program[HEADER.steps] = steps.length;
-      program[HEADER.batch] = batch;
+      program[HEADER.block] = block;
       program[HEADER.threads] = threads;
       this.stack = { key, program, buffers };
     }
