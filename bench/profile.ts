@@ -1,5 +1,6 @@
 // Question: where does a training step's time go, phase by phase, at batch 32, 128 and 256, and
-// predict's at batch 32 and all at once, on the default backend, in this run?
+// predict's at batch 32 and all at once, on the default backend, in this run? (Predict runs all its
+// layers in one backend call where the backend has a stack, dense-stack.ts: its layers one by one too.)
 //   npm run bench -- profile [--batch=128] [--samples=30000] [--rounds=3] [--threads=N] [--quick]
 //   (PURENN_THREADS=1, PURENN_BACKEND=js ... as for any purenn program)
 // No change to src/: the backend in use (tensor/backend.ts) is one object that every layer asks
@@ -110,6 +111,7 @@ const BACKEND_PHASES: Record<string, string> = {
   sgd: "update: w −= lr·g",
   momentum: "update: momentum",
   allFinite: "finiteness check (the input at the door; fit: the weights every ~50 ms)",
+  predictStack: "predict: every layer, blocks of rows shared between threads (dense-stack.ts; products)",
 };
 /** Inner methods of the fast backends (js-backend.ts, wasm-backend.ts), named by what they add to their outer call. */
 const INNER_PHASES: Record<string, (outer: string) => string> = {
@@ -120,6 +122,7 @@ const INNER_PHASES: Record<string, (outer: string) => string> = {
 
 function productFlops(method: string, args: any[]): number {
   const [out, a, b] = args as Matrix[];
+  if (method === "predictStack") return 2 * a.rows * (args[2] as { din: number; dout: number }[]).reduce((sum, s) => sum + s.din * s.dout, 0);
   if (method === "affine") return 2 * a.rows * a.cols * b.cols; // z, x, W
   if (method === "weightGradient") return 2 * a.rows * a.cols * b.cols; // dW, x, dz
   if (method === "matmulTransA") return 2 * out.rows * out.cols * a.rows;
@@ -151,7 +154,7 @@ function instrument(model: Sequential, prof: Profiler): void {
   for (const m of methods) {
     if (BACKEND_PHASES[m] !== undefined) {
       // An update is named by its weight; everything else by the layer it runs in.
-      const label = (args: any[]) => `${m === "sgd" || m === "momentum" ? (paramOwner.get(args[0]) ?? "?") : prof.layer || "outside layers"}|${BACKEND_PHASES[m]}`;
+      const label = (args: any[]) => `${m === "sgd" || m === "momentum" ? (paramOwner.get(args[0]) ?? "?") : m === "predictStack" ? "all layers" : prof.layer || "outside layers"}|${BACKEND_PHASES[m]}`;
       const product = /product/.test(BACKEND_PHASES[m]);
       prof.wrap(b, m, label, { before: (args) => product && (prof.phase(label(args)).flops += productFlops(m, args)) });
     } else if (m === "product") {
@@ -301,7 +304,11 @@ export async function benchProfile(): Promise<void> {
   }
 
   const model = tutorial();
-  for (const batchSize of [32, 10000]) {
+  // Predict on the backend's stack where it has one (wasm: all layers in one call), then layer by layer as without it.
+  const b = backend() as { predictStack?: unknown };
+  const ways = b.predictStack ? ["", ", the layers one by one (no stack)"] : [""];
+  for (const [batchSize, way] of [32, 10000].flatMap((size) => ways.map((w) => [size, w] as const))) {
+    if (way !== "") b.predictStack = undefined; // an own property hides the backend's method
     const rounds: Round[] = [];
     model.predict(mnist.xTest, { batchSize });
     for (let r = 0; r <= roundsN; r++) {
@@ -317,7 +324,8 @@ export async function benchProfile(): Promise<void> {
       prof.remove();
       if (r > 0) rounds.push({ plainMs, profiledMs, phases: prof.phases, splits: splitStats().jobs - splitsBefore });
     }
-    report(`predict, ${batchSize === 10000 ? "all at once" : `batch ${batchSize}`}: the 10000 test images`, rounds, 1, "predict", []);
+    delete b.predictStack;
+    report(`predict, ${batchSize === 10000 ? "all at once" : `batch ${batchSize}`}${way}: the 10000 test images`, rounds, 1, "predict", []);
   }
 }
 
