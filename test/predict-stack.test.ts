@@ -1,7 +1,7 @@
 // predict's short way (tensor/dense-stack.ts): blocks of rows through a stack of Dense layers, on one
 // thread or shared out between threads, with the bits of the layers' own forward, batch by batch.
 import { describe, it, expect, afterAll, vi } from "vitest";
-import { Matrix, Sequential, Dense, Activation, Dropout, setRandomSeed, getBackend, setThreads, threadsReady } from "../src/index.js";
+import { Matrix, Sequential, Dense, Activation, Dropout, Flatten, setRandomSeed, getBackend, setThreads, threadsReady } from "../src/index.js";
 import { backend } from "../src/tensor/backend.js";
 import { forEachBatch } from "../src/model/trainer.js";
 import { denseSteps } from "../src/model/predict-stack.js";
@@ -38,7 +38,7 @@ const MODELS: Record<string, () => Layer[]> = {
   "activations in Dense, a Dropout, no bias": () => [
     new Dense(40, { inputDim: 784, activation: "relu" }), new Dropout(0.5), new Dense(24, { activation: "sigmoid", useBias: false }), new Dense(3, { activation: "softmax" }),
   ],
-  "linear output": () => [new Dense(33, { inputDim: 784, activation: "sigmoid" }), new Dense(5)],
+  "linear output, images flattened": () => [new Flatten({ inputShape: [28, 28] }), new Dense(33, { activation: "sigmoid" }), new Dense(5)],
   "one layer": () => [new Dense(7, { inputDim: 784, activation: "softmax" })],
 };
 
@@ -80,6 +80,23 @@ describe.skipIf(getBackend() !== "wasm")("predict by a stack of Dense layers", (
     expect(after.jobs - before.jobs, "one job for the whole predict").toBe(1);
     expect(after.workerPieces - before.workerPieces, "batches the worker ran").toBeGreaterThan(0);
     expect(bits(split).equals(bits(alone))).toBe(true);
+  });
+
+  it("reads the weights anew at every predict (the first kernel's panels too), and declines an input outside the heap", async () => {
+    setThreads(1);
+    setRandomSeed(8);
+    const model = new Sequential(MODELS.tutorial());
+    const x = images(96, 0.8, 9);
+    const before = model.predict(x, { batchSize: 32 });
+    model.setWeights(model.getWeights().map((w) => new Matrix(w.rows, w.cols, w.data.map((v) => v * 0.5 + 0.01))));
+    const after = model.predict(x, { batchSize: 32 });
+    expect(bits(after).equals(bits(before))).toBe(false);
+    expect(bits(after).equals(bits(layerByLayer(model, x, 32)))).toBe(true);
+    const spy = vi.spyOn(backend() as Required<ReturnType<typeof backend>>, "predictStack");
+    const outside = new Matrix(x.rows, x.cols, Float32Array.from(x.data)); // an ordinary array, not the heap
+    expect(bits(model.predict(outside, { batchSize: 32 })).equals(bits(after))).toBe(true);
+    expect(spy.mock.results.map((r) => r.value)).toEqual([false]);
+    spy.mockRestore();
   });
 
   it("a single block, and models that are not such a stack, go the layers' way", async () => {

@@ -1,6 +1,6 @@
 /**
- * predict's short way: a model whose layers are Dense, Activation and Dropout
- * (which passes its input through at inference) is a stack of steps
+ * predict's short way: a model whose layers are Dense, Activation, Dropout and
+ * Flatten (the last two pass their input through at inference) is a stack of steps
  * a = f(a·W + b), f linear, sigmoid, relu or softmax, which the backend may run
  * a block of rows at a time, several blocks at once (tensor/dense-stack.ts).
  * Any other model, or a backend without that way, runs its layers batch by
@@ -13,16 +13,17 @@ import type { Layer } from "../layers/layer.js";
 import { Dense } from "../layers/dense.js";
 import { Activation } from "../layers/activation.js";
 import { Dropout } from "../layers/dropout.js";
+import { Flatten } from "../layers/reshape.js";
 
 const ACTIVATIONS: Record<string, StackActivation> = {
   linear: StackActivation.Linear, sigmoid: StackActivation.Sigmoid, relu: StackActivation.Relu, softmax: StackActivation.Softmax,
 };
 
-/** The layers as Dense steps, an Activation joined to the Dense before it; undefined when they are not such a stack. */
+/** The layers as Dense steps, an Activation joined to the linear Dense before it; undefined when they are not such a stack. */
 export function denseSteps(layers: readonly Layer[]): DenseStep[] | undefined {
   const steps: DenseStep[] = [];
   for (const layer of layers) {
-    if (layer instanceof Dropout) continue;
+    if (layer instanceof Dropout || layer instanceof Flatten) continue;
     const last = steps.at(-1);
     if (layer instanceof Activation && last?.activation === StackActivation.Linear && layer.activation.name in ACTIVATIONS) {
       last.activation = ACTIVATIONS[layer.activation.name];
