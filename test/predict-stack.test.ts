@@ -2,8 +2,8 @@
 // thread or shared out between threads, with the bits of the layers' own forward, batch by batch.
 import { describe, it, expect, afterAll, vi } from "vitest";
 import { Matrix, Sequential, Dense, Activation, Dropout, Flatten, setRandomSeed, getBackend, setThreads, threadsReady } from "../src/index.js";
-import { backend } from "../src/tensor/backend.js";
-import { forEachBatch } from "../src/model/trainer.js";
+import { backend, withFixedWeights } from "../src/tensor/backend.js";
+import { rowsView } from "../src/tensor/matrix.js";
 import { denseSteps } from "../src/model/predict-stack.js";
 import { StackActivation } from "../src/tensor/dense-stack.js";
 import { adaptToLoad, splitStats } from "../src/tensor/threads.node.js";
@@ -23,10 +23,14 @@ function images(rows: number, zeros: number, seed: number): Matrix {
   return x;
 }
 
-/** What the layers' own forward gives, batch by batch (evaluate's loop). */
+/** What the layers' own forward gives, batch by batch, the weights fixed meanwhile (as predict without the stack). */
 function layerByLayer(model: Sequential, x: Matrix, batchSize: number): Matrix {
   const out = new Matrix(x.rows, model.outputDim as number);
-  forEachBatch(model, x, batchSize, (p, start) => out.data.set(p.data, start * out.cols));
+  withFixedWeights(() => {
+    for (let start = 0; start < x.rows; start += batchSize) {
+      out.data.set(model.forward(rowsView(x, start, Math.min(start + batchSize, x.rows)), false).data, start * out.cols);
+    }
+  });
   return out;
 }
 
@@ -97,6 +101,26 @@ describe.skipIf(getBackend() !== "wasm")("predict by a stack of Dense layers", (
     expect(bits(model.predict(outside, { batchSize: 32 })).equals(bits(after))).toBe(true);
     expect(spy.mock.results.map((r) => r.value)).toEqual([false]);
     spy.mockRestore();
+  });
+
+  it("evaluate takes the stack too, with the loss and metrics of the layers' way", async () => {
+    setThreads(1);
+    setRandomSeed(10);
+    const model = new Sequential(MODELS.tutorial());
+    model.compile({ optimizer: "sgd", loss: "categorical_crossentropy", metrics: ["accuracy"] });
+    const x = images(200, 0.8, 11), y = new Matrix(200, 10);
+    for (let i = 0; i < 200; i++) y.data[i * 10 + (i % 10)] = 1;
+    const spy = vi.spyOn(backend() as Required<ReturnType<typeof backend>>, "predictStack");
+    const stacked = model.evaluate(x, y, { batchSize: 32, verbose: 0 });
+    expect(spy.mock.results.map((r) => r.value)).toEqual([true]);
+    spy.mockRestore();
+    const b = backend() as { predictStack?: unknown };
+    b.predictStack = undefined; // an own property hides the method: the layers' way
+    try {
+      expect(stacked).toEqual(model.evaluate(x, y, { batchSize: 32, verbose: 0 }));
+    } finally {
+      delete b.predictStack;
+    }
   });
 
   it("a single block, and models that are not such a stack, go the layers' way", async () => {

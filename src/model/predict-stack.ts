@@ -1,14 +1,14 @@
 /**
- * predict's short way: a model whose layers are Dense, Activation, Dropout and
+ * Inference's short way (predict, evaluate): a model whose layers are Dense, Activation, Dropout and
  * Flatten (the last two pass their input through at inference) is a stack of steps
  * a = f(a·W + b), f linear, sigmoid, relu or softmax, which the backend may run
  * a block of rows at a time, several blocks at once (tensor/dense-stack.ts).
  * Any other model, or a backend without that way, runs its layers batch by
- * batch as evaluate does (trainer.ts: forEachBatch), with the same outputs.
+ * batch (trainer.ts: forEachBatch), with the same outputs.
  */
 import { backend } from "../tensor/backend.js";
 import { StackActivation, type DenseStep } from "../tensor/dense-stack.js";
-import type { Matrix } from "../tensor/matrix.js";
+import { Matrix } from "../tensor/matrix.js";
 import type { Layer } from "../layers/layer.js";
 import { Dense } from "../layers/dense.js";
 import { Activation } from "../layers/activation.js";
@@ -38,8 +38,10 @@ export function denseSteps(layers: readonly Layer[]): DenseStep[] | undefined {
   return steps.length > 0 ? steps : undefined;
 }
 
-/** out = the model's outputs for x by the backend's stack (see above); false, with nothing done, when it has none for these layers. */
-export function predictByStack(layers: readonly Layer[], x: Matrix, out: Matrix, batchSize: number): boolean {
+/** Every row's outputs at once, `batchSize` rows at a time or fewer, by the backend's stack (see above); undefined when it has none for these layers. */
+export function stackOutputs(layers: readonly Layer[], x: Matrix, batchSize: number, outputs: number): Matrix | undefined {
   const steps = backend().predictStack && denseSteps(layers);
-  return steps !== undefined && backend().predictStack!(out, x, steps, batchSize);
+  if (steps === undefined) return undefined;
+  const out = new Matrix(x.rows, outputs);
+  return backend().predictStack!(out, x, steps, batchSize) ? out : undefined;
 }

@@ -22,7 +22,6 @@ import { CallbackList } from "./callbacks.js";
 import { folderIO } from "./folder-io.js";
 import { checkFitOptions, FIT_OPTIONS, splitValidation, classWeightsFor, type FitOptions } from "./fit-options.js";
 import { train, measure, forEachBatch } from "./trainer.js";
-import { predictByStack } from "./predict-stack.js";
 import { mustNotBeFitting, whileFitting } from "./fit-guard.js";
 import { summaryText } from "./summary.js";
 import * as check from "./checks.js";
@@ -189,7 +188,7 @@ export class Sequential {
     const xs = check.checkData(who, "x", x);
     checkInput(this, who, xs);
     const out = new Matrix(xs.rows, this.outputDim as number);
-    if (!predictByStack(this.layers, xs, out, batchSize)) forEachBatch(this, xs, batchSize, (p, start) => out.data.set(p.data, start * out.cols));
+    forEachBatch(this, xs, batchSize, (p, start) => out.data.set(p.data, start * out.cols));
     return out;
   }
 

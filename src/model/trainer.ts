@@ -28,6 +28,7 @@ import type { FitData, FitSettings } from "./fit-options.js";
 import { History } from "./history.js";
 import { ProgressBar, defaultSink } from "./progress.js";
 import { EventLoopYield } from "./event-loop.js";
+import { stackOutputs } from "./predict-stack.js";
 import { LastFinite, diverged, type FitPosition } from "./divergence.js";
 
 export async function train(
@@ -137,12 +138,16 @@ export function measure(model: Sequential, c: Compiled, xs: Matrix, ys: Matrix, 
   return Array.from(sums, (v) => v / xs.rows);
 }
 
-/** The model's outputs p for each batch `step`, rows [start, end) of xs, in inference mode, the weights fixed meanwhile. */
+/**
+ * The model's outputs p for each batch `step`, rows [start, end) of xs, in inference mode, the weights fixed
+ * meanwhile: the layers' forward batch by batch, or all rows at once by the backend (predict-stack.ts).
+ */
 export function forEachBatch(model: Sequential, xs: Matrix, batchSize: number, use: (p: Matrix, start: number, end: number, step: number) => void): void {
+  const all = stackOutputs(model.layers, xs, batchSize, model.outputDim as number);
   withFixedWeights(() => {
     for (let step = 0, start = 0; start < xs.rows; step++, start += batchSize) {
       const end = Math.min(start + batchSize, xs.rows);
-      use(model.forward(rowsView(xs, start, end), false), start, end, step);
+      use(all ? rowsView(all, start, end) : model.forward(rowsView(xs, start, end), false), start, end, step);
     }
   });
 }
