@@ -44,6 +44,7 @@ const MODELS: Record<string, () => Layer[]> = {
   ],
   "linear output, images flattened": () => [new Flatten({ inputShape: [28, 28] }), new Dense(33, { activation: "sigmoid" }), new Dense(5)],
   "one layer": () => [new Dense(7, { inputDim: 784, activation: "softmax" })],
+  "a softmax inside": () => [new Dense(12, { inputDim: 784 }), new Activation("softmax"), new Dense(4, { activation: "relu" })],
 };
 
 describe.skipIf(getBackend() !== "wasm")("predict by a stack of Dense layers", () => {
@@ -58,7 +59,7 @@ describe.skipIf(getBackend() !== "wasm")("predict by a stack of Dense layers", (
         const model = new Sequential(layers());
         // The bias away from zero, so that a step that forgot it would show.
         for (const layer of model.layers) for (const p of layer.params()) if (p.name === "bias") p.value.data.fill(0.25);
-        for (const [x, batchSize] of [[images(100, 0.8, 1), 32], [images(77, 0, 2), 7], [images(90, 0.8, 3), 45], [images(300, 0.8, 4), 300], [images(260, 0.3, 5), 1000]] as const) {
+        for (const [x, batchSize] of [[images(100, 0.8, 1), 32], [images(77, 0, 2), 7], [images(90, 0.8, 3), 45], [images(300, 0.8, 4), 300], [images(260, 0.3, 5), 1000], [images(500, 0.8, 6), 200]] as const) {
           const calls = spy.mock.results.length;
           const out = model.predict(x, { batchSize });
           expect(spy.mock.results.slice(calls).map((r) => r.value), `${name}: the stack ran`).toEqual([true]);
@@ -121,6 +122,20 @@ describe.skipIf(getBackend() !== "wasm")("predict by a stack of Dense layers", (
     } finally {
       delete b.predictStack;
     }
+  });
+
+  it("runs more blocks than a job has pieces (4,095) as several jobs", async () => {
+    adaptToLoad(false);
+    setThreads(2);
+    await threadsReady(120_000);
+    setRandomSeed(12);
+    // Wide enough that the last 5 blocks are worth a job of their own (threads.node.ts: MIN_SIMD_FLOPS).
+    const model = new Sequential([new Dense(600, { inputDim: 784, activation: "relu" }), new Dense(3, { activation: "softmax" })]);
+    const x = images(4100, 0.8, 13);
+    const before = splitStats().jobs;
+    const out = model.predict(x, { batchSize: 1 });
+    expect(splitStats().jobs - before, "4,095 blocks, then 5").toBe(2);
+    expect(bits(out).equals(bits(layerByLayer(model, x, 1)))).toBe(true);
   });
 
   it("a single block, and models that are not such a stack, go the layers' way", async () => {

@@ -8,14 +8,14 @@
  */
 import { backend } from "../tensor/backend.js";
 import { StackActivation, type DenseStep } from "../tensor/dense-stack.js";
-import { Matrix } from "../tensor/matrix.js";
+import { workspace, type Matrix } from "../tensor/matrix.js";
 import type { Layer } from "../layers/layer.js";
 import { Dense } from "../layers/dense.js";
 import { Activation } from "../layers/activation.js";
 import { Dropout } from "../layers/dropout.js";
 import { Flatten } from "../layers/reshape.js";
 
-const ACTIVATIONS: Record<string, StackActivation> = {
+const STACK_ACTIVATIONS: Record<string, StackActivation> = {
   linear: StackActivation.Linear, sigmoid: StackActivation.Sigmoid, relu: StackActivation.Relu, softmax: StackActivation.Softmax,
 };
 
@@ -24,24 +24,32 @@ export function denseSteps(layers: readonly Layer[]): DenseStep[] | undefined {
   const steps: DenseStep[] = [];
   for (const layer of layers) {
     if (layer instanceof Dropout || layer instanceof Flatten) continue;
-    const last = steps.at(-1);
-    if (layer instanceof Activation && last?.activation === StackActivation.Linear && layer.activation.name in ACTIVATIONS) {
-      last.activation = ACTIVATIONS[layer.activation.name];
-    } else if (layer instanceof Dense && layer.activation.name in ACTIVATIONS) {
+    const name = layer instanceof Dense || layer instanceof Activation ? layer.activation.name : "";
+    if (!Object.hasOwn(STACK_ACTIVATIONS, name)) return undefined;
+    const last = steps.at(-1), activation = STACK_ACTIVATIONS[name];
+    if (layer instanceof Activation) {
+      if (last?.activation !== StackActivation.Linear) return undefined;
+      last.activation = activation;
+    } else {
       const [kernel, bias] = layer.params();
       if (kernel === undefined) return undefined;
-      steps.push({ W: kernel.value.data, din: kernel.value.rows, dout: kernel.value.cols, b: bias?.value.data, activation: ACTIVATIONS[layer.activation.name] });
-    } else {
-      return undefined;
+      steps.push({ W: kernel.value.data, din: kernel.value.rows, dout: kernel.value.cols, b: bias?.value.data, activation });
     }
   }
   return steps.length > 0 ? steps : undefined;
 }
 
-/** Every row's outputs at once, `batchSize` rows at a time or fewer, by the backend's stack (see above); undefined when it has none for these layers. */
-export function stackOutputs(layers: readonly Layer[], x: Matrix, batchSize: number, outputs: number): Matrix | undefined {
+/** Each model's outputs buffer, sized on first use and kept (as its training buffers are, trainer.ts). */
+const outputs = new WeakMap<readonly Layer[], Matrix>();
+
+/**
+ * Every row's outputs at once, `batchSize` rows at a time or fewer, by the backend's stack (see above),
+ * in a buffer kept for the next call; undefined when the backend has none for these layers.
+ */
+export function stackOutputs(layers: readonly Layer[], x: Matrix, batchSize: number, width: number): Matrix | undefined {
   const steps = backend().predictStack && denseSteps(layers);
   if (steps === undefined) return undefined;
-  const out = new Matrix(x.rows, outputs);
+  const out = workspace(outputs.get(layers), x.rows, width);
+  outputs.set(layers, out);
   return backend().predictStack!(out, x, steps, batchSize) ? out : undefined;
 }

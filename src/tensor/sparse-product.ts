@@ -23,6 +23,17 @@ export interface SparseProduct {
   panels: number; panelRows: number; pack: boolean;
 }
 
+/** Below this fraction of non-zero values, an input's products take only its non-zero entries. */
+export const SPARSE_DENSITY = 0.5;
+
+/**
+ * The most entries `rows` x `cols` values may have to be taken as sparse: the scan's limit
+ * (wasm/sparse.ts: sparseRows, which needs room for it + cols entries, as it stops at the end of a row).
+ */
+export function entryLimit(rows: number, cols: number): number {
+  return Math.ceil(SPARSE_DENSITY * rows * cols) - 1;
+}
+
 /** Splits a sparse product between threads (threads.node.ts); false to run it on the caller. */
 export interface SparseExecutor {
   runSparseProduct(p: SparseProduct, flops: number): boolean;
@@ -69,17 +80,20 @@ export function productColumns(simd: SimdModule, p: SparseProduct, j0: number, j
   }
 }
 
+/** B's fields of a product: what packing its panels reads and writes. */
+export type PanelsOf = Pick<SparseProduct, "b" | "ldb" | "width" | "panels" | "panelRows">;
+
 /** Packs all of B's panels (productColumns's layout) without a product: what `pack` adds to one. */
-export function packPanels(simd: SimdModule, p: SparseProduct): void {
+export function packPanels(simd: SimdModule, p: PanelsOf): void {
   for (let j = 0; j < p.width; j += SPARSE_BLOCK_COLUMNS) packPanel(simd, p, j, Math.min(SPARSE_BLOCK_COLUMNS, p.width - j));
 }
 
 /** The byte offset of the panel of B's columns from j (a multiple of SPARSE_BLOCK_COLUMNS): 4·j·panelRows. */
-function panelAt(p: SparseProduct, j: number): number {
+function panelAt(p: PanelsOf, j: number): number {
   return p.panels + 4 * j * p.panelRows;
 }
 
 /** B's columns [j, j + width) copied into their panel: panelRows rows of `width` floats. */
-function packPanel(simd: SimdModule, p: SparseProduct, j: number, width: number): void {
+function packPanel(simd: SimdModule, p: PanelsOf, j: number, width: number): void {
   simd.copyRows(panelAt(p, j), p.b + 4 * j, width, p.panelRows, width, p.ldb);
 }

@@ -495,7 +495,7 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
    * runs its blocks start to end on its own buffers, so the threads meet once, at the end.
    */
   runStack(program: number, first: number, count: number, flops: number): boolean {
-    if (count < 2 || !this.open(flops, true) || this.self.simd === undefined) return false;
+    if (count < 2 || flops < MIN_SIMD_FLOPS || !this.open(flops, true) || this.self.simd === undefined) return false;
     this.control[CONTROL.arrays] = program;
     this.control[CONTROL.m] = first;
     this.split(Command.Stack, count);

@@ -30,13 +30,11 @@ import { allocFloat32 } from "./alloc.js";
 import { SimdModule, gemmScratchBytes, wasmSimdAvailable } from "./wasm/module.js";
 import { workspace, type Matrix } from "./matrix.js";
 import type { Gradient } from "./parameter.js";
-import { packPanels, sparseProduct, type SparseProduct } from "./sparse-product.js";
-import { HEADER, STACK_ROWS, STEP, THREAD, entryLimit, programWords, stackBlock, stackExecutor, type DenseStep } from "./dense-stack.js";
+import { entryLimit, packPanels, sparseProduct, type SparseProduct } from "./sparse-product.js";
+import { STACK_ROWS, makeProgram, programKey, setProgram, stackBlock, stackExecutor, type DenseStep, type StackProgram } from "./dense-stack.js";
 import { MAX_PIECES } from "./thread-protocol.js";
 import { transposeInto } from "./ops.js";
 
-/** Below this fraction of non-zero values, an input's products take only its non-zero entries. */
-const SPARSE_DENSITY = 0.5;
 /**
  * An array found dense is not scanned again for this many calls: the same
  * buffers come back batch after batch (a layer's activations, never zero after
@@ -92,7 +90,7 @@ export class WasmBackend extends JsBackend {
   private readonly dense = new WeakMap<Float32Array, number>();
   private readonly draws: HeapDraws;
   /** predictStack's program and the buffers it names, kept for the next predict of the same shapes. */
-  private stack: { key: string; program: Int32Array; buffers: ArrayBufferView[] } | undefined;
+  private stack: StackProgram | undefined;
 
   constructor() {
     super();
@@ -215,8 +213,8 @@ export class WasmBackend extends JsBackend {
   }
 
   /**
-   * out = the stack's outputs for x (dense-stack.ts): blocks of rows (a batch, or STACK_ROWS of a
-   * larger one) each through every layer on one thread, the blocks shared out between threads.
+   * out = the stack's outputs for x (dense-stack.ts): x cut into blocks of min(batchSize, STACK_ROWS)
+   * rows, each through every layer on one thread, the blocks shared out between threads.
    * false (nothing done) for a single block, or when an array is outside the heap or the heap is full.
    */
   predictStack(out: Matrix, x: Matrix, steps: readonly DenseStep[], batchSize: number): boolean {
@@ -224,17 +222,16 @@ export class WasmBackend extends JsBackend {
     const weights = steps.flatMap((s) => (s.b ? [s.W, s.b] : [s.W]));
     if (blocks < 2 || !this.simdFor(out.data, x.data, ...weights)) return false;
     const executor = stackExecutor();
-    const program = this.stackProgram(steps, block, executor?.size ?? 1);
-    if (program === undefined) return false;
-    const at = program.byteOffset / 4;
-    program[HEADER.rows] = x.rows;
-    program[HEADER.x] = x.data.byteOffset;
-    program[HEADER.out] = out.data.byteOffset;
-    // The first layer's kernel in panels (sparse-product.ts: productColumns), packed again at every predict: weights change between.
-    const first = HEADER.size + program[HEADER.threads] * THREAD.size, W = steps[0];
-    const panels = program[first + STEP.panels];
-    if (panels !== 0) packPanels(this.simd, { c: 0, ldc: 0, starts: 0, idx: 0, vals: 0, rows: 0, b: W.W.byteOffset, ldb: W.dout, width: W.dout, panels, panelRows: W.din, pack: true });
-    const flops = 2 * block * steps.reduce((sum, s) => sum + s.din * s.dout, 0); // a block's
+    const threads = executor?.size ?? 1;
+    if (this.stack?.key !== programKey(steps, block, threads)) this.stack = makeProgram(steps, block, threads);
+    if (this.stack === undefined) return false;
+    // The first kernel in panels (sparse-product.ts: productColumns), packed again at every call: weights change between.
+    const first = steps[0];
+    const panels = this.kernelPanels(first.W);
+    if (panels !== undefined) packPanels(this.simd, { b: first.W.byteOffset, ldb: first.dout, width: first.dout, panels: panels.byteOffset, panelRows: first.din });
+    setProgram(this.stack, steps, x.data, x.rows, out.data, panels?.byteOffset ?? 0);
+    const at = this.stack.words.byteOffset / 4;
+    const flops = 2 * block * steps.reduce((sum, s) => sum + s.din * s.dout, 0); // a block's, as if every input were non-zero
     const buffer = heapMemory()!.buffer, heap = new Float32Array(buffer), heapInt = new Int32Array(buffer);
     for (let from = 0; from < blocks; from += MAX_PIECES) {
       const count = Math.min(MAX_PIECES, blocks - from);
@@ -244,43 +241,15 @@ export class WasmBackend extends JsBackend {
     return true;
   }
 
-  /** The program for these steps, rows a block and threads (its header's rows, x and out still to fill), on buffers kept between predicts. */
-  private stackProgram(steps: readonly DenseStep[], block: number, threads: number): Int32Array | undefined {
-    const din = steps[0].din;
-    const hidden = Math.max(1, ...steps.slice(0, -1).map((s) => s.dout));
-    const entries = entryLimit(block, din) + din;
-    const scratch = Math.ceil(gemmScratchBytes(block, Math.max(...steps.map((s) => s.dout)), Math.max(...steps.map((s) => s.din))) / 4);
-    const key = [steps.length, threads, block, din, hidden, scratch].join(" ");
-    if (this.stack?.key !== key) {
-      const buffers: ArrayBufferView[] = [];
-      const program = heapInt32(programWords(steps.length, threads));
-      if (program === undefined) return undefined;
-      for (let t = 0; t < threads; t++) {
-        const own = [allocFloat32(block * hidden), allocFloat32(block * hidden), heapInt32(block + 1), heapInt32(entries), allocFloat32(entries), allocFloat32(scratch)];
-        if (!own.every((a) => a !== undefined && inHeap(a))) return undefined;
-        own.forEach((a, i) => (program[HEADER.size + t * THREAD.size + i] = a!.byteOffset));
-        buffers.push(...(own as ArrayBufferView[]));
-      }
-      program[HEADER.steps] = steps.length;
-      program[HEADER.block] = block;
-      program[HEADER.threads] = threads;
-      this.stack = { key, program, buffers };
-    }
-    const program = this.stack.program;
-    steps.forEach((s, l) => {
-      const at = HEADER.size + threads * THREAD.size + l * STEP.size;
-      program[at + STEP.W] = s.W.byteOffset;
-      program[at + STEP.din] = s.din;
-      program[at + STEP.dout] = s.dout;
-      program[at + STEP.bias] = s.b ? s.b.byteOffset : -1;
-      program[at + STEP.activation] = s.activation;
-      program[at + STEP.panels] = 0;
-    });
-    const W = steps[0].W;
+  /** The heap block that holds a kernel's copy in panels while the kernel lives (made on first use); undefined if the heap is full. */
+  private kernelPanels(W: Float32Array): Float32Array | undefined {
     let panels = this.panels.get(W);
-    if (panels === undefined && inHeap((panels = allocFloat32(W.length)))) this.panels.set(W, panels);
-    if (inHeap(panels)) program[HEADER.size + threads * THREAD.size + STEP.panels] = panels.byteOffset;
-    return program;
+    if (panels === undefined) {
+      panels = allocFloat32(W.length);
+      if (!inHeap(panels)) return undefined;
+      this.panels.set(W, panels);
+    }
+    return panels;
   }
 
   /** While `run` runs, a kernel packed in panels stays packed: the weights do not change. */
@@ -308,12 +277,8 @@ export class WasmBackend extends JsBackend {
       this.fixed.set(W.data, false);
       return IN_PLACE;
     }
-    let panels = this.panels.get(W.data);
-    if (panels === undefined) {
-      panels = allocFloat32(W.data.length);
-      if (!this.simdFor(panels)) return IN_PLACE; // the heap is full: not kept, so a later product may try again
-      this.panels.set(W.data, panels);
-    }
+    const panels = this.kernelPanels(W.data);
+    if (panels === undefined) return IN_PLACE; // the heap is full: not kept, so a later product may try again
     this.fixed?.set(W.data, true);
     return { panels: panels.byteOffset, panelRows: W.rows, pack: packed !== true };
   }
@@ -338,7 +303,7 @@ export class WasmBackend extends JsBackend {
       return undefined;
     }
     // Few enough: at most `limit`. The scan stops in the row that passes it, so it needs room for one row more.
-    const limit = Math.ceil(SPARSE_DENSITY * size) - 1, room = limit + x.cols;
+    const limit = entryLimit(x.rows, x.cols), room = limit + x.cols;
     let e = this.entries;
     if (e === undefined || e.idx.length < room || e.pos.length < x.cols || e.starts.length < x.rows + 1) {
       const most = Math.max(room, e?.idx.length ?? 0), cols = Math.max(x.cols, e?.pos.length ?? 0), rows = Math.max(x.rows, (e?.starts.length ?? 1) - 1);
