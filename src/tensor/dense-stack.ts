@@ -166,10 +166,7 @@ export function stackBlock(simd: SimdModule, heap: Float32Array, heapInt: Int32A
     const activation = heapInt[s + STEP.activation] as StackActivation;
     if (bias >= 0 || activation === StackActivation.Relu) simd.biasActivation(z, dout, rows, dout, bias, activation === StackActivation.Relu ? 1 : 0);
     if (activation === StackActivation.Sigmoid) simd.sigmoid(z, z, 0, rows * dout);
-    else if (activation === StackActivation.Softmax) {
-      const y = heap.subarray(z / 4, z / 4 + rows * dout);
-      softmaxRows(y, y, rows, dout);
-    }
+    else if (activation === StackActivation.Softmax) softmaxRows(heap, heap, rows, dout, z / 4);
     a = z;
   }
 }

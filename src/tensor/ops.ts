@@ -145,11 +145,13 @@ export function rowMax(x: Float32Array, row: number, c: number): number {
 
 /**
  * softmax over each of n rows of c values: y_j = exp(x_j − m) / Σ_k exp(x_k − m), m = max_k x_k
- * (layers/activations.ts: softmax). y may be x: each row's max is found before the row is written.
+ * (layers/activations.ts: softmax). The rows start at index `from` of both arrays (a block of the
+ * heap, dense-stack.ts, without a view made for it). y may be x: each row's max is found before the
+ * row is written.
  */
-export function softmaxRows(y: Float32Array, x: Float32Array, n: number, c: number): void {
+export function softmaxRows(y: Float32Array, x: Float32Array, n: number, c: number, from = 0): void {
   for (let i = 0; i < n; i++) {
-    const row = i * c;
+    const row = from + i * c;
     const max = rowMax(x, row, c);
     let sum = 0;
     for (let j = 0; j < c; j++) {

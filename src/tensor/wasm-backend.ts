@@ -5,8 +5,9 @@
  * The module is written byte by byte from TypeScript when purenn loads
  * (wasm/module.ts). It reaches arrays by their byte offset in the heap, a
  * shared WebAssembly.Memory that holds every matrix: all the offsets, and the
- * copies for arrays that live elsewhere, stay in this file. An operation whose
- * arrays are not in the heap falls back to the js backend's.
+ * copies for arrays that live elsewhere, stay in this file (and in
+ * dense-stack.ts, predict's program). An operation whose arrays are not in the
+ * heap falls back to the js backend's.
  *
  * Inputs that are mostly zeros (MNIST's pixels) are multiplied by their
  * non-zero entries only (wasm/sparse.ts), with the dense product's bits; the
@@ -15,6 +16,10 @@
  * (sparse-product.ts): the weight gradient's dz and, from 128 rows on, the
  * kernel, packed by the product itself; while the weights are fixed
  * (withFixedWeights: predict, evaluate), the kernel is packed once for the call.
+ *
+ * predict and evaluate of a stack of Dense layers (predictStack) run each block
+ * of rows through every layer on one thread, the blocks shared out between
+ * threads (dense-stack.ts), with the layers' own kernels and bits.
  *
  * Against the reference: the products sum in float32 (so they differ from the
  * float64 reference sums by rounding), the sigmoid is computed in float64
