@@ -111,9 +111,18 @@ describe.skipIf(getBackend() === "reference")("worker threads", () => {
       const before = parallelRunCount();
       const bad = rowOrder(256);
       bad[100] = 500;
-      gatherRows(new Matrix(256, 784), src, bad, 0);
+      // src's 500 rows followed in the heap by a row of non-zeros, which row number 500 must not reach.
+      const beyond = new Matrix(501, 784);
+      beyond.data.set(src.data);
+      beyond.data.fill(7, 500 * 784);
+      const inHeap = new Matrix(256, 784), ordinary = new Matrix(256, 784, new Float32Array(256 * 784));
+      gatherRows(inHeap, new Matrix(500, 784, beyond.data.subarray(0, 500 * 784)), bad, 0);
       gatherRows(new Matrix(100, 784, src.data.subarray(0, 100 * 784)), src, index, 0);
       expect(parallelRunCount() - before, "gathers left to the caller").toBe(0);
+      // The caller copies within the heap when both live there: the rows of ordinary arrays, the bad row left as it was.
+      gatherRows(ordinary, new Matrix(500, 784, Float32Array.from(beyond.data.subarray(0, 500 * 784))), bad, 0);
+      expect(bits(inHeap).equals(bits(ordinary))).toBe(true);
+      expect(inHeap.data.subarray(100 * 784, 101 * 784).every((v) => v === 0), "row 500 of 500: nothing copied").toBe(true);
     }
   });
 

