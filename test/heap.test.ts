@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { Matrix } from "../src/index.js";
 import { allocFloat32 } from "../src/tensor/alloc.js";
-import { heapFloat32, heapInt32, heapMemory, heapStats, inHeap } from "../src/tensor/heap.js";
+import { heapFloat32, heapInt32, heapMemory, heapStats, inHeap, wholeHeap } from "../src/tensor/heap.js";
 
 describe("heap", () => {
   it("holds every matrix, in 64-byte aligned blocks of one shared memory", () => {
@@ -18,6 +18,18 @@ describe("heap", () => {
     }
     expect(inHeap(new Float32Array(4))).toBe(false);
     expect(inHeap(heapInt32(5)!)).toBe(true);
+  });
+
+  it("wholeHeap: one pair of views while the heap keeps its size, new ones that reach a block allocated past the old end", () => {
+    const before = wholeHeap()!;
+    expect(wholeHeap()).toBe(before);
+    const far = heapFloat32(before.f32.length + 1)!; // more than the heap held: it grows
+    far[far.length - 1] = 7.5;
+    const after = wholeHeap()!;
+    expect(after).not.toBe(before);
+    expect(after.f32.byteLength).toBe(heapMemory()!.buffer.byteLength);
+    expect(after.f32[far.byteOffset / 4 + far.length - 1]).toBe(7.5);
+    expect(after.i32.buffer).toBe(after.f32.buffer);
   });
 
   it("blocks do not overlap", () => {

@@ -83,6 +83,7 @@ export function setStackExecutor(e: StackExecutor | undefined): void {
   executor = e;
 }
 
+/** The multi-threaded executor installed, or undefined: blocks then run on the caller. */
 export function stackExecutor(): StackExecutor | undefined {
   return executor;
 }

@@ -86,6 +86,21 @@ function heapArray<T extends Float32Array | Int32Array>(
   return view;
 }
 
+/** Views of the whole heap, for code that reaches arrays by offset; made again only when the heap has grown. */
+export interface WholeHeap {
+  f32: Float32Array;
+  i32: Int32Array;
+}
+let whole: WholeHeap | undefined;
+
+/** The calling thread's views of the whole heap (one pair, kept until the heap grows); undefined where there is no heap. */
+export function wholeHeap(): WholeHeap | undefined {
+  if (heapMemory() === undefined) return undefined;
+  const buffer = currentBuffer();
+  if (whole === undefined || whole.f32.byteLength !== buffer.byteLength) whole = { f32: new Float32Array(buffer), i32: new Int32Array(buffer) };
+  return whole;
+}
+
 /** True when `a` is a view into the heap (so workers and the SIMD module can reach it by offset). */
 export function inHeap(a: ArrayBufferView): boolean {
   return heapBuffers.has(a.buffer);

@@ -7,7 +7,7 @@
  */
 import { Matrix, type MatrixLike, toMatrix, describe } from "./matrix.js";
 import { allocInt32 } from "./alloc.js";
-import { heapMemory, inHeap } from "./heap.js";
+import { inHeap, wholeHeap } from "./heap.js";
 
 /**
  * Index of the largest value along an axis (the first one on ties).
@@ -81,7 +81,7 @@ export function gatherRows(out: Matrix, src: Matrix, index: Int32Array, from: nu
   // gathers at batch 32, one thread, MNIST's x and y: 85–95 and 17–25 ms as subarray + set, 76–85
   // and 11–15 this way. A row number outside src takes the view's way (it copies nothing, or
   // counts from the end), as it always has.
-  const heap = inHeap(out.data) && inHeap(src.data) ? new Float32Array(heapMemory()!.buffer) : undefined;
+  const heap = inHeap(out.data) && inHeap(src.data) ? wholeHeap()!.f32 : undefined;
   const to = out.data.byteOffset / 4, at = src.data.byteOffset / 4;
   for (let r = 0; r < out.rows; r++) {
     const row = index[from + r], s = row * c;

@@ -72,7 +72,7 @@ import { setGatherExecutor, type GatherExecutor } from "./ops.js";
 import { setStackExecutor, type StackExecutor } from "./dense-stack.js";
 import { SimdModule, gemmScratchBytes, wasmSimdAvailable, sharedModule, WARM_UP_BYTES } from "./wasm/module.js";
 import { SPARSE_BLOCK_COLUMNS } from "./wasm/sparse.js";
-import { heapMemory, inHeap } from "./heap.js";
+import { heapMemory, inHeap, wholeHeap } from "./heap.js";
 import { allocFloat32 } from "./alloc.js";
 import { setLoopExecutor, type Loop, type LoopExecutor } from "./elementwise.js";
 
@@ -504,11 +504,9 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
 
   /** This thread's views of the heap, made again only when it has grown. */
   private views(): ThreadContext {
-    const buffer = heapMemory()!.buffer;
-    if (buffer.byteLength !== this.self.heap.byteLength) {
-      this.self.heap = new Float32Array(buffer);
-      this.self.heapInt = new Int32Array(buffer);
-    }
+    const { f32, i32 } = wholeHeap()!;
+    this.self.heap = f32;
+    this.self.heapInt = i32;
     return this.self;
   }
 

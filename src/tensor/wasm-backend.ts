@@ -30,7 +30,7 @@ import { UINT32_RANGE } from "./random.js";
 import { HeapDraws } from "./heap-draws.js";
 import { JsBackend } from "./js-backend.js";
 import { getGemmExecutor, indexListsInHeap, type GemmProblem, type Selection } from "./gemm.js";
-import { heapInt32, heapMemory, inHeap } from "./heap.js";
+import { heapInt32, heapMemory, inHeap, wholeHeap } from "./heap.js";
 import { allocFloat32 } from "./alloc.js";
 import { SimdModule, gemmScratchBytes, wasmSimdAvailable } from "./wasm/module.js";
 import { workspace, type Matrix } from "./matrix.js";
@@ -241,7 +241,7 @@ export class WasmBackend extends JsBackend {
     setProgram(this.stack, steps, x.data, x.rows, out.data, panels?.byteOffset ?? 0);
     const at = this.stack.words.byteOffset / 4;
     const flops = 2 * block * steps.reduce((sum, s) => sum + s.din * s.dout, 0); // a block's, as if every input were non-zero
-    const buffer = heapMemory()!.buffer, heap = new Float32Array(buffer), heapInt = new Int32Array(buffer);
+    const { f32: heap, i32: heapInt } = wholeHeap()!;
     for (let from = 0; from < blocks; from += MAX_PIECES) {
       const count = Math.min(MAX_PIECES, blocks - from);
       if (executor?.runStack(at, from, count, count * flops)) continue;
