@@ -18,8 +18,8 @@
  * mean over all samples, as Keras reports it.
  */
 import { Matrix, workspace, rowsView } from "../tensor/matrix.js";
-import { gatherRows, rowOrder } from "../tensor/ops.js";
-import { shuffleOrder, withFixedWeights } from "../tensor/backend.js";
+import { rowOrder } from "../tensor/ops.js";
+import { gatherBatch, shuffleOrder, withFixedWeights } from "../tensor/backend.js";
 import type { Param } from "../tensor/parameter.js";
 import type { Loss } from "../losses/index.js";
 import type { Sequential, Compiled } from "./sequential.js";
@@ -188,8 +188,8 @@ class Batches {
     const size = Math.min(this.size, x.rows - start);
     const xb = (buffers.x = workspace(buffers.x, size, x.cols));
     const yb = (buffers.y = workspace(buffers.y, size, y.cols));
-    gatherRows(xb, x, order, start);
-    gatherRows(yb, y, order, start);
+    gatherBatch(xb, x, order, start);
+    gatherBatch(yb, y, order, start);
     if (!this.sampleWeights || !this.weights) return [xb, yb, undefined];
     for (let r = 0; r < size; r++) this.weights[r] = this.sampleWeights[order[start + r]];
     return [xb, yb, this.weights.subarray(0, size)];

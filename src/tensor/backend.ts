@@ -21,6 +21,7 @@ import type { WindowGeometry } from "./conv-geometry.js";
 import type { DenseStep } from "./dense-stack.js";
 import { ReferenceBackend } from "./reference.js";
 import { fillUniform, shuffle } from "./random.js";
+import { gatherRows } from "./ops.js";
 import { JsBackend } from "./js-backend.js";
 import { WasmBackend, wasmBackendProblem } from "./wasm-backend.js";
 
@@ -97,6 +98,8 @@ export interface Backend {
   uniform?(out: Float32Array, lo: number, hi: number): void;
   /** a shuffled in place with the generator's next draws, as random.ts's shuffle (Fisher–Yates) */
   shuffle?(a: Int32Array): void;
+  /** out's rows = src's rows index[from], index[from + 1], … (ops.ts: gatherRows, whose loop defines it) */
+  gatherRows?(out: Matrix, src: Matrix, index: Int32Array, from: number): void;
 
   // Inference (optional: see withFixedWeights below).
   /** Runs `run`, during which no weight changes, keeping what it derives from the weights meanwhile. */
@@ -135,6 +138,13 @@ export function shuffleOrder(a: Int32Array): void {
   const b = backend();
   if (b.shuffle) b.shuffle(a);
   else shuffle(a);
+}
+
+/** A batch's rows gathered by a list of row numbers (ops.ts: gatherRows), by the backend in use where it has its own loop. */
+export function gatherBatch(out: Matrix, src: Matrix, index: Int32Array, from: number): void {
+  const b = backend();
+  if (b.gatherRows) b.gatherRows(out, src, index, from);
+  else gatherRows(out, src, index, from);
 }
 
 /** Makes the backend of that name; throws, saying why, where it cannot run. */

@@ -73,10 +73,16 @@ export function setGatherExecutor(e: GatherExecutor | undefined): void {
  */
 const MIN_SPLIT_FLOATS = 1 << 15;
 
+/** The gather split between threads, when it is large enough and the pool takes it; false to run it on this thread. */
+export function splitGather(out: Matrix, src: Matrix, index: Int32Array, from: number): boolean {
+  const c = src.cols;
+  return gatherExecutor !== undefined && out.rows * c >= MIN_SPLIT_FLOATS && gatherExecutor.runGather(out.data, src.data, index, from, out.rows, c);
+}
+
 /** Copies the rows of `src` listed in `index[from .. from+n)` into `out` (n rows): the same values on any number of threads. */
 export function gatherRows(out: Matrix, src: Matrix, index: Int32Array, from: number): void {
   const c = src.cols;
-  if (gatherExecutor !== undefined && out.rows * c >= MIN_SPLIT_FLOATS && gatherExecutor.runGather(out.data, src.data, index, from, out.rows, c)) return;
+  if (splitGather(out, src, index, from)) return;
   // Both in the heap: each row copied within one view of it, no view made per row. A full epoch's
   // gathers at batch 32, one thread, MNIST's x and y: 85–95 and 17–25 ms as subarray + set, 76–85
   // and 11–15 this way. A row number outside src takes the view's way (it copies nothing, or

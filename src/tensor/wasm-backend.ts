@@ -38,7 +38,7 @@ import type { Gradient } from "./parameter.js";
 import { entryLimit, packPanels, sparseProduct, type SparseProduct } from "./sparse-product.js";
 import { STACK_ROWS, makeProgram, programKey, setProgram, stackBlock, stackExecutor, type DenseStep, type StackProgram } from "./dense-stack.js";
 import { MAX_PIECES } from "./thread-protocol.js";
-import { transposeInto } from "./ops.js";
+import { gatherRows, splitGather, transposeInto } from "./ops.js";
 
 /**
  * An array found dense is not scanned again for this many calls: the same
@@ -372,6 +372,23 @@ export class WasmBackend extends JsBackend {
   override reluBackward(dx: Float32Array, dy: Float32Array, y: Float32Array): void {
     if (!this.simdFor(dx, dy, y)) return super.reluBackward(dx, dy, y);
     this.simd.reluBackward(dx.byteOffset, dy.byteOffset, y.byteOffset, dy.length);
+  }
+
+  /**
+   * out's rows = src's rows listed in index[from …] (ops.ts: gatherRows): split between threads when
+   * large, else one call into WebAssembly (wasm/gather.ts) when the three live in the heap and out
+   * is apart from src. A full epoch's gathers at batch 32, MNIST's x, one thread: 30–39 µs a batch
+   * with copyWithin a row, 20–29 this way (same bits). A row number outside src: the loop's way.
+   */
+  gatherRows(out: Matrix, src: Matrix, index: Int32Array, from: number): void {
+    if (splitGather(out, src, index, from)) return;
+    const n = out.rows, c = src.cols, o = out.data, s = src.data;
+    const apart = o.byteOffset + o.byteLength <= s.byteOffset || s.byteOffset + s.byteLength <= o.byteOffset;
+    const fits = from >= 0 && from + n <= index.length && o.length >= n * c && apart;
+    if (fits && inHeap(o) && inHeap(s) && inHeap(index)) {
+      if (this.simd.gatherRows(o.byteOffset, s.byteOffset, index.byteOffset + 4 * from, n, c, src.rows) === n) return;
+    }
+    gatherRows(out, src, index, from);
   }
 
   /** The seeded generator's draws as WebAssembly (heap-draws.ts), with random.ts's bits */

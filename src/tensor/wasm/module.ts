@@ -65,6 +65,7 @@ import { emitSigmoid } from "./sigmoid.js";
 import { emitAllFinite } from "./finite.js";
 import { emitDraws } from "./draws.js";
 import { emitConvLoops } from "./conv-loops.js";
+import { emitGather } from "./gather.js";
 import { wasm, type WasmMemory } from "../webassembly.js";
 import { SHARED_MODULE_BASE64, SHARED_FUSED_MODULE_BASE64 } from "./module-bytes.js";
 
@@ -212,6 +213,7 @@ export function writeSimdModule(shared: boolean, options: DriverOptions = defaul
   emitAllFinite(mod);
   emitDraws(mod);
   emitConvLoops(mod);
+  emitGather(mod);
   return mod.encode();
 }
 
@@ -278,6 +280,7 @@ export class SimdModule {
   private readonly sigmoidFn: Exported;
   private readonly allFiniteFn: (ptr: number, count: number) => number;
   private readonly drawFns: { uniform: UniformFn; shuffle: Exported };
+  private readonly gatherFn: (...args: number[]) => number;
   private readonly convFns: Record<"copyRows" | "addRows" | "maxPool" | "scatterAdd" | "zero", Exported>;
 
   /** Instantiates the emitted module (synchronously) against `memory`, imported as env.memory. */
@@ -314,6 +317,7 @@ export class SimdModule {
     };
     this.allFiniteFn = exports.allFinite as (ptr: number, count: number) => number;
     this.drawFns = { uniform: exports.uniform as UniformFn, shuffle: exports.shuffle as Exported };
+    this.gatherFn = exports.gatherRows as (...args: number[]) => number;
   }
 
   /**
@@ -500,6 +504,7 @@ export class SimdModule {
     this.zero(scratch, 8);
     this.uniform(c, 4, ints + 768, 0, 1); // after the lists above: it writes a state there
     this.shuffle(ints, 8, ints + 768);
+    this.gatherRows(c, a, ints, 2, 21, 3); // ints hold 0 … 7; rows 0 and 1 of a, 21 floats each: every loop
   }
 
   /**
@@ -513,6 +518,14 @@ export class SimdModule {
   /** The n int32 values at byte offset a shuffled (Fisher–Yates) with that generator's draws: random.ts's shuffle (draws.ts) */
   shuffle(a: number, n: number, state: number): void {
     this.drawFns.shuffle(a, n, state);
+  }
+
+  /**
+   * dst's row r = src's row index[r] (rows of span floats) for r < count, stopping at the first
+   * row number outside [0, srcRows); returns how many rows it copied (gather.ts). Byte offsets.
+   */
+  gatherRows(dst: number, src: number, index: number, count: number, span: number, srcRows: number): number {
+    return this.gatherFn(dst, src, index, count, span, srcRows);
   }
 
   /** Whether the `count` float32 values at byte offset ptr are all finite (no NaN, no ±Infinity); finite.ts. */
