@@ -60,7 +60,7 @@ export function sparseProduct(simd: SimdModule, p: SparseProduct, entries: numbe
  * C's columns [j0, j1) of the product (j0 a multiple of SPARSE_BLOCK_COLUMNS). With panels, B is
  * read from a copy in panels of SPARSE_BLOCK_COLUMNS (24) columns, one after another: panel q
  * holds columns [24q, 24q + w) as panelRows x w, from byte 4·24q·panelRows; each piece packs (when
- * asked) and reads the panels of its own columns. The product reads 24 floats of B's row idx[q]
+ * asked) and reads the panels of its own columns, panel after panel in one call (wasm/sparse.ts: sparsePanels). The product reads 24 floats of B's row idx[q]
  * for each entry: in a kernel's own layout (rows 1 KB apart for 256 units) one block's floats are
  * spread over hundreds of pages and a few cache sets, in a panel they are one stretch of memory.
  * One thread, a 784x256 kernel, MNIST test rows, µs a product, fused module, one run of
@@ -72,12 +72,8 @@ export function sparseProduct(simd: SimdModule, p: SparseProduct, entries: numbe
  * (packing the whole kernel alone: 51 µs; 50–90 µs in other runs). The copy moves values: C's bits are the same.
  */
 export function productColumns(simd: SimdModule, p: SparseProduct, j0: number, j1: number): void {
-  if (p.panels === 0) return simd.sparseProduct(p.c, p.ldc, p.starts, p.idx, p.vals, p.rows, p.b, p.ldb, j0, j1);
-  for (let j = j0; j < j1; j += SPARSE_BLOCK_COLUMNS) {
-    const width = Math.min(SPARSE_BLOCK_COLUMNS, j1 - j), panel = panelAt(p, j);
-    if (p.pack) packPanel(simd, p, j, width);
-    simd.sparseProduct(p.c + 4 * j, p.ldc, p.starts, p.idx, p.vals, p.rows, panel, width, 0, width);
-  }
+  if (p.panels === 0) simd.sparseProduct(p.c, p.ldc, p.starts, p.idx, p.vals, p.rows, p.b, p.ldb, j0, j1);
+  else simd.sparsePanels(p.c, p.ldc, p.starts, p.idx, p.vals, p.rows, p.b, p.ldb, p.panels, p.panelRows, j0, j1, p.pack);
 }
 
 /** B's fields of a product: what packing its panels reads and writes. */

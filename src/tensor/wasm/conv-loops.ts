@@ -24,20 +24,21 @@
  */
 import type { FunctionWriter, ModuleWriter } from "./binary.js";
 
-/** Emits copyRows, addRows, maxWindow (which maxPool calls), maxPool, scatterAdd and zero. */
-export function emitConvLoops(mod: ModuleWriter): void {
-  emitRows(mod, "copyRows", false);
+/** Emits copyRows, addRows, maxWindow (which maxPool calls), maxPool, scatterAdd and zero; returns copyRows (sparse.ts's panels call it). */
+export function emitConvLoops(mod: ModuleWriter): FunctionWriter {
+  const copyRows = emitRows(mod, "copyRows", false);
   emitRows(mod, "addRows", true);
   emitMaxPool(mod, emitMaxWindow(mod));
   emitScatterAdd(mod);
   const zero = mod.func(["i32", "i32"], [], "zero");
   zero.get(0).i32(0).get(1).i32(4).i32Mul().memoryFill();
+  return copyRows;
 }
 
 const LANES = new Uint8Array(new Int32Array([0, 1, 2, 3]).buffer);
 
 /** copyRows or addRows: the same loops, with or without the add. */
-function emitRows(mod: ModuleWriter, name: string, add: boolean): void {
+function emitRows(mod: ModuleWriter, name: string, add: boolean): FunctionWriter {
   const f = mod.func(["i32", "i32", "i32", "i32", "i32", "i32"], [], name);
   const [dst, src, span, rows, dstStep, srcStep] = [0, 1, 2, 3, 4, 5];
   const r = f.local("i32"), t = f.local("i32"), d = f.local("i32"), s = f.local("i32");
@@ -60,6 +61,7 @@ function emitRows(mod: ModuleWriter, name: string, add: boolean): void {
       f.f32Store();
     });
   });
+  return f;
 }
 
 function emitMaxWindow(mod: ModuleWriter): FunctionWriter {

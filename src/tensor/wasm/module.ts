@@ -59,7 +59,7 @@ import { emitBiasActivation } from "./epilogue.js";
 import { emitUpdateLoop, type UpdateRule } from "./loops.js";
 import { emitSgdRows } from "./row-update.js";
 import { emitNonzeroColumns } from "./columns.js";
-import { emitSparse } from "./sparse.js";
+import { emitSparse, emitSparsePanels } from "./sparse.js";
 import { emitPointwise } from "./pointwise.js";
 import { emitSigmoid } from "./sigmoid.js";
 import { emitAllFinite } from "./finite.js";
@@ -207,12 +207,12 @@ export function writeSimdModule(shared: boolean, options: DriverOptions = defaul
   const [sgd] = UPDATE_RULES.map((rule) => emitUpdateLoop(mod, rule));
   emitSgdRows(mod, sgd);
   emitNonzeroColumns(mod);
-  emitSparse(mod, options.tile.fused === true);
+  const sparseProduct = emitSparse(mod, options.tile.fused === true);
   emitPointwise(mod);
   emitSigmoid(mod);
   emitAllFinite(mod);
   emitDraws(mod);
-  emitConvLoops(mod);
+  emitSparsePanels(mod, sparseProduct, emitConvLoops(mod));
   emitGather(mod);
   return mod.encode();
 }
@@ -275,7 +275,7 @@ export class SimdModule {
   private readonly updateFns: Record<UpdateRule, Exported>;
   private readonly sgdRowsFn: Exported;
   private readonly nonzeroColumnsFn: (...args: number[]) => number;
-  private readonly sparseFns: { rows: (...args: number[]) => number; columns: (...args: number[]) => number; product: Exported; scatter: Exported };
+  private readonly sparseFns: { rows: (...args: number[]) => number; columns: (...args: number[]) => number; product: Exported; panels: Exported; scatter: Exported };
   private readonly pointwiseFns: Record<"reluForward" | "reluBackward" | "sigmoidBackward" | "sumRows" | "dropout", Exported>;
   private readonly sigmoidFn: Exported;
   private readonly allFiniteFn: (ptr: number, count: number) => number;
@@ -303,6 +303,7 @@ export class SimdModule {
       rows: exports.sparseRows as (...args: number[]) => number,
       columns: exports.sparseColumns as (...args: number[]) => number,
       product: exports.sparseProduct as Exported,
+      panels: exports.sparsePanels as Exported,
       scatter: exports.sparseScatter as Exported,
     };
     this.pointwiseFns = {
@@ -400,6 +401,18 @@ export class SimdModule {
     this.sparseFns.product(c, ldc, starts, idx, vals, rows, b, ldb, j0, j1);
   }
 
+  /**
+   * The same product with B read from panels of SPARSE_BLOCK_COLUMNS columns at byte offset `panels`
+   * (panelRows rows each, panel of column j at panels + 4·j·panelRows), packed from B first when `pack`
+   * (sparse.ts: sparsePanels; j0 a multiple of SPARSE_BLOCK_COLUMNS)
+   */
+  sparsePanels(
+    c: number, ldc: number, starts: number, idx: number, vals: number, rows: number, b: number, ldb: number,
+    panels: number, panelRows: number, j0: number, j1: number, pack: boolean,
+  ): void {
+    this.sparseFns.panels(c, ldc, starts, idx, vals, rows, b, ldb, panels, panelRows, j0, j1, pack ? 1 : 0);
+  }
+
   // The per-element passes of a training step (pointwise.ts): float32 arrays at byte offsets,
   // `count` elements each, with the bits of the JavaScript loops in layers/activations.ts and ops.ts.
 
@@ -489,6 +502,7 @@ export class SimdModule {
     this.sparseRows(a, 2, 8, starts, idx, vals, 16);
     this.sparseColumns(2, 8, starts, idx, vals, ints + 384, ints + 512, ints + 576, ints + 640, ints + 704);
     this.sparseProduct(c, 45, starts, idx, vals, 2, b, 45, 0, 45); // 24 + 16 + 4 + 1 columns: every loop
+    this.sparsePanels(c, 45, starts, idx, vals, 2, b, 45, scratch, 8, 0, 45, true); // two panels (24, 21), packed
     this.sparseScatter(scratch, 21, 8, starts, idx, vals, 2, b, 21, 0, 21); // 16 + 4 + 1 columns: every loop
     this.reluForward(c, a, 64);
     this.reluBackward(c, a, b, 64);

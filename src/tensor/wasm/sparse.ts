@@ -38,6 +38,11 @@
  *                                                     (u + 1), cIdx (S's row numbers), cVals; pos: c int32 scratch
  *   sparseProduct(c, ldc, starts, idx, vals, rows, b, ldb, j0, j1)
  *                                                     C's columns [j0, j1), for i < rows
+ *   sparsePanels(c, ldc, starts, idx, vals, rows, b, ldb, panels, panelRows, j0, j1, pack)
+ *                                                     the same, B read from a copy in panels of
+ *                                                     SPARSE_BLOCK_COLUMNS columns (../sparse-product.ts:
+ *                                                     productColumns), packed from B first when pack ≠ 0:
+ *                                                     copyRows then sparseProduct, panel by panel, in one call
  *   sparseScatter(c, ldc, cRows, starts, idx, vals, rows, b, ldb, j0, j1)
  *                                                     C = Sᵀ·B, C's columns [j0, j1) (C has cRows
  *                                                     rows: S's columns), from S's rows:
@@ -79,11 +84,13 @@ const BLOCK = 6;
 /** C's columns in one register block of the sparse product: threads split C by whole blocks (thread-protocol.ts). */
 export const SPARSE_BLOCK_COLUMNS = 4 * BLOCK;
 
-export function emitSparse(mod: ModuleWriter, fused: boolean): void {
+/** Emits the sparse functions above; returns sparseProduct (emitSparsePanels calls it). */
+export function emitSparse(mod: ModuleWriter, fused: boolean): FunctionWriter {
   emitSparseRows(mod);
   emitSparseColumns(mod);
-  emitSparseProduct(mod, fused);
+  const product = emitSparseProduct(mod, fused);
   emitSparseScatter(mod, fused);
+  return product;
 }
 
 function emitSparseRows(mod: ModuleWriter): void {
@@ -159,7 +166,7 @@ function emitSparseColumns(mod: ModuleWriter): void {
   f.get(u);
 }
 
-function emitSparseProduct(mod: ModuleWriter, fused: boolean): void {
+function emitSparseProduct(mod: ModuleWriter, fused: boolean): FunctionWriter {
   const f = mod.func(Array(10).fill("i32"), [], "sparseProduct");
   const [c, ldc, starts, idx, vals, rows, b, ldb, j0, j1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const i = f.local("i32"), jb = f.local("i32"), qp = f.local("i32"), qEnd = f.local("i32");
@@ -223,6 +230,7 @@ function emitSparseProduct(mod: ModuleWriter, fused: boolean): void {
       f.get(cPtr).get(sum).f32Store();
     });
   });
+  return f;
 }
 
 function emitSparseScatter(mod: ModuleWriter, fused: boolean): void {
@@ -280,5 +288,26 @@ function emitSparseScatter(mod: ModuleWriter, fused: boolean): void {
         f.get(qp).i32(4).i32Add().tee(qp).get(qEnd).i32LtS().brIf(top);
       });
     });
+  });
+}
+
+/**
+ * sparsePanels: for each panel of B's columns [j, j + w) within [j0, j1) (w = SPARSE_BLOCK_COLUMNS, or
+ * what is left), at byte panels + 4·j·panelRows: copyRows(panel, B + 4j, w, panelRows, w, ldb) when
+ * pack ≠ 0, then sparseProduct(C + 4j, ldc, …, rows, panel, w, 0, w). One call where TypeScript made
+ * two a panel (22 for a 784x256 kernel, each through V8's generic call into WebAssembly until the
+ * caller is optimized).
+ */
+export function emitSparsePanels(mod: ModuleWriter, product: FunctionWriter, copyRows: FunctionWriter): void {
+  const f = mod.func(Array(13).fill("i32"), [], "sparsePanels");
+  const [c, ldc, starts, idx, vals, rows, b, ldb, panels, panelRows, j0, j1, pack] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const j = f.local("i32"), width = f.local("i32"), panel = f.local("i32");
+  f.forLoop(j, () => f.get(j0), () => f.get(j1), SPARSE_BLOCK_COLUMNS, () => {
+    f.i32(SPARSE_BLOCK_COLUMNS).get(j1).get(j).i32Sub().tee(width).get(width).i32(SPARSE_BLOCK_COLUMNS).i32GtS().select().set(width);
+    f.get(panels).get(j).get(panelRows).i32Mul().i32(4).i32Mul().i32Add().set(panel);
+    f.get(pack).ifElse(() => {
+      f.get(panel).get(b).get(j).i32(4).i32Mul().i32Add().get(width).get(panelRows).get(width).get(ldb).call(copyRows);
+    });
+    f.get(c).get(j).i32(4).i32Mul().i32Add().get(ldc).get(starts).get(idx).get(vals).get(rows).get(panel).get(width).i32(0).get(width).call(product);
   });
 }
