@@ -30,7 +30,6 @@ import { ReferenceBackend, matmulLoops } from "../src/tensor/reference.js";
 import { JsBackend } from "../src/tensor/js-backend.js";
 import { WasmBackend, wasmBackendProblem, PACK_ROWS } from "../src/tensor/wasm-backend.js";
 import { DRAW_CHUNK } from "../src/tensor/heap-draws.js";
-import { SPARSE_BLOCK_COLUMNS } from "../src/tensor/wasm/sparse.js";
 import type { SimdModule } from "../src/tensor/wasm/module.js";
 import { nonzeroColumns } from "../src/tensor/ops.js";
 import { allocFloat32 } from "../src/tensor/alloc.js";
@@ -94,7 +93,7 @@ function int32(values: ArrayLike<number>, where: Placement): Int32Array {
 const simdExpected = (where: Placement) => where === "heap" || where === "unaligned";
 
 type KernelMethod = "gemm" | "nonzeroColumns" | "biasActivation" | "sumRows" | "sigmoid" | "sigmoidBackward" |
-  "reluForward" | "reluBackward" | "update" | "sgdRows" | "allFinite" | "sparseRows" | "sparseColumns" | "sparseProduct" | "dropout" |
+  "reluForward" | "reluBackward" | "update" | "sgdRows" | "allFinite" | "sparseRows" | "sparseColumns" | "sparseProduct" | "sparsePanels" | "dropout" |
   "uniform" | "shuffle";
 
 /** Runs `run`, counting the calls into each kernel method under the wasm backend (undefined under js). */
@@ -281,7 +280,7 @@ for (const { name, make, skip } of FAST) {
             for (const bias of [b, undefined]) {
               const z = matrix(new Matrix(n, dout, new Float32Array(n * dout).fill(NaN)), where, "out");
               const what = `affine, ${bias ? "" : "no "}bias, ${where}`;
-              const calls = simdCalls(fast, ["gemm", "nonzeroColumns", "biasActivation", "sparseRows", "sparseProduct"], () =>
+              const calls = simdCalls(fast, ["gemm", "nonzeroColumns", "biasActivation", "sparseRows", "sparseProduct", "sparsePanels"], () =>
                 fast.affine(z, matrix(x, where, "in"), matrix(W, where, "in"), bias && matrix(bias, where, "in")));
               if (bias) expectProduct(z.data, withBias.data, biasScale, dout, what);
               else expectProduct(z.data, sums.want.data, sums.scale, dout, what);
@@ -290,9 +289,9 @@ for (const { name, make, skip } of FAST) {
                 // product, any other the dense one whole (no pass for all-zero columns: the entry scan has looked).
                 const sparse = simdExpected(where) && sparseInput;
                 expect(calls.sparseRows, `${what}: the SIMD entry scan`).toBe(simdExpected(where) ? 1 : 0);
-                // One call, or from PACK_ROWS rows one a panel of W (sparse-product.ts: productColumns).
-                const products = n < PACK_ROWS ? 1 : Math.ceil(dout / SPARSE_BLOCK_COLUMNS);
-                expect(calls.sparseProduct, `${what}: the sparse product`).toBe(sparse ? products : 0);
+                // One call: from PACK_ROWS rows, W read from panels (sparse-product.ts: productColumns), else in place.
+                expect(calls.sparseProduct, `${what}: the sparse product, W in place`).toBe(sparse && n < PACK_ROWS ? 1 : 0);
+                expect(calls.sparsePanels, `${what}: the sparse product, W in panels`).toBe(sparse && n >= PACK_ROWS ? 1 : 0);
                 expect(calls.nonzeroColumns, `${what}: no SIMD column pass`).toBe(0);
                 expect(calls.gemm, `${what}: the SIMD product`).toBe(columns.length === 0 || sparse ? 0 : 1);
                 expect(calls.biasActivation, `${what}: the SIMD bias`).toBe(bias && simdExpected(where) ? 1 : 0);
@@ -301,7 +300,7 @@ for (const { name, make, skip } of FAST) {
 
             const g = new Gradient(din, dout);
             g.wholeForWriting().data.fill(NaN); // stale values from an earlier batch must not survive
-            const calls = simdCalls(fast, ["gemm", "nonzeroColumns", "sparseColumns", "sparseProduct"], () =>
+            const calls = simdCalls(fast, ["gemm", "nonzeroColumns", "sparseColumns", "sparseProduct", "sparsePanels"], () =>
               fast.weightGradient(g, matrix(x, where, "in"), matrix(dz, where, "in")));
             const what = `weightGradient, ${where}`;
             const sparse = calls !== undefined && simdExpected(where) && sparseInput;
@@ -319,7 +318,8 @@ for (const { name, make, skip } of FAST) {
             }
             if (calls) {
               expect(calls.sparseColumns, `${what}: x's entries column by column`).toBe(sparse ? 1 : 0);
-              expect(calls.sparseProduct, `${what}: the sparse product, one call a panel of dz`).toBe(sparse ? Math.ceil(dout / SPARSE_BLOCK_COLUMNS) : 0);
+              expect(calls.sparsePanels, `${what}: the sparse product, dz in panels, one call`).toBe(sparse ? 1 : 0);
+              expect(calls.sparseProduct, `${what}: no product from dz in place`).toBe(0);
               expect(calls.nonzeroColumns, `${what}: the SIMD column pass`).toBe(simdExpected(where) && !sparse ? 1 : 0);
               expect(calls.gemm, `${what}: the SIMD product`).toBe(columns.length === 0 || sparse ? 0 : 1);
             }

@@ -37,8 +37,8 @@ export class JsBackend extends ReferenceBackend {
   /** Scratch: the non-zero columns of the input at hand. */
   private columns: Int32Array = new Int32Array(0);
 
-  /** The SIMD module for these arrays, in the wasm backend (wasm-backend.ts); none here. */
-  protected simdFor(..._arrays: ArrayBufferView[]): SimdModule | undefined {
+  /** The SIMD module for these arrays (up to four), in the wasm backend (wasm-backend.ts); none here. */
+  protected simdFor(_a?: ArrayBufferView, _b?: ArrayBufferView, _c?: ArrayBufferView, _d?: ArrayBufferView): SimdModule | undefined {
     return undefined;
   }
 

@@ -66,6 +66,11 @@ interface Entries {
   pos: Int32Array; cStarts: Int32Array; cIdx: Int32Array; cVals: Float32Array;
 }
 
+/** An array the SIMD module can reach: in the heap, or none given (simdFor's unused parameters). */
+function reachable(a: ArrayBufferView | undefined): boolean {
+  return a === undefined || inHeap(a);
+}
+
 /** Why the wasm backend cannot run here, or undefined when it can. */
 export function wasmBackendProblem(): string | undefined {
   if (!wasmSimdAvailable()) return "this runtime does not validate WebAssembly SIMD (or has no WebAssembly)";
@@ -105,9 +110,13 @@ export class WasmBackend extends JsBackend {
     this.draws = new HeapDraws(this.simd);
   }
 
-  /** The SIMD module when every array lives in the heap (it reaches them by offset), else undefined. */
-  protected override simdFor(...arrays: ArrayBufferView[]): SimdModule | undefined {
-    return arrays.every(inHeap) ? this.simd : undefined;
+  /**
+   * The SIMD module when every array given (up to four) lives in the heap (it reaches them by offset),
+   * else undefined. Fixed parameters, not a rest array: ~25 calls a batch, and until V8 optimizes
+   * the callers each rest array and every() callback was allocated and run (384 KB a first fit).
+   */
+  protected override simdFor(a?: ArrayBufferView, b?: ArrayBufferView, c?: ArrayBufferView, d?: ArrayBufferView): SimdModule | undefined {
+    return reachable(a) && reachable(b) && reachable(c) && reachable(d) ? this.simd : undefined;
   }
 
   /** C = A·B as one call into WebAssembly (split between threads when large), on heap copies of operands outside the heap. */
@@ -226,7 +235,7 @@ export class WasmBackend extends JsBackend {
   predictStack(out: Matrix, x: Matrix, steps: readonly DenseStep[], batchSize: number): boolean {
     const block = Math.min(batchSize, STACK_ROWS), blocks = Math.ceil(x.rows / block);
     const weights = steps.flatMap((s) => (s.b ? [s.W, s.b] : [s.W]));
-    if (blocks < 2 || !this.simdFor(out.data, x.data, ...weights)) return false;
+    if (blocks < 2 || !weights.every(inHeap) || !this.simdFor(out.data, x.data)) return false;
     const executor = stackExecutor();
     const threads = executor?.size ?? 1;
     // One thread, batches above a block: the layers one by one over the whole batch were faster
