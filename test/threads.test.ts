@@ -4,7 +4,7 @@ import { Matrix, Sequential, Dense, Activation, SGD, setRandomSeed, getBackend, 
 import { parallelRunCount, getThreads, workerThreads, setWorkerFile, adaptToLoad } from "../src/tensor/threads.node.js";
 import { bits, blobs, lcg, randomMatrix } from "./helpers/data.js";
 import { withFaultyWorker } from "./helpers/threads.js";
-import { gatherRows, rowOrder } from "../src/tensor/ops.js";
+import { gatherRows, rowOrder, MIN_SPLIT_FLOATS } from "../src/tensor/ops.js";
 import { shuffle } from "../src/tensor/random.js";
 
 afterAll(() => {
@@ -97,11 +97,11 @@ describe.skipIf(getBackend() === "reference")("worker threads", () => {
     shuffle(index);
     for (const threads of [2, 4]) {
       await useThreads(threads);
-      for (const [rows, from] of [[256, 0], [128, 372], [32, 468]]) { // the last (a batch of 32): under the split size, on the caller
+      for (const [rows, from] of [[400, 0], [128, 372], [32, 468]]) { // the last two (batches of 128 and 32): under the split size, on the caller
         const out = new Matrix(rows, 784);
         const before = parallelRunCount();
         gatherRows(out, src, index, from);
-        expect(parallelRunCount() - before, `${rows} rows on ${threads} threads: split`).toBe(rows * 784 >= 1 << 15 ? 1 : 0);
+        expect(parallelRunCount() - before, `${rows} rows on ${threads} threads: split`).toBe(rows * 784 >= MIN_SPLIT_FLOATS ? 1 : 0);
         for (let r = 0; r < rows; r++) {
           const row = index[from + r];
           expect(bits(out.data.subarray(r * 784, (r + 1) * 784)).equals(bits(src.data.subarray(row * 784, (row + 1) * 784))), `row ${r}`).toBe(true);
@@ -109,15 +109,15 @@ describe.skipIf(getBackend() === "reference")("worker threads", () => {
       }
       // Left to the caller's loop: a row number past src's rows, and an out that overlaps src.
       const before = parallelRunCount();
-      const bad = rowOrder(256);
+      const bad = rowOrder(400); // large enough to split, but for its bad row
       bad[100] = 500;
       // src's 500 rows followed in the heap by a row of non-zeros, which row number 500 must not reach.
       const beyond = new Matrix(501, 784);
       beyond.data.set(src.data);
       beyond.data.fill(7, 500 * 784);
-      const inHeap = new Matrix(256, 784), ordinary = new Matrix(256, 784, new Float32Array(256 * 784));
+      const inHeap = new Matrix(400, 784), ordinary = new Matrix(400, 784, new Float32Array(400 * 784));
       gatherRows(inHeap, new Matrix(500, 784, beyond.data.subarray(0, 500 * 784)), bad, 0);
-      gatherRows(new Matrix(100, 784, src.data.subarray(0, 100 * 784)), src, index, 0);
+      gatherRows(new Matrix(400, 784, src.data.subarray(0, 400 * 784)), src, index, 0); // out overlaps src
       expect(parallelRunCount() - before, "gathers left to the caller").toBe(0);
       // The caller copies within the heap when both live there: the rows of ordinary arrays, the bad row left as it was.
       gatherRows(ordinary, new Matrix(500, 784, Float32Array.from(beyond.data.subarray(0, 500 * 784))), bad, 0);

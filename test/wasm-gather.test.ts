@@ -44,13 +44,15 @@ describe("gatherRows as WebAssembly", () => {
     whole.data.set(randomMatrix(30, 21, lcg(5)).data);
     whole.data.fill(7, 30 * 21);
     const src = new Matrix(30, 21, whole.data.subarray(0, 30 * 21));
-    for (const bad of [30, -1, 1 << 30]) {
-      const index = allocInt32(8);
-      index.set([4, 0, 29, bad, 1, 2, 3, 5]);
-      const out = new Matrix(8, 21);
-      expect(kernel.gatherRows(out.data.byteOffset, src.data.byteOffset, index.byteOffset, 8, 21, 30), `row number ${bad}`).toBe(3);
-      expect(bits(out.data.subarray(0, 3 * 21)).equals(bits(byLoop(src, index, 0, 3))), `row number ${bad}`).toBe(true);
-      expect(out.data.subarray(3 * 21).every((v) => v === 0), `row number ${bad}: nothing copied from there on`).toBe(true);
+    // The bad row in the first group of rows copied side by side, in the second, and among the last rows.
+    for (const [bad, at] of [[30, 3], [-1, 12], [1 << 30, 18], [30, 0]]) {
+      const index = allocInt32(20);
+      for (let r = 0; r < 20; r++) index[r] = (7 * r + 3) % 30;
+      index[at] = bad;
+      const out = new Matrix(20, 21);
+      expect(kernel.gatherRows(out.data.byteOffset, src.data.byteOffset, index.byteOffset, 20, 21, 30), `row number ${bad} at ${at}`).toBe(at);
+      expect(bits(out.data.subarray(0, at * 21)).equals(bits(byLoop(src, index, 0, at))), `row number ${bad} at ${at}`).toBe(true);
+      expect(out.data.subarray(at * 21).every((v) => v === 0), `row number ${bad} at ${at}: nothing copied from there on`).toBe(true);
     }
   });
 });

@@ -66,12 +66,17 @@ export function setGatherExecutor(e: GatherExecutor | undefined): void {
 
 /**
  * Below this many floats a gather stays on the calling thread. A batch's rows come from all over
- * a training set of 188 MB, so each row is a wait on memory, and two threads wait side by side:
- * MNIST rows in a shuffled order, µs a gather (medians of 4 rounds, one process): 256 rows 106–148
- * split on 2 threads against 197–220 on one; 128 rows 59–113 against 92–126; 32 rows no faster
- * (so from 2¹⁵ floats: 42 MNIST rows).
+ * a training set of 188 MB, so each row is a wait on memory. Copied one at a time (copyWithin a
+ * row), two threads waiting side by side paid: 256 rows 106–148 µs split on 2 threads against
+ * 197–220 on one. The wasm backend's gather keeps several rows in flight on one thread
+ * (wasm/gather.ts), and splitting it no longer pays at a batch's size: µs a gather of MNIST rows,
+ * every batch of an epoch, three rounds (a throwaway script, one process, the split policy off):
+ *   rows            64        128        256
+ *   one thread      43–50     80–86      174–189
+ *   two threads     63–120    97–114     125–202
+ * So from 2¹⁸ floats: 335 MNIST rows.
  */
-const MIN_SPLIT_FLOATS = 1 << 15;
+export const MIN_SPLIT_FLOATS = 1 << 18;
 
 /** The gather split between threads, when it is large enough and the pool takes it; false to run it on this thread. */
 export function splitGather(out: Matrix, src: Matrix, index: Int32Array, from: number): boolean {

@@ -207,13 +207,18 @@ export function runPiece(x: ThreadContext, command: Command, p: number): void {
     const w = ctl[CONTROL.arrays] * 4, g = ctl[CONTROL.arrays + 1] * 4, cols = ctl[CONTROL.arrays + 2] * 4; // bytes
     x.simd!.sgdRows(w, g, cols, ctl[CONTROL.count], width, j0, j1, x.scalars[0]);
   } else if (command === Command.Gather) {
-    // out's row r ← src's row index[from + r]; offsets in float32 (int32) units. copyWithin: no view made per row.
+    // out's row r ← src's row index[from + r]; offsets in float32 (int32) units. Every row number is inside
+    // src (threads.node.ts: runGather checks): one call into the SIMD module, else copyWithin a row.
     const width = ctl[CONTROL.length], from = ctl[CONTROL.m];
     const out = ctl[CONTROL.arrays], src = ctl[CONTROL.arrays + 1], index = ctl[CONTROL.arrays + 2];
     const [r0, r1] = pieceRange(ctl[CONTROL.count], 1, p, pieces);
-    for (let r = r0; r < r1; r++) {
-      const s = src + x.heapInt[index + from + r] * width;
-      x.heap.copyWithin(out + r * width, s, s + width);
+    if (x.simd !== undefined) {
+      x.simd.gatherRows(4 * (out + r0 * width), 4 * src, 4 * (index + from + r0), r1 - r0, width, 0x7fffffff); // bytes; no row number to stop at
+    } else {
+      for (let r = r0; r < r1; r++) {
+        const s = src + x.heapInt[index + from + r] * width;
+        x.heap.copyWithin(out + r * width, s, s + width);
+      }
     }
   } else if (command === Command.Stack) {
     stackBlock(x.simd!, x.heap, x.heapInt, ctl[CONTROL.arrays], x.t, ctl[CONTROL.m] + p);

@@ -386,8 +386,8 @@ export class WasmBackend extends JsBackend {
   /**
    * out's rows = src's rows listed in index[from …] (ops.ts: gatherRows): split between threads when
    * large, else one call into WebAssembly (wasm/gather.ts) when the three live in the heap and out
-   * is apart from src. A full epoch's gathers at batch 32, MNIST's x, one thread: 30–39 µs a batch
-   * with copyWithin a row, 20–29 this way (same bits). A row number outside src: the loop's way.
+   * is apart from src. MNIST's x, one thread, µs a batch: 29–42 with copyWithin a row, 13–15 this way
+   * at batch 32; 115–156 and 55–66 at 128 (wasm/gather.ts). A row number outside src: the loop's way.
    */
   gatherRows(out: Matrix, src: Matrix, index: Int32Array, from: number): void {
     if (splitGather(out, src, index, from)) return;
