@@ -22,8 +22,8 @@ import {
   loadMnist, toCategorical, setRandomSeed, tutorialModel, SGD, setThreads, threadsReady, getThreads, getBackend,
   Matrix, type Sequential, type Layer,
 } from "../src/index.js";
-import { backend } from "../src/tensor/backend.js";
-import { gatherRows } from "../src/tensor/ops.js";
+import { backend, gatherBatch } from "../src/tensor/backend.js";
+import { rowOrder } from "../src/tensor/ops.js";
 import { splitStats } from "../src/tensor/threads.node.js";
 import { machine, table, fixed, flag, intFlag } from "./common.js";
 import { median } from "./children.js";
@@ -290,13 +290,15 @@ export async function benchProfile(): Promise<void> {
       prof.remove();
       if (r > 0) rounds.push({ plainMs, profiledMs, phases: prof.phases, splits: splitStats().jobs - splitsBefore }); // round 0 warms up the wrappers
     }
-    // What the trainer does unwrapped, timed alone: gathering each batch's rows of x and y.
-    const order = Int32Array.from({ length: samples }, (_, i) => (i * 7919) % samples);
+    // What the trainer does unwrapped, timed alone: gathering each batch's rows of x and y (its way: the
+    // backend's gather, the row order in the heap).
+    const order = rowOrder(samples);
+    for (let i = 0; i < samples; i++) order[i] = (i * 7919) % samples;
     const xb = new Matrix(batchSize, 784), yb = new Matrix(batchSize, 10);
     let t = performance.now();
     for (let start = 0; start + batchSize <= samples; start += batchSize) {
-      gatherRows(xb, x, order, start);
-      gatherRows(yb, y, order, start);
+      gatherBatch(xb, x, order, start);
+      gatherBatch(yb, y, order, start);
     }
     const gatherMs = performance.now() - t;
     const scale = 60000 / samples;
