@@ -1,7 +1,8 @@
 // Question: how fast is the WebAssembly SIMD module (src/tensor/wasm/) against the
 // JavaScript kernel (gemm, src/tensor/gemm.ts: the js backend's products) on one thread,
 // at the tutorial's shapes? And the first layer's sparse products (sparse-product.ts) on
-// MNIST test images, x·W and xᵀ·dz, with W or dz read in place against read from panels?
+// MNIST test images, x·W and xᵀ·dz, with W or dz read in place against read from panels? And a
+// batch's rows gathered from the training set, by the module (wasm/gather.ts) and by the loop (ops.ts)?
 //   npx tsx bench/wasm-module.ts            (about 10 s)
 //
 // Both kernels read the same matrices in purenn's heap (one WebAssembly memory): the
@@ -18,6 +19,8 @@ import { heapMemory, heapFloat32, heapInt32 } from "../src/tensor/heap.js";
 import { SimdModule, gemmScratchBytes, defaultOptions } from "../src/tensor/wasm/module.js";
 import { productColumns, packPanels, type SparseProduct } from "../src/tensor/sparse-product.js";
 import { loadMnist } from "../src/data/mnist.js";
+import { gatherRows, rowOrder } from "../src/tensor/ops.js";
+import { shuffle } from "../src/tensor/random.js";
 
 type Form = "A·B" | "A·Bᵀ" | "Aᵀ·B";
 /** [label, form, m, k, n, select]: C is m x n, the sum runs over k. `select` ≈ 450 of 784 via ks / aRows. */
@@ -184,4 +187,28 @@ for (const rows of [32, 128, 256]) {
   if (!outs[1].every((v, i) => Object.is(v, outs[0][i]))) throw new Error(`panels change the weight gradient's bits at batch ${rows}`);
   const [tIn, tPacking] = timeRounds([inPlace, packing], 2 * entries * 256);
   console.log(`| ${rows} | ${(tIn * 1e3).toFixed(0)} µs | ${(tPacking * 1e3).toFixed(0)} µs |`);
+}
+
+// A batch's rows gathered from MNIST's 60,000 training images in a shuffled order (the trainer's
+// batches): the module's gather (wasm/gather.ts, 8 rows side by side) against the loop's copyWithin
+// a row (ops.ts: gatherRows). Each call gathers the next batch of the order, so the rows come from
+// all over the 188 MB, as in an epoch.
+console.log("\n| gather, MNIST rows a batch (of 60,000, shuffled) | the loop (copyWithin a row) | the module |");
+console.log("| ---: | ---: | ---: |");
+const train = mnist.xTrain, order = rowOrder(train.rows);
+shuffle(order);
+for (const rows of [32, 128, 256]) {
+  const [byLoop, byModule] = [0, 1].map(() => new Matrix(rows, 784));
+  let loopAt = 0, moduleAt = 0;
+  const next = (at: number) => (at + rows <= train.rows - rows ? at + rows : 0);
+  const loop = () => { gatherRows(byLoop, train, order, loopAt); loopAt = next(loopAt); };
+  const module = () => {
+    kernel.gatherRows(byModule.data.byteOffset, train.data.byteOffset, order.byteOffset + 4 * moduleAt, rows, 784, train.rows);
+    moduleAt = next(moduleAt);
+  };
+  loop();
+  module();
+  if (!byModule.data.every((v, i) => Object.is(v, byLoop.data[i]))) throw new Error(`the module's gather differs from the loop's at ${rows} rows`);
+  const [tLoop, tModule] = timeRounds([loop, module], 2e7 * rows / 128); // ~2 ms a round
+  console.log(`| ${rows} | ${(tLoop * 1e3).toFixed(0)} µs | ${(tModule * 1e3).toFixed(0)} µs |`);
 }

@@ -78,6 +78,11 @@ export function setGatherExecutor(e: GatherExecutor | undefined): void {
  */
 export const MIN_SPLIT_FLOATS = 1 << 18;
 
+/** Whether two views share no byte (heap arrays are views of one buffer). */
+export function apart(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return a.byteOffset + a.byteLength <= b.byteOffset || b.byteOffset + b.byteLength <= a.byteOffset;
+}
+
 /** The gather split between threads, when it is large enough and the pool takes it; false to run it on this thread. */
 export function splitGather(out: Matrix, src: Matrix, index: Int32Array, from: number): boolean {
   const c = src.cols;

@@ -60,9 +60,10 @@ export function sparseProduct(simd: SimdModule, p: SparseProduct, entries: numbe
  * C's columns [j0, j1) of the product (j0 a multiple of SPARSE_BLOCK_COLUMNS). With panels, B is
  * read from a copy in panels of SPARSE_BLOCK_COLUMNS (24) columns, one after another: panel q
  * holds columns [24q, 24q + w) as panelRows x w, from byte 4·24q·panelRows; each piece packs (when
- * asked) and reads the panels of its own columns, panel after panel in one call (wasm/sparse.ts: sparsePanels). The product reads 24 floats of B's row idx[q]
- * for each entry: in a kernel's own layout (rows 1 KB apart for 256 units) one block's floats are
- * spread over hundreds of pages and a few cache sets, in a panel they are one stretch of memory.
+ * asked) and reads the panels of its own columns, panel after panel in one call (wasm/sparse.ts:
+ * sparsePanels). The product reads 24 floats of B's row idx[q] for each entry: in a kernel's own
+ * layout (rows 1 KB apart for 256 units) one block's floats are spread over hundreds of pages and a
+ * few cache sets, in a panel they are one stretch of memory.
  * One thread, a 784x256 kernel, MNIST test rows, µs a product, fused module, one run of
  * `node --experimental-wasm-relaxed-simd --import tsx bench/wasm-module.ts`:
  *   rows                               32    128    1000

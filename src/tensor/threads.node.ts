@@ -68,7 +68,7 @@ import {
 import { SplitPolicy } from "./split-policy.js";
 import { setRowUpdateExecutor, type RowUpdateExecutor } from "./row-update.js";
 import { setSparseExecutor, type SparseExecutor, type SparseProduct } from "./sparse-product.js";
-import { setGatherExecutor, type GatherExecutor } from "./ops.js";
+import { apart, setGatherExecutor, type GatherExecutor } from "./ops.js";
 import { setStackExecutor, type StackExecutor } from "./dense-stack.js";
 import { SimdModule, gemmScratchBytes, wasmSimdAvailable, sharedModule, WARM_UP_BYTES } from "./wasm/module.js";
 import { SPARSE_BLOCK_COLUMNS } from "./wasm/sparse.js";
@@ -459,8 +459,7 @@ class Pool implements GemmExecutor, LoopExecutor, RowUpdateExecutor, SparseExecu
     // that out does not overlap (the copies would then depend on their order), leaves the caller.
     let inside = rows >= 2 && from >= 0 && from + rows <= index.length && out.length >= rows * width;
     for (let r = 0; inside && r < rows; r++) inside = index[from + r] >= 0 && (index[from + r] + 1) * width <= src.length;
-    const apart = out.byteOffset + out.byteLength <= src.byteOffset || src.byteOffset + src.byteLength <= out.byteOffset;
-    if (!inside || !apart || !inHeap(out) || !inHeap(src) || !inHeap(index) || !this.open(rows * width)) return false;
+    if (!inside || !apart(out, src) || !inHeap(out) || !inHeap(src) || !inHeap(index) || !this.open(rows * width)) return false;
     const ctl = this.control;
     ctl[CONTROL.arrays] = out.byteOffset / 4;
     ctl[CONTROL.arrays + 1] = src.byteOffset / 4;

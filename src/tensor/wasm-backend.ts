@@ -38,7 +38,7 @@ import type { Gradient } from "./parameter.js";
 import { entryLimit, packPanels, sparseProduct, type SparseProduct } from "./sparse-product.js";
 import { STACK_ROWS, makeProgram, programKey, setProgram, stackBlock, stackExecutor, type DenseStep, type StackProgram } from "./dense-stack.js";
 import { MAX_PIECES } from "./thread-protocol.js";
-import { gatherRows, splitGather, transposeInto } from "./ops.js";
+import { apart, gatherRows, splitGather, transposeInto } from "./ops.js";
 
 /**
  * An array found dense is not scanned again for this many calls: the same
@@ -385,15 +385,13 @@ export class WasmBackend extends JsBackend {
 
   /**
    * out's rows = src's rows listed in index[from …] (ops.ts: gatherRows): split between threads when
-   * large, else one call into WebAssembly (wasm/gather.ts) when the three live in the heap and out
-   * is apart from src. MNIST's x, one thread, µs a batch: 29–42 with copyWithin a row, 13–15 this way
-   * at batch 32; 115–156 and 55–66 at 128 (wasm/gather.ts). A row number outside src: the loop's way.
+   * large, else one call into WebAssembly (wasm/gather.ts, which gives its speed) when the three live
+   * in the heap and out is apart from src. A row number outside src: the loop's way.
    */
   gatherRows(out: Matrix, src: Matrix, index: Int32Array, from: number): void {
     if (splitGather(out, src, index, from)) return;
     const n = out.rows, c = src.cols, o = out.data, s = src.data;
-    const apart = o.byteOffset + o.byteLength <= s.byteOffset || s.byteOffset + s.byteLength <= o.byteOffset;
-    const fits = from >= 0 && from + n <= index.length && o.length >= n * c && apart;
+    const fits = from >= 0 && from + n <= index.length && o.length >= n * c && apart(o, s);
     if (fits && inHeap(o) && inHeap(s) && inHeap(index)) {
       if (this.simd.gatherRows(o.byteOffset, s.byteOffset, index.byteOffset + 4 * from, n, c, src.rows) === n) return;
     }

@@ -518,7 +518,7 @@ export class SimdModule {
     this.zero(scratch, 8);
     this.uniform(c, 4, ints + 768, 0, 1); // after the lists above: it writes a state there
     this.shuffle(ints, 8, ints + 768);
-    this.gatherRows(c, a, ints, 2, 21, 3); // ints hold 0 … 7; rows 0 and 1 of a, 21 floats each: every loop
+    this.gatherRows(c, a, ints, 2, 21, 3); // ints hold 0 … 7; rows 0 and 1 of a, 21 floats each (a vector loop and a float loop)
   }
 
   /**

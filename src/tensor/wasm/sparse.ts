@@ -303,6 +303,7 @@ export function emitSparsePanels(mod: ModuleWriter, product: FunctionWriter, cop
   const [c, ldc, starts, idx, vals, rows, b, ldb, panels, panelRows, j0, j1, pack] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
   const j = f.local("i32"), width = f.local("i32"), panel = f.local("i32");
   f.forLoop(j, () => f.get(j0), () => f.get(j1), SPARSE_BLOCK_COLUMNS, () => {
+    // width = min(SPARSE_BLOCK_COLUMNS, j1 − j)
     f.i32(SPARSE_BLOCK_COLUMNS).get(j1).get(j).i32Sub().tee(width).get(width).i32(SPARSE_BLOCK_COLUMNS).i32GtS().select().set(width);
     f.get(panels).get(j).get(panelRows).i32Mul().i32(4).i32Mul().i32Add().set(panel);
     f.get(pack).ifElse(() => {
